@@ -1,0 +1,28 @@
+"""wsgicors: CORS for WSGI applications, validated at start-up.
+
+::
+
+    from wsgicors import CORSMiddleware
+
+    app = CORSMiddleware(app, allow_origins=["https://app.example.com"])
+"""
+
+from .engine import Decision, explain, is_preflight
+from .errors import ConfigError, Problem
+from .middleware import CORSMiddleware
+from .paths import Routes
+from .policy import DEFAULT_HEADERS, DEFAULT_METHODS, CORSPolicy
+
+__all__ = [
+    "DEFAULT_HEADERS",
+    "DEFAULT_METHODS",
+    "CORSMiddleware",
+    "CORSPolicy",
+    "ConfigError",
+    "Decision",
+    "Problem",
+    "Routes",
+    "explain",
+    "is_preflight",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,44 @@
+"""The one exception wsgicors raises: a configuration that must not run."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Problem(NamedTuple):
+    """One thing wrong with a configuration.
+
+    ``code`` is a stable identifier (adapters map it to their own IDs, e.g. Django
+    system checks), ``option`` names the setting, ``message`` says what is wrong with
+    which value and ``hint`` says what to write instead.
+    """
+
+    code: str
+    option: str
+    message: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"{self.option}: {self.message} Fix: {self.hint}"
+
+
+class ConfigError(ValueError):
+    """Raised at start-up when a CORS configuration is invalid or unsafe.
+
+    It lists every problem found, not only the first, so one edit fixes them all::
+
+        >>> CORSPolicy(allow_origins=["https://app.example.com/", "null"])
+        Traceback (most recent call last):
+        ...
+        wsgicors.errors.ConfigError: 2 problems in the CORS configuration:
+          - allow_origins: 'https://app.example.com/' has a trailing slash ...
+
+    The problems are available as :attr:`problems` (a list of :class:`Problem`).
+    """
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = "1 problem" if count == 1 else f"{count} problems"
+        lines = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"{head} in the CORS configuration:\n{lines}")

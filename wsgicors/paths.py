@@ -1,0 +1,92 @@
+"""Per-path policies: which CORSPolicy applies to which ``PATH_INFO``.
+
+Rules (documented in docs/configuration.rst):
+
+* ``"/health"`` matches that exact path only.
+* ``"/api/*"`` matches ``/api`` and everything under ``/api/``, never ``/apix``.
+* a compiled regex is full-matched against the path.
+* the most specific pattern wins whatever the declaration order: exact paths, then
+  prefix patterns from the longest to the shortest, then regexes in the order given,
+  then the catch-all ``"/*"``.
+* matching is case-sensitive, on ``PATH_INFO`` as the server decoded it: no second
+  unquoting, ``+`` stays ``+`` (the flask-cors CVE-2024-6844 and -6866 classes).
+* a pattern mapped to ``None`` switches CORS handling off there; a path no pattern
+  covers uses the default policy, or passes through untouched without one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Union
+
+from .errors import ConfigError, Problem
+from .policy import CORSPolicy
+
+PathKey = Union[str, "re.Pattern[str]"]
+PathMap = Mapping[PathKey, Union[CORSPolicy, None]]
+_MISSING = object()
+
+
+class Routes:
+    """A compiled ``paths`` mapping plus the default policy."""
+
+    __slots__ = ("_catch_all", "_exact", "_prefixes", "_regexes", "default", "routed")
+
+    def __init__(self, default: CORSPolicy | None, paths: PathMap | None = None) -> None:
+        self.default = default
+        self.routed = bool(paths)
+        self._exact: dict[str, CORSPolicy | None] = {}
+        prefixes: list[tuple[str, str, str, CORSPolicy | None]] = []
+        self._regexes: list[tuple[re.Pattern[str], CORSPolicy | None]] = []
+        self._catch_all: tuple[str, CORSPolicy | None] | None = None
+        problems: list[Problem] = []
+        for key, policy in (paths or {}).items():
+            if policy is not None and not isinstance(policy, CORSPolicy):
+                problems.append(Problem(
+                    "path-policy", "paths", f"{key!r} maps to {policy!r}.",
+                    "map each pattern to a CORSPolicy, or to None to switch CORS off there.",
+                ))
+                continue
+            if isinstance(key, re.Pattern):
+                self._regexes.append((key, policy))
+            elif not isinstance(key, str) or not key.startswith("/"):
+                problems.append(Problem(
+                    "path-pattern", "paths", f"{key!r} is not a path pattern.",
+                    "write '/exact/path', '/prefix/*', or pass a compiled re.Pattern.",
+                ))
+            elif key == "/*":
+                self._catch_all = (key, policy)
+            elif key.endswith("/*") and "*" not in key[:-2]:
+                prefixes.append((key[:-2], key[:-1], key, policy))
+            elif "*" in key:
+                problems.append(Problem(
+                    "path-pattern", "paths",
+                    f"{key!r}: '*' may only end a pattern, as '/prefix/*'.",
+                    "use a prefix pattern or a compiled regex (full-matched).",
+                ))
+            else:
+                self._exact[key] = policy
+        if problems:
+            raise ConfigError(problems)
+        prefixes.sort(key=lambda item: len(item[0]), reverse=True)
+        self._prefixes = tuple(prefixes)
+
+    def resolve(self, path: str) -> CORSPolicy | None:
+        """The policy for *path* (None: no CORS handling)."""
+        return self.match(path)[0] if self.routed else self.default
+
+    def match(self, path: str) -> tuple[CORSPolicy | None, str | None]:
+        """The policy for *path* and the pattern that chose it (None: the default)."""
+        policy = self._exact.get(path, _MISSING)
+        if policy is not _MISSING:
+            return policy, path  # type: ignore[return-value]
+        for prefix, prefix_slash, key, policy in self._prefixes:
+            if path == prefix or path.startswith(prefix_slash):
+                return policy, key
+        for regex, policy in self._regexes:
+            if regex.fullmatch(path):
+                return policy, regex.pattern
+        if self._catch_all is not None:
+            return self._catch_all[1], self._catch_all[0]
+        return self.default, None
