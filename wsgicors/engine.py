@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .logsafe import logsafe
-from .policy import CORSPolicy, Header
+from .policy import Allowed, CORSPolicy, Header
 
 _log = logging.getLogger("wsgicors")
 
@@ -68,16 +68,24 @@ def preflight(policy: CORSPolicy, environ: Mapping[str, Any]) -> PreflightAnswer
     Checks the origin, then the method, then the headers, and stops at the first
     failure.
     """
+    return PreflightAnswer(*answer_preflight(policy, environ, reasons=True))
+
+
+def answer_preflight(
+    policy: CORSPolicy, environ: Mapping[str, Any], reasons: bool = False
+) -> tuple[str, list[Header], bytes, Refusal | None]:
+    """:func:`preflight` as a plain tuple: the form the request path uses.
+
+    A refusal's sentence is only written when *reasons* is true or the ``wsgicors``
+    logger shows DEBUG, so refusing a hostile request costs no more than answering.
+    """
     origin = environ.get("HTTP_ORIGIN", "")
     allowed = policy.lookup(origin)
     if allowed is None:
-        return _refuse(Refusal(*policy.origin_refusal(origin)))
+        return _refuse("origin", policy, environ, reasons)
     method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")
-    if not policy.method_allowed(method):
-        return _refuse(Refusal(
-            "method-not-allowed",
-            f"method {logsafe(method)} is not in allow_methods (compared case-sensitively)",
-        ))
+    if method not in policy.method_ok and not policy.method_allowed(method):
+        return _refuse("method", policy, environ, reasons)
     headers = list(allowed.preflight)
     if policy.allow_methods_value is None:
         headers.append(("Access-Control-Allow-Methods", method))
@@ -85,27 +93,54 @@ def preflight(policy: CORSPolicy, environ: Mapping[str, Any]) -> PreflightAnswer
     if requested:
         answer = policy.allow_headers_for(requested)
         if answer is None:
-            return _refuse(Refusal(*policy.header_refusal(requested)))
+            return _refuse("headers", policy, environ, reasons)
         headers.append(("Access-Control-Allow-Headers", answer))
     if (
         policy.allow_private_network
         and environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true"
     ):
         headers.append(("Access-Control-Allow-Private-Network", "true"))
-    return PreflightAnswer(PREFLIGHT_OK, headers, b"", None)
+    return PREFLIGHT_OK, headers, b"", None
 
 
-def _refuse(refusal: Refusal) -> PreflightAnswer:
-    if _log.isEnabledFor(logging.DEBUG):
-        _log.debug("CORS preflight refused (%s): %s", refusal.code, refusal.reason)
-    body = f"CORS preflight refused: {refusal.code}\n".encode("ascii")
-    headers = [
+def refusal_of(policy: CORSPolicy, environ: Mapping[str, Any], step: str) -> Refusal:
+    """Why the preflight in *environ* failed at *step* (origin, method or headers)."""
+    if step == "origin":
+        return Refusal(*policy.origin_refusal(environ.get("HTTP_ORIGIN", "")))
+    if step == "method":
+        method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")
+        return Refusal(
+            "method-not-allowed",
+            f"method {logsafe(method)} is not in allow_methods (compared case-sensitively)",
+        )
+    return Refusal(*policy.header_refusal(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")))
+
+
+def _refusal_answer(code: str) -> tuple[tuple[Header, ...], bytes]:
+    body = f"CORS preflight refused: {code}\n".encode("ascii")
+    headers = (
         ("Content-Type", "text/plain; charset=utf-8"),
         ("Content-Length", str(len(body))),
         ("X-Content-Type-Options", "nosniff"),
         _REFUSAL_VARY,
-    ]
-    return PreflightAnswer(PREFLIGHT_REFUSED, headers, body, refusal)
+    )
+    return headers, body
+
+
+# The three refusals, ready-made; the body names the failed step, never request data.
+_REFUSALS = {step: _refusal_answer(f"{step} not allowed")
+             for step in ("origin", "method", "headers")}
+
+
+def _refuse(
+    step: str, policy: CORSPolicy, environ: Mapping[str, Any], reasons: bool
+) -> tuple[str, list[Header], bytes, Refusal | None]:
+    refusal = None
+    if reasons or _log.isEnabledFor(logging.DEBUG):
+        refusal = refusal_of(policy, environ, step)
+        _log.debug("CORS preflight refused (%s): %s", refusal.code, refusal.reason)
+    headers, body = _REFUSALS[step]
+    return PREFLIGHT_REFUSED, list(headers), body, refusal
 
 
 def actual_headers(policy: CORSPolicy, origin: str | None) -> tuple[Header, ...]:
@@ -114,19 +149,22 @@ def actual_headers(policy: CORSPolicy, origin: str | None) -> tuple[Header, ...]
     Empty when the origin is missing or refused; the caller still adds
     ``Vary: Origin`` when :attr:`CORSPolicy.varies_by_origin` is true.
     """
-    if policy.any_origin:
-        return policy.star_headers
-    if origin is None:
-        return ()
+    return for_actual(policy, origin).actual
+
+
+def for_actual(policy: CORSPolicy, origin: str | None) -> Allowed:
+    """The ready-made headers for an actual response to *origin* (refused or not)."""
+    if origin is None or policy.any_origin:
+        return policy.refused
     allowed = policy.lookup(origin)
     if allowed is None:
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug("no CORS headers (%s): %s", *policy.origin_refusal(origin))
-        return ()
-    return allowed.actual
+        return policy.refused
+    return allowed
 
 
-def merge_vary(value: str | None, token: str = "Origin") -> str:
+def merge_vary(value: str | None, token: str = "Origin") -> str:  # noqa: S107
     """*value* (a Vary header or None) with *token* added once; ``*`` stays ``*``."""
     if value is None or not value.strip():
         return token
@@ -136,50 +174,76 @@ def merge_vary(value: str | None, token: str = "Origin") -> str:
     return f"{value}, {token}"
 
 
-def add_to_header_list(
-    headers: list[Header], cors: tuple[Header, ...], vary: bool
-) -> list[Header]:
-    """A new WSGI header list: *headers* plus *cors*, with ``Vary: Origin`` merged.
+# Response header names known to be neither Vary nor Access-Control-Allow-Origin,
+# in the spelling applications use. A response whose names are all in it just gets
+# the CORS headers appended: one set lookup per header instead of lower() and
+# compares. Bounded, since names come from the application, not the client.
+PLAIN_NAMES: set[str] = {"Content-Type", "Content-Length", "Cache-Control", "Location"}
+_PLAIN_NAMES_LIMIT = 2048
+_SPECIAL = {"vary": 1, "access-control-allow-origin": 2}
 
-    The application's list is never modified (it may be a shared constant). If the
-    application set Access-Control-Allow-Origin itself, its CORS headers are kept
-    and *cors* is not added.
+
+def _kind(name: str) -> int:
+    kind = _SPECIAL.get(name.lower(), 0)
+    if not kind and len(PLAIN_NAMES) < _PLAIN_NAMES_LIMIT:
+        PLAIN_NAMES.add(name)
+    return kind
+
+
+def add_to_header_list(headers: list[Header], allowed: Allowed) -> list[Header]:
+    """A new WSGI header list: *headers* plus the CORS headers of *allowed*.
+
+    ``Vary: Origin`` is merged into the application's Vary (no duplicate, ``*``
+    untouched). The application's list is never modified (it may be a shared
+    constant). If the application set Access-Control-Allow-Origin itself, its CORS
+    headers are kept and ours are not added.
     """
+    plain = PLAIN_NAMES
+    for name, _value in headers:
+        if name not in plain:
+            return merge_headers(headers, allowed)
+    return [*headers, *allowed.appended]
+
+
+def merge_headers(headers: list[Header], allowed: Allowed) -> list[Header]:
+    """:func:`add_to_header_list` for a response that may have Vary or CORS headers."""
     out = list(headers)
     vary_at = -1
+    own_cors = False
     for index, (name, _value) in enumerate(out):
-        lname = name.lower()
-        if lname == "vary":
-            if vary_at < 0:
-                vary_at = index
-        elif lname == "access-control-allow-origin":
-            cors = ()
-    if vary:
-        if vary_at < 0:
-            out.append(("Vary", "Origin"))
-        else:
-            name, value = out[vary_at]
-            out[vary_at] = (name, merge_vary(value))
-    out += cors
+        kind = 0 if name in PLAIN_NAMES else _kind(name)
+        if kind == 1 and vary_at < 0:
+            vary_at = index
+        elif kind == 2:
+            own_cors = True
+    varies = len(allowed.appended) > len(allowed.actual)
+    if varies and vary_at >= 0:
+        name, value = out[vary_at]
+        out[vary_at] = (name, merge_vary(value))
+    elif varies:
+        out.append(("Vary", "Origin"))
+    if not own_cors:
+        out += allowed.actual
     return out
 
 
 def response_updates(
-    get_header: Callable[[str], str | None], cors: tuple[Header, ...], vary: bool
+    get_header: Callable[[str], str | None], allowed: Allowed
 ) -> list[Header]:
     """Headers to *set* on a framework response object (Flask, Django).
 
-    ``get_header`` reads the response's current value of a header (any case);
-    the result follows the same rules as :func:`add_to_header_list`.
+    *allowed* comes from :func:`for_actual`; ``get_header`` reads the response's
+    current value of a header (any case). The result follows the same rules as
+    :func:`add_to_header_list`.
     """
     updates: list[Header] = []
-    if vary:
+    if len(allowed.appended) > len(allowed.actual):
         current = get_header("Vary")
         merged = merge_vary(current)
         if merged != current:
             updates.append(("Vary", merged))
     if get_header("Access-Control-Allow-Origin") is None:
-        updates += cors
+        updates += allowed.actual
     return updates
 
 

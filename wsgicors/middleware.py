@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
-from .engine import actual_headers, add_to_header_list, preflight
+from .engine import PLAIN_NAMES, answer_preflight, for_actual, merge_headers
 from .errors import ConfigError, Problem
-from .paths import PathMap, Routes
+from .paths import ROUTED, PathMap, Routes
 from .policy import CORSPolicy
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-ExcInfo = tuple[type[BaseException], BaseException, Optional[TracebackType]]
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
 
 
 class CORSMiddleware:
@@ -23,7 +23,7 @@ class CORSMiddleware:
     ::
 
         app = CORSMiddleware(app, allow_origins=["https://app.example.com"])
-        app = CORSMiddleware(app, CORSPolicy(...), paths={"/api/public/*": public, "/admin/*": None})
+        app = CORSMiddleware(app, policy, paths={"/api/public/*": public, "/admin/*": None})
 
     Preflights (``OPTIONS`` + ``Origin`` + ``Access-Control-Request-Method``) are
     answered here and never reach *app*: ``204`` with CORS headers, or ``403`` with a
@@ -60,28 +60,38 @@ class CORSMiddleware:
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
+        # The request path is written flat on purpose: every call and attribute
+        # lookup here is paid by every request the application serves.
         routes = self.routes
-        policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
+        policy = routes.fixed
+        if policy is ROUTED:
+            policy = routes.resolve(environ.get("PATH_INFO", ""))
         if policy is None:
             return self.app(environ, start_response)
         origin = environ.get("HTTP_ORIGIN")
-        if (
-            origin is not None
-            and environ.get("REQUEST_METHOD") == "OPTIONS"
+        if origin is None:
+            allowed = policy.refused
+        elif (
+            environ.get("REQUEST_METHOD") == "OPTIONS"
             and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
         ):
-            answer = preflight(policy, environ)
-            start_response(answer.status, answer.headers)
-            return [answer.body] if answer.body else []
-        cors = actual_headers(policy, origin)
-        vary = policy.varies_by_origin
+            status, headers, body, _refusal = answer_preflight(policy, environ)
+            start_response(status, headers)
+            return [body] if body else []
+        else:
+            allowed = for_actual(policy, origin)
+        appended = allowed.appended
 
         def cors_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
         ) -> Callable[[bytes], object]:
-            return start_response(status, add_to_header_list(headers, cors, vary), exc_info)
+            # engine.add_to_header_list, inlined: append unless the app set Vary or ACAO.
+            for name, _value in headers:
+                if name not in PLAIN_NAMES:
+                    return start_response(status, merge_headers(headers, allowed), exc_info)
+            return start_response(status, [*headers, *appended], exc_info)
 
-        return self.app(environ, cors_start_response)  # type: ignore[arg-type]
+        return self.app(environ, cors_start_response)
 
 
 def _routes(policy: CORSPolicy | None, paths: PathMap | None, options: dict[str, Any]) -> Routes:

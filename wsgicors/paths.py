@@ -18,24 +18,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Union
 
 from .errors import ConfigError, Problem
 from .policy import CORSPolicy
 
-PathKey = Union[str, "re.Pattern[str]"]
-PathMap = Mapping[PathKey, Union[CORSPolicy, None]]
+PathKey = str | re.Pattern[str]
+PathMap = Mapping[PathKey, CORSPolicy | None]
 _MISSING = object()
+#: :attr:`Routes.fixed` when the policy depends on the path.
+ROUTED: CORSPolicy = object()  # type: ignore[assignment]
 
 
 class Routes:
     """A compiled ``paths`` mapping plus the default policy."""
 
-    __slots__ = ("_catch_all", "_exact", "_prefixes", "_regexes", "default", "routed")
+    __slots__ = ("_catch_all", "_exact", "_prefixes", "_regexes", "default", "fixed", "routed")
 
     def __init__(self, default: CORSPolicy | None, paths: PathMap | None = None) -> None:
         self.default = default
         self.routed = bool(paths)
+        #: The one policy for every path, or :data:`ROUTED` when it depends on the path.
+        self.fixed = ROUTED if self.routed else default
         self._exact: dict[str, CORSPolicy | None] = {}
         prefixes: list[tuple[str, str, str, CORSPolicy | None]] = []
         self._regexes: list[tuple[re.Pattern[str], CORSPolicy | None]] = []

@@ -13,12 +13,13 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
-from typing import Any, NamedTuple, NoReturn, Union
+from typing import Any, NamedTuple, NoReturn
 
 from .errors import ConfigError, Problem
 from .http import (
     FORBIDDEN_METHODS,
     FORBIDDEN_RESPONSE_HEADERS,
+    MAX_REQUEST_HEADERS_LENGTH,
     NORMALIZED_METHODS,
     SAFELISTED_METHODS,
     is_forbidden_request_header,
@@ -43,17 +44,23 @@ MAX_AGE_LIMIT = 86400
 CACHE_SIZE = 4096
 
 PREFLIGHT_VARY = ("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
+VARY_ORIGIN = ("Vary", "Origin")
 
-OriginsOption = Union[str, Iterable[str]]
-RegexOption = Union[str, "re.Pattern[str]", Iterable[Union[str, "re.Pattern[str]"]], None]
-NamesOption = Union[str, Iterable[str]]
+OriginsOption = str | Iterable[str]
+RegexOption = str | re.Pattern[str] | Iterable[str | re.Pattern[str]] | None
+NamesOption = str | Iterable[str]
 Header = tuple[str, str]
 
 
 class Allowed(NamedTuple):
     """The ready-made CORS headers for one allowed origin."""
 
+    #: CORS headers for an actual response.
     actual: tuple[Header, ...]
+    #: ``actual`` plus ``Vary: Origin`` when the policy varies by origin: what is
+    #: appended to a response that has neither Vary nor its own CORS headers.
+    appended: list[Header]
+    #: The headers of a successful preflight, before method/header echoes.
     preflight: tuple[Header, ...]
 
 
@@ -94,10 +101,10 @@ class CORSPolicy:
 
     __slots__ = (
         "_acrh_cache", "_any_header", "_any_method", "_decisions", "_exact", "_frozen",
-        "_func", "_header_ok", "_method_ok", "_options", "_pattern", "_regexes", "_star",
+        "_func", "_header_ok", "_options", "_pattern", "_regexes", "_star",
         "allow_credentials", "allow_headers_value", "allow_methods_value",
         "allow_private_network", "any_origin", "expose_headers_value", "max_age",
-        "varies_by_origin",
+        "method_ok", "refused", "varies_by_origin",
     )
 
     def __init__(
@@ -174,7 +181,8 @@ class CORSPolicy:
         self.allow_private_network = allow_private_network
         self.max_age = age
         self._any_method = any_method
-        self._method_ok = frozenset(methods) | SAFELISTED_METHODS
+        #: Methods a preflight may ask for (empty when any method is allowed).
+        self.method_ok = frozenset() if any_method else frozenset(methods) | SAFELISTED_METHODS
         self.allow_methods_value = None if any_method else ", ".join(methods)
         self._any_header = any_header
         self.allow_headers_value = None if any_header else ", ".join(headers)
@@ -184,6 +192,9 @@ class CORSPolicy:
         self._regexes = tuple(regexes)
         self._func = allow_origin_func
         self._star = self._allowed("*")
+        #: What a response without an allowed origin gets: no CORS headers and
+        #: ``Vary: Origin`` (the star headers when every origin is allowed).
+        self.refused = self._star if any_origin else Allowed((), [VARY_ORIGIN], ())
         self._exact = {rule.text: self._allowed(rule.text) for rule in rules if rule.is_exact}
         self._decisions: dict[str, Allowed | None] = dict(self._exact)
         self._acrh_cache: dict[str, str | None] = {}
@@ -226,7 +237,8 @@ class CORSPolicy:
         if self.max_age is not None:
             preflight.append(("Access-Control-Max-Age", str(self.max_age)))
         preflight.append(PREFLIGHT_VARY)
-        return Allowed(tuple(actual), tuple(preflight))
+        appended = [*actual, VARY_ORIGIN] if self.varies_by_origin else list(actual)
+        return Allowed(tuple(actual), appended, tuple(preflight))
 
     @property
     def star_headers(self) -> tuple[Header, ...]:
@@ -245,7 +257,7 @@ class CORSPolicy:
             decisions[origin] = allowed
         if allowed is None and self._func is not None:
             return self._ask_func(origin)
-        return allowed  # type: ignore[return-value]
+        return allowed  # type: ignore[no-any-return]
 
     def _match_static(self, origin: str) -> Allowed | None:
         if self.any_origin:
@@ -295,13 +307,15 @@ class CORSPolicy:
         """True if a preflight may ask for *method* (compared case-sensitively)."""
         if self._any_method:
             return is_token(method) and method.upper() not in FORBIDDEN_METHODS
-        return method in self._method_ok
+        return method in self.method_ok
 
     def allow_headers_for(self, request_headers: str) -> str | None:
         """The Access-Control-Allow-Headers value answering *request_headers*.
 
         None if a requested header is not allowed or the value is malformed.
         """
+        if len(request_headers) > MAX_REQUEST_HEADERS_LENGTH:
+            return None  # refused before hashing: 100,000 commas cost nothing
         cache = self._acrh_cache
         answer = cache.get(request_headers, _MISSING)
         if answer is _MISSING:
@@ -309,7 +323,7 @@ class CORSPolicy:
             if len(cache) >= CACHE_SIZE:
                 cache.clear()
             cache[request_headers] = answer
-        return answer  # type: ignore[return-value]
+        return answer  # type: ignore[no-any-return]
 
     def _answer_headers(self, request_headers: str) -> str | None:
         names = parse_request_headers(request_headers)
