@@ -1,0 +1,30 @@
+"""Django settings for the wsgicors_django tests and the real-server tests.
+
+A module (not only settings.configure) so gunicorn and uvicorn subprocesses can use
+it as DJANGO_SETTINGS_MODULE with this folder on PYTHONPATH.
+"""
+
+import os
+
+SECRET_KEY = "wsgicors-tests-only"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+ROOT_URLCONF = "djcors_urls"
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "wsgicors_django",
+]
+MIDDLEWARE = [
+    "wsgicors_django.middleware.CorsMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DJCORS_DB", ":memory:"),
+    }
+}
+LOGGING_CONFIG = None
+CORS_ALLOWED_ORIGINS = ["https://app.example.com"]

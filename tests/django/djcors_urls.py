@@ -1,0 +1,19 @@
+"""URLs of the test project."""
+
+import djcors_views as views
+from django.urls import path
+
+urlpatterns = [
+    path("api/items/", views.items),
+    path("api/async/", views.async_items),
+    path("api/boom/", views.boom),
+    path("api/denied/", views.denied),
+    path("api/varies/", views.varies),
+    path("api/own-cors/", views.own_cors),
+    path("api/cbv/", views.ItemView.as_view()),
+    path("api/exempt/", views.exempt),
+    path("partner/report/", views.partner_report),
+    path("partner/async/", views.partner_async),
+    path("public/", views.PublicView.as_view()),
+    path("other/", views.other),
+]

@@ -1,0 +1,238 @@
+"""django-cors-headers' settings, compiled once into wsgicors policies.
+
+:func:`collect` reads every ``CORS_*`` setting (new names win over the old aliases),
+builds the policies and returns every problem found; :func:`current` is what the
+middleware calls: the compiled configuration, rebuilt only after Django's
+``setting_changed`` signal (``override_settings`` in tests) named a ``CORS_`` setting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+from wsgicors import ConfigError, CORSPolicy, Problem, Routes
+
+from .defaults import default_headers, default_max_age, default_methods
+
+# CORSPolicy option -> (setting, old alias or None, default when neither is set).
+SETTINGS: dict[str, tuple[str, str | None, Any]] = {
+    "allow_origins": ("CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST", ()),
+    "allow_origin_regex": ("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST", ()),
+    "allow_origin_func": ("CORS_ALLOW_ORIGIN_FUNC", None, None),
+    "allow_methods": ("CORS_ALLOW_METHODS", None, default_methods),
+    "allow_headers": ("CORS_ALLOW_HEADERS", None, default_headers),
+    "expose_headers": ("CORS_EXPOSE_HEADERS", None, ()),
+    "allow_credentials": ("CORS_ALLOW_CREDENTIALS", None, False),
+    "max_age": ("CORS_PREFLIGHT_MAX_AGE", None, default_max_age),
+    "allow_private_network": ("CORS_ALLOW_PRIVATE_NETWORK", None, False),
+}
+ALLOW_ALL = ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL")
+URLS_REGEX = "CORS_URLS_REGEX"
+PATHS = "CORS_PATHS"
+ORIGIN_OPTIONS = ("allow_origins", "allow_origin_regex", "allow_origin_func")
+# CORS_URLS_REGEX values that mean "every path" (django-cors-headers' default).
+EVERY_PATH = frozenset({r"^.*$", r".*", r"^.*", r"^"})
+
+
+def setting(name: str, alias: str | None, default: Any) -> tuple[Any, str]:
+    """The value of *name* (else of its old *alias*, else *default*) and the name used."""
+    if hasattr(settings, name):
+        return getattr(settings, name), name
+    if alias is not None and hasattr(settings, alias):
+        return getattr(settings, alias), alias
+    return default, name
+
+
+def _always(origin: str) -> bool:
+    """Allow every well-formed origin: the policy used once a signal receiver said yes."""
+    return True
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """Everything the middleware needs, built from the settings once.
+
+    ``routes`` picks the policy for a path (``None``: CORS off there); ``explicit``
+    holds the CORS_PATHS patterns mapped to ``None``, which the signal must not
+    override; ``signal_policy`` is the settings' policy accepting any origin, used
+    when a ``check_request_enabled`` receiver says yes; ``static`` maps
+    ``id(policy)`` to the same policy without ``allow_origin_func``, so async code
+    knows when the function (which may use the ORM) must run in a thread.
+    """
+
+    routes: Routes
+    explicit_off: frozenset[str]
+    signal_policy: CORSPolicy
+    static: dict[int, CORSPolicy]
+
+
+def collect() -> tuple[Compiled | None, list[Problem]]:
+    """Read and validate the settings; the problems name the Django settings."""
+    problems: list[Problem] = []
+    base, names = _base_options(problems)
+    try:
+        policy = _build(base, names, "")
+    except ConfigError as error:
+        return None, problems + error.problems
+    paths, explicit_off = _paths(base, names, problems)
+    urls_regex = _urls_regex(problems)
+    if problems:
+        return None, problems
+    if urls_regex is not None:
+        paths[urls_regex] = policy
+    try:
+        routes = Routes(None if urls_regex is not None else policy, paths)
+    except ConfigError as error:
+        return None, [p._replace(option=PATHS) for p in error.problems]
+    policies = [policy, *(p for p in paths.values() if p is not None)]
+    static = {id(p): _without_func(p) for p in policies
+              if p.options["allow_origin_func"] is not None}
+    return Compiled(routes, explicit_off, _signal_policy(policy), static), []
+
+
+def _base_options(problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:
+    options: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for option, (name, alias, default) in SETTINGS.items():
+        value, used = setting(name, alias, default)
+        options[option], names[option] = value, used
+    allow_all, used = setting(*ALLOW_ALL, False)
+    if allow_all is True:
+        # django-cors-headers ignores the origin lists then; checks warn about it.
+        options.update(allow_origins="*", allow_origin_regex=(), allow_origin_func=None)
+        names["allow_origins"] = used
+    elif allow_all is not False:
+        problems.append(Problem("type", used, f"expected True or False, got {allow_all!r}.",
+                                f"write {used} = {bool(allow_all)!r}."))
+    if not options["max_age"]:
+        options["max_age"] = None  # django-cors-headers omits the header for 0
+    options["allow_origin_func"] = _function(options["allow_origin_func"], problems)
+    return options, names
+
+
+def _function(value: Any, problems: list[Problem]) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return import_string(value)
+    except ImportError as error:
+        problems.append(Problem(
+            "func-import", SETTINGS["allow_origin_func"][0],
+            f"cannot import {value!r}: {error}.",
+            "name a function by its dotted path, e.g. 'myapp.cors.is_allowed'.",
+        ))
+        return None
+
+
+def _build(options: Mapping[str, Any], names: Mapping[str, str], prefix: str) -> CORSPolicy:
+    try:
+        return CORSPolicy.from_options(options)
+    except ConfigError as error:
+        raise ConfigError([
+            p._replace(option=prefix + names.get(p.option, p.option)) for p in error.problems
+        ]) from None
+
+
+def _paths(
+    base: dict[str, Any], names: dict[str, str], problems: list[Problem]
+) -> tuple[dict[Any, CORSPolicy | None], frozenset[str]]:
+    raw = getattr(settings, PATHS, {})
+    if not isinstance(raw, Mapping):
+        problems.append(Problem("paths-entry", PATHS, f"expected a dict, got {raw!r}.",
+                                "map path patterns to dicts of options, or to None."))
+        return {}, frozenset()
+    paths: dict[Any, CORSPolicy | None] = {}
+    for key, entry in raw.items():
+        where = f"{PATHS}[{key!r}]."
+        if entry is None or isinstance(entry, CORSPolicy):
+            paths[key] = entry
+        elif isinstance(entry, Mapping):
+            options = dict(base)
+            if any(name in entry for name in ORIGIN_OPTIONS):
+                # An entry that names origins replaces all of the settings' origins.
+                options.update(allow_origins=(), allow_origin_regex=(), allow_origin_func=None)
+            options.update(entry)
+            try:
+                paths[key] = _build(options, {k: k for k in entry} | names, where)
+            except ConfigError as error:
+                problems += error.problems
+        else:
+            problems.append(Problem(
+                "paths-entry", where.rstrip("."), f"expected a dict of options, got {entry!r}.",
+                "write {'allow_origins': [...]}, a CORSPolicy, or None to switch CORS off.",
+            ))
+    off = frozenset(key if isinstance(key, str) else key.pattern
+                    for key, value in paths.items() if value is None)
+    return paths, off
+
+
+def _urls_regex(problems: list[Problem]) -> re.Pattern[str] | None:
+    value = getattr(settings, URLS_REGEX, r"^.*$")
+    if isinstance(value, re.Pattern):
+        return None if value.pattern in EVERY_PATH else value
+    if not isinstance(value, str):
+        problems.append(Problem("type", URLS_REGEX, f"expected a regex, got {value!r}.",
+                                r"write CORS_URLS_REGEX = r'^/api/.*$'."))
+        return None
+    if value in EVERY_PATH:
+        return None
+    try:
+        return re.compile(value)
+    except re.error as error:
+        problems.append(Problem("urls-regex-invalid", URLS_REGEX,
+                                f"{value!r} is not a valid regex: {error}.",
+                                "fix the expression (it is full-matched against the path)."))
+        return None
+
+
+def _without_func(policy: CORSPolicy) -> CORSPolicy:
+    return CORSPolicy.from_options(policy.options | {"allow_origin_func": None})
+
+
+def _signal_policy(policy: CORSPolicy) -> CORSPolicy:
+    if policy.any_origin:
+        return policy
+    return CORSPolicy.from_options(policy.options | {
+        "allow_origins": (), "allow_origin_regex": (), "allow_origin_func": _always,
+    })
+
+
+class _State:
+    __slots__ = ("compiled",)
+
+    def __init__(self) -> None:
+        self.compiled: Compiled | None = None
+
+
+STATE = _State()
+
+
+def current() -> Compiled:
+    """The compiled settings, built on first use and after a ``CORS_`` setting changed.
+
+    :raises ConfigError: listing every problem, if the settings are invalid.
+    """
+    compiled = STATE.compiled
+    if compiled is None:
+        compiled, problems = collect()
+        if compiled is None:
+            raise ConfigError(problems)
+        STATE.compiled = compiled
+    return compiled
+
+
+def _reset(*, setting: str, **kwargs: Any) -> None:
+    # Only forget here: compiling (and reporting errors) waits for the next request,
+    # so override_settings can install a broken configuration for a checks test.
+    if setting.startswith("CORS_"):
+        STATE.compiled = None
+
+
+setting_changed.connect(_reset, dispatch_uid="wsgicors_django.conf.reset")
