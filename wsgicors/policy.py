@@ -406,7 +406,12 @@ def _regexes(
 ) -> list[re.Pattern[str]]:
     if value is None:
         return []
-    items = [value] if isinstance(value, (str, re.Pattern)) else list(value)
+    if isinstance(value, (str, re.Pattern)):
+        items: list[object] = [value]
+    elif isinstance(value, Iterable):
+        items = list(value)
+    else:
+        items = [value]
     compiled: list[re.Pattern[str]] = []
     for item in items:
         if isinstance(item, re.Pattern):
