@@ -1,0 +1,297 @@
+"""flask-cors options and ``CORS_*`` config keys, translated into wsgicors policies.
+
+Nothing here decides anything about a request: it only turns flask-cors's
+vocabulary into :class:`wsgicors.CORSPolicy` objects and :class:`wsgicors.Routes`
+path patterns, which the engine then applies.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from wsgicors import ConfigError, CORSPolicy, Problem, Routes
+from wsgicors.paths import PathKey
+
+#: flask-cors's defaults, with its names (``resources`` is handled apart).
+DEFAULT_OPTIONS: dict[str, Any] = {
+    "origins": "*",
+    "methods": ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"],
+    "allow_headers": "*",
+    "expose_headers": None,
+    "supports_credentials": False,
+    "max_age": None,
+    "send_wildcard": False,
+    "automatic_options": True,
+    "vary_header": True,
+    "resources": r"/*",
+    "intercept_exceptions": True,
+    "always_send": True,
+    "allow_private_network": False,
+}
+#: Options that shape the CORSPolicy; ``policy=CORSPolicy(...)`` replaces them all.
+POLICY_OPTIONS = (
+    "origins", "methods", "allow_headers", "expose_headers", "supports_credentials",
+    "max_age", "allow_private_network",
+)
+#: Accepted for compatibility; see docs/flask.rst for why each needs no setting.
+FLAG_OPTIONS = (
+    "send_wildcard", "automatic_options", "vary_header", "intercept_exceptions", "always_send",
+)
+OPTION_NAMES = (*DEFAULT_OPTIONS, "policy")
+#: ``app.config`` key -> option name (``CORS_ORIGINS`` -> ``origins``...).
+CONFIG_KEYS = {"CORS_" + name.upper(): name for name in OPTION_NAMES}
+
+# The core's option names, reported with the flask-cors name the user wrote.
+_CORE_TO_FLASK = {
+    "allow_origins": "origins", "allow_origin_regex": "origins",
+    "allow_origin_func": "origins", "allow_methods": "methods",
+    "allow_credentials": "supports_credentials",
+    "dangerously_allow_insecure_origins": "origins",
+}
+# Characters that make a string a regex rather than an origin or a pattern of ours.
+# flask-cors also counts '*', but '*' is our subdomain/port wildcard and '.' a dot.
+_ORIGIN_REGEX_CHARS = frozenset("\\[]?$^()+|{}")
+# flask-cors's own heuristic for path patterns: any of these makes a regex.
+_PATH_REGEX_CHARS = frozenset("*\\]?$^[]()")
+_CATCH_ALL = frozenset({"*", "/*", ".*", "/.*"})
+
+
+def config_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The options set through ``CORS_*`` keys of a Flask ``app.config``."""
+    return {name: config[key] for key, name in CONFIG_KEYS.items() if config.get(key) is not None}
+
+
+def check_names(options: Mapping[str, Any], where: str) -> list[Problem]:
+    """A problem for every option name flask-cors does not know (it only logs them)."""
+    problems = []
+    for name in options:
+        if name not in OPTION_NAMES:
+            close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else "valid: " + ", ".join(OPTION_NAMES)
+            problems.append(Problem(
+                "unknown-option", _at(where, name), f"{name!r} is not a CORS option.", hint
+            ))
+    return problems
+
+
+def build_policy(layers: Sequence[Mapping[str, Any]], where: str) -> CORSPolicy:
+    """The policy for option *layers*, given from the lowest precedence to the highest.
+
+    The highest layer that names ``policy`` or any policy option decides: a
+    ``policy=CORSPolicy(...)`` there is used as it is; otherwise the options of all
+    layers are merged (a higher layer wins) and translated.
+    """
+    problems = [problem for layer in layers for problem in check_names(layer, where)]
+    for layer in reversed(layers):
+        given = [name for name in POLICY_OPTIONS if name in layer]
+        if "policy" in layer:
+            if given:
+                problems.append(Problem(
+                    "policy-and-options", _at(where, "policy"),
+                    f"policy=CORSPolicy(...) and {', '.join(given)} were given together.",
+                    "pass either the CORSPolicy or the options, not both.",
+                ))
+            elif not isinstance(layer["policy"], CORSPolicy):
+                problems.append(Problem(
+                    "type", _at(where, "policy"),
+                    f"expected a CORSPolicy, got {layer['policy']!r}.",
+                    "pass policy=CORSPolicy(...).",
+                ))
+            else:
+                _raise(problems)
+                return layer["policy"]
+            break
+        if given:
+            break
+    merged: dict[str, Any] = dict(DEFAULT_OPTIONS)
+    for layer in layers:
+        merged.update(layer)
+    core = translate(merged, where, problems)
+    _raise(problems)
+    try:
+        return CORSPolicy(**core)
+    except ConfigError as exc:
+        raise ConfigError([_renamed(problem, where) for problem in exc.problems]) from None
+
+
+def translate(options: Mapping[str, Any], where: str, problems: list[Problem]) -> dict[str, Any]:
+    """CORSPolicy keyword arguments for merged flask-cors *options*."""
+    origins, regexes = _origins(options.get("origins"), where, problems)
+    core: dict[str, Any] = {
+        "allow_origins": origins,
+        "allow_methods": _methods(options.get("methods")),
+        "allow_headers": _allow_headers(options.get("allow_headers"), where, problems),
+        "expose_headers": options.get("expose_headers") or (),
+        "allow_credentials": options.get("supports_credentials", False),
+        "max_age": _max_age(options.get("max_age")),
+        "allow_private_network": options.get("allow_private_network", False),
+    }
+    if regexes:
+        core["allow_origin_regex"] = regexes
+    return core
+
+
+def _origins(
+    value: Any, where: str, problems: list[Problem]
+) -> tuple[str | list[str], list[str | re.Pattern[str]]]:
+    """Split flask-cors ``origins`` into our origins/patterns and full-match regexes."""
+    items = [value] if isinstance(value, (str, re.Pattern)) else value
+    if not isinstance(items, Iterable):
+        problems.append(Problem(
+            "type", _at(where, "origins"), f"expected a string or a list, got {value!r}.",
+            'write origins=["https://app.example.com"].',
+        ))
+        return [], []
+    origins: list[str] = []
+    regexes: list[str | re.Pattern[str]] = []
+    for item in items:
+        if isinstance(item, re.Pattern):
+            regexes.append(item)
+        elif isinstance(item, str) and item in ("*", ".*"):
+            origins.append("*")  # flask-cors reads both as "every origin"
+        elif isinstance(item, str) and not _ORIGIN_REGEX_CHARS.intersection(item):
+            origins.append(item)  # an origin, or our "https://*.x.com" / "http://h:*" pattern
+        elif isinstance(item, str):
+            regexes.append(item)
+        else:
+            problems.append(Problem(
+                "type", _at(where, "origins"), f"{item!r} is not a string or a compiled regex.",
+                'write origins=["https://app.example.com"].',
+            ))
+    if "*" in origins and len(origins) == 1 and not regexes:
+        return "*", []
+    return origins, regexes
+
+
+def _methods(value: Any) -> Any:
+    # flask-cors upper-cases every configured method; the request's method is then
+    # compared exactly by the engine.
+    if isinstance(value, str):
+        return value.upper()
+    if isinstance(value, Iterable) and all(isinstance(item, str) for item in value):
+        return [item.upper() for item in value]
+    return value  # the core reports the type problem
+
+
+def _allow_headers(value: Any, where: str, problems: list[Problem]) -> Any:
+    items = [value] if isinstance(value, (str, re.Pattern)) else value
+    if not isinstance(items, Iterable):
+        return value
+    for item in items:
+        if isinstance(item, re.Pattern) or (
+            isinstance(item, str) and item != "*" and _PATH_REGEX_CHARS.intersection(item)
+        ):
+            shown = item.pattern if isinstance(item, re.Pattern) else item
+            problems.append(Problem(
+                "header-regex", _at(where, "allow_headers"),
+                f"{shown!r} is a regex; header names are matched as names (any case).",
+                "list the header names, or use '*' to allow any header.",
+            ))
+            return ()
+    return ["*"] if "*" in items else items
+
+
+def _max_age(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)  # flask-cors accepts "600"
+    return value
+
+
+def resource_patterns(
+    resources: Any, where: str
+) -> list[tuple[PathKey, Mapping[str, Any]]]:
+    """flask-cors ``resources`` as ``(our path pattern, per-resource options)`` pairs."""
+    if isinstance(resources, Mapping):
+        pairs = list(resources.items())
+    elif isinstance(resources, (str, re.Pattern)):
+        pairs = [(resources, {})]
+    elif isinstance(resources, Iterable):
+        pairs = [(item, {}) for item in resources]
+    else:
+        raise ConfigError([Problem(
+            "type", _at(where, "resources"), f"expected a path pattern, a list or a dict, "
+            f"got {resources!r}.", 'write resources={r"/api/*": {"origins": [...]}}.',
+        )])
+    problems: list[Problem] = []
+    result: list[tuple[PathKey, Mapping[str, Any]]] = []
+    for pattern, options in pairs:
+        if isinstance(options, CORSPolicy):
+            options = {"policy": options}
+        if not isinstance(options, Mapping) or not isinstance(pattern, (str, re.Pattern)):
+            problems.append(Problem(
+                "type", _at(where, "resources"), f"{pattern!r}: {options!r}",
+                "map each path pattern to a dict of options (or a CORSPolicy).",
+            ))
+            continue
+        result.append((path_key(pattern), options))
+    _raise(problems)
+    return result
+
+
+def path_key(pattern: str | re.Pattern[str]) -> PathKey:
+    """A flask-cors resource pattern as a :class:`wsgicors.Routes` key.
+
+    ``"/*"`` and friends are the catch-all, ``"/api/*"`` and ``"/api/.*"`` the prefix
+    ``/api`` (never ``/apix``), plain paths are exact, anything else is a regex
+    matched against the whole path.
+    """
+    if isinstance(pattern, re.Pattern):
+        return pattern
+    if pattern in _CATCH_ALL:
+        return "/*"
+    for tail in ("/*", "/.*"):
+        stem = pattern[: -len(tail)]
+        if pattern.endswith(tail) and stem and not _PATH_REGEX_CHARS.intersection(stem):
+            return stem + "/*"
+    if not _PATH_REGEX_CHARS.intersection(pattern):
+        return pattern
+    if pattern.endswith("/*"):
+        # flask-cors's prefix match made "/x/*" mean "anything under /x"; keep that.
+        pattern = pattern[:-2] + "(?:/.*)?"
+    return re.compile(pattern)
+
+
+def build_routes(
+    layers: Sequence[Mapping[str, Any]], where: str
+) -> Routes:
+    """The Routes for a ``CORS(...)`` call: its resources, each with its policy."""
+    merged: dict[str, Any] = {"resources": DEFAULT_OPTIONS["resources"]}
+    for layer in layers:
+        if "resources" in layer:
+            merged["resources"] = layer["resources"]
+    outer = [{k: v for k, v in layer.items() if k != "resources"} for layer in layers]
+    paths: dict[PathKey, CORSPolicy | None] = {}
+    problems: list[Problem] = []
+    cache: dict[int, CORSPolicy] = {}
+    for key, options in resource_patterns(merged["resources"], where):
+        try:
+            if not options:
+                # Resources without options of their own share one policy.
+                if 0 not in cache:
+                    cache[0] = build_policy(outer, where)
+                paths[key] = cache[0]
+            else:
+                shown = key.pattern if isinstance(key, re.Pattern) else key
+                paths[key] = build_policy([*outer, options], f"{where}resources[{shown!r}].")
+        except ConfigError as exc:
+            problems += exc.problems
+    _raise(problems)
+    if list(paths) == ["/*"]:
+        return Routes(paths["/*"])  # the common case: no path lookup per request
+    return Routes(None, paths)
+
+
+def _at(where: str, option: str) -> str:
+    return f"{where}{option}"
+
+
+def _renamed(problem: Problem, where: str) -> Problem:
+    return problem._replace(option=_at(where, _CORE_TO_FLASK.get(problem.option, problem.option)))
+
+
+def _raise(problems: list[Problem]) -> None:
+    if problems:
+        raise ConfigError(problems)
