@@ -36,3 +36,8 @@ def preflight_headers(origin: str = ALLOWED, method: str = "PUT", headers: str |
         result["Access-Control-Request-Headers"] = headers
     result.update(extra)
     return result
+
+
+def make_hello(global_conf: dict[str, str] | None = None, **local: str) -> Any:
+    """Paste Deploy app factory (``use = call:core_support:make_hello``)."""
+    return hello_app
