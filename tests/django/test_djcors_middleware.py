@@ -1,0 +1,476 @@
+"""The middleware under WSGI (Django's test client runs the real WSGI handler).
+
+Scenarios ported from django-cors-headers' own test suite (every setting, the old
+aliases, URL regex with SCRIPT_NAME, error responses), rewritten for pytest-django,
+plus the behaviour wsgicors changes on purpose (403 preflights, full-match regexes).
+"""
+
+from __future__ import annotations
+
+import re
+
+import djcors_views as views
+import pytest
+from django.test import Client
+
+from wsgicors import ConfigError
+from wsgicors_django.defaults import default_headers, default_methods
+from wsgicors_django.middleware import CorsMiddleware
+
+APP = "https://app.example.com"
+EVIL = "https://evil.example.net"
+
+
+def get(client: Client, path: str, origin: str | None = None, **extra: str):  # type: ignore[no-untyped-def]
+    headers = {"Origin": origin} if origin else {}
+    return client.get(path, headers=headers, **extra)
+
+
+def preflight(client: Client, path: str, origin: str, method: str = "PUT",
+              headers: str | None = None, **extra: str):  # type: ignore[no-untyped-def]
+    sent = {"Origin": origin, "Access-Control-Request-Method": method}
+    if headers is not None:
+        sent["Access-Control-Request-Headers"] = headers
+    return client.options(path, headers=sent, **extra)
+
+
+def listed(value: str) -> set[str]:
+    """The names in a comma-separated header value, as a browser compares them."""
+    return {name.strip().lower() for name in value.split(",")}
+
+
+def acao(response) -> str | None:  # type: ignore[no-untyped-def]
+    return response.headers.get("Access-Control-Allow-Origin")
+
+
+# -- actual requests --------------------------------------------------------------------
+
+def test_no_origin_gets_vary_but_no_cors_headers(client):
+    response = get(client, "/api/items/")
+    assert response.status_code == 200
+    assert acao(response) is None
+    assert response["Vary"] == "Origin"
+
+
+def test_allowed_origin_is_echoed(client):
+    response = get(client, "/api/items/", APP)
+    assert acao(response) == APP
+    assert "Access-Control-Allow-Credentials" not in response.headers
+    assert response["Vary"] == "Origin"
+
+
+def test_denied_origin_gets_no_cors_headers_but_vary(client):
+    response = get(client, "/api/items/", EVIL)
+    assert response.status_code == 200  # CORS is not access control: the view ran
+    assert acao(response) is None
+    assert response["Vary"] == "Origin"
+
+
+@pytest.mark.parametrize("origin", [
+    "https://app.example.com.evil.net", "https://app.example.com/", "https://APP.example.com",
+    "http://app.example.com", "https://app.example.com:8443", "null", "",
+    "https://app.example.com, https://evil.net",
+])
+def test_lookalike_origins_are_refused(client, origin):
+    assert acao(get(client, "/api/items/", origin or None, HTTP_ORIGIN=origin)) is None
+
+
+def test_credentials_and_exposed_headers(client, settings):
+    settings.CORS_ALLOW_CREDENTIALS = True
+    settings.CORS_EXPOSE_HEADERS = ["X-Total-Count", "X-Page"]
+    response = get(client, "/api/items/", APP)
+    assert response["Access-Control-Allow-Credentials"] == "true"
+    assert response["Access-Control-Expose-Headers"] == "x-total-count, x-page"
+    denied = get(client, "/api/items/", EVIL)
+    assert "Access-Control-Allow-Credentials" not in denied.headers
+
+
+def test_old_alias_is_read(client, settings):
+    del settings.CORS_ALLOWED_ORIGINS
+    settings.CORS_ORIGIN_WHITELIST = ["https://old.example.com"]
+    assert acao(get(client, "/api/items/", "https://old.example.com")) == "https://old.example.com"
+
+
+def test_new_name_wins_over_old_alias(client, settings):
+    settings.CORS_ORIGIN_WHITELIST = ["https://old.example.com"]
+    assert acao(get(client, "/api/items/", "https://old.example.com")) is None
+    assert acao(get(client, "/api/items/", APP)) == APP
+
+
+@pytest.mark.parametrize("name", ["CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"])
+def test_allow_all_sends_star_without_vary(client, settings, name):
+    setattr(settings, name, True)
+    response = get(client, "/api/items/", EVIL)
+    assert acao(response) == "*"
+    assert "Vary" not in response.headers
+
+
+def test_allow_all_false_new_name_wins(client, settings):
+    settings.CORS_ORIGIN_ALLOW_ALL = True
+    settings.CORS_ALLOW_ALL_ORIGINS = False
+    assert acao(get(client, "/api/items/", EVIL)) is None
+
+
+def test_origin_regexes_are_full_matched(client, settings):
+    settings.CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://\w+\.example\.org$", re.compile(r"https://x\.test")]
+    assert acao(get(client, "/api/items/", "https://a.example.org")) == "https://a.example.org"
+    assert acao(get(client, "/api/items/", "https://x.test")) == "https://x.test"
+    # re.match (django-cors-headers) would accept both of these prefixes:
+    assert acao(get(client, "/api/items/", "https://x.test.evil.net")) is None
+    assert acao(get(client, "/api/items/", "https://a.example.org.evil.net")) is None
+
+
+def test_old_regex_alias(client, settings):
+    settings.CORS_ORIGIN_REGEX_WHITELIST = [r"https://\w+\.example\.org"]
+    assert acao(get(client, "/api/items/", "https://b.example.org")) == "https://b.example.org"
+
+
+def test_origin_pattern_in_allowed_origins(client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://*.example.com", "http://localhost:*"]
+    assert acao(get(client, "/api/items/", "https://a.b.example.com")) == "https://a.b.example.com"
+    assert acao(get(client, "/api/items/", "http://localhost:5173")) == "http://localhost:5173"
+    assert acao(get(client, "/api/items/", "https://example.com")) is None
+
+
+def test_view_vary_is_merged_not_replaced(client):
+    response = get(client, "/api/varies/", APP)
+    assert response["Vary"] == "Cookie, Origin"
+    assert acao(response) == APP
+
+
+def test_view_that_sets_its_own_cors_headers_keeps_them(client):
+    response = get(client, "/api/own-cors/", APP)
+    assert acao(response) == "https://own.example"
+
+
+def test_class_based_view(client):
+    assert acao(get(client, "/api/cbv/", APP)) == APP
+
+
+# -- responses the view did not make -----------------------------------------------------
+
+def test_404_gets_headers(client):
+    response = get(client, "/nowhere/", APP)
+    assert response.status_code == 404
+    assert acao(response) == APP
+
+
+def test_500_from_an_exception_gets_headers():
+    client = Client(raise_request_exception=False)
+    response = get(client, "/api/boom/", APP)
+    assert response.status_code == 500
+    assert acao(response) == APP
+    assert response["Vary"] == "Origin"
+
+
+def test_permission_denied_gets_headers(client):
+    response = get(client, "/api/denied/", APP)
+    assert response.status_code == 403
+    assert acao(response) == APP
+
+
+def test_append_slash_redirect_gets_headers(client):
+    response = get(client, "/api/items", APP)
+    assert response.status_code == 301
+    assert response["Location"] == "/api/items/"
+    assert acao(response) == APP
+
+
+def test_preflight_is_answered_before_the_append_slash_redirect(client):
+    response = preflight(client, "/api/items", APP)
+    assert response.status_code == 204
+    assert acao(response) == APP
+
+
+# -- preflights --------------------------------------------------------------------------
+
+def test_preflight_allowed(client):
+    before = views.CALLS.get("items", 0)
+    response = preflight(client, "/api/items/", APP, "PUT", "content-type,x-requested-with")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "Content-Type" not in response.headers
+    assert acao(response) == APP
+    assert response["Access-Control-Allow-Methods"] == ", ".join(default_methods)
+    assert {"content-type", "x-requested-with"} <= listed(response["Access-Control-Allow-Headers"])
+    assert response["Access-Control-Max-Age"] == "86400"
+    assert "Origin" in response["Vary"]
+    assert views.CALLS.get("items", 0) == before  # the view never ran
+
+
+def test_preflight_from_denied_origin_is_403_without_cors_headers(client):
+    response = preflight(client, "/api/items/", EVIL)
+    assert response.status_code == 403
+    assert acao(response) is None
+    assert not any(name.startswith("Access-Control-") for name in response.headers)
+
+
+def test_preflight_method_not_allowed(client, settings):
+    settings.CORS_ALLOW_METHODS = ["GET", "POST"]
+    assert preflight(client, "/api/items/", APP, "DELETE").status_code == 403
+    assert preflight(client, "/api/items/", APP, "GET").status_code == 204
+
+
+def test_preflight_method_is_case_sensitive(client):
+    assert preflight(client, "/api/items/", APP, "patch").status_code == 403
+
+
+def test_preflight_header_not_allowed_then_added(client, settings):
+    assert preflight(client, "/api/items/", APP, "PUT", "x-custom").status_code == 403
+    settings.CORS_ALLOW_HEADERS = (*default_headers, "x-custom")
+    response = preflight(client, "/api/items/", APP, "PUT", "X-Custom, Authorization")
+    assert response.status_code == 204
+    assert {"x-custom", "authorization"} <= listed(response["Access-Control-Allow-Headers"])
+
+
+@pytest.mark.parametrize("value", [0, None])
+def test_max_age_falsy_omits_header(client, settings, value):
+    settings.CORS_PREFLIGHT_MAX_AGE = value
+    response = preflight(client, "/api/items/", APP)
+    assert response.status_code == 204
+    assert "Access-Control-Max-Age" not in response.headers
+
+
+def test_max_age_setting(client, settings):
+    settings.CORS_PREFLIGHT_MAX_AGE = 1200
+    assert preflight(client, "/api/items/", APP)["Access-Control-Max-Age"] == "1200"
+
+
+def test_preflight_with_credentials(client, settings):
+    settings.CORS_ALLOW_CREDENTIALS = True
+    response = preflight(client, "/api/items/", APP)
+    assert response["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_private_network(client, settings):
+    extra = {"HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK": "true"}
+    response = preflight(client, "/api/items/", APP, **extra)
+    assert "Access-Control-Allow-Private-Network" not in response.headers
+    settings.CORS_ALLOW_PRIVATE_NETWORK = True
+    response = preflight(client, "/api/items/", APP, **extra)
+    assert response["Access-Control-Allow-Private-Network"] == "true"
+
+
+def test_plain_options_reaches_the_view(client):
+    before = views.CALLS.get("items", 0)
+    response = client.options("/api/items/", headers={"Origin": APP})
+    assert response.status_code == 200
+    assert response.json() == {"method": "OPTIONS"}
+    assert acao(response) == APP
+    assert views.CALLS["items"] == before + 1
+
+
+# -- which paths -------------------------------------------------------------------------
+
+def test_urls_regex_limits_cors_to_matching_paths(client, settings):
+    settings.CORS_URLS_REGEX = r"^/api/.*$"
+    assert acao(get(client, "/api/items/", APP)) == APP
+    outside = get(client, "/other/", APP)
+    assert acao(outside) is None
+    assert "Vary" not in outside.headers
+
+
+def test_urls_regex_preflight_outside_reaches_the_view(client, settings):
+    settings.CORS_URLS_REGEX = r"^/api/.*$"
+    before = views.CALLS.get("other", 0)
+    response = preflight(client, "/other/", APP)
+    assert acao(response) is None
+    assert views.CALLS["other"] == before + 1
+
+
+def test_urls_regex_is_matched_against_path_info_not_script_name(client, settings):
+    settings.CORS_URLS_REGEX = r"^/api/items/$"
+    response = get(client, "/api/items/", APP, SCRIPT_NAME="/mounted")
+    assert response.wsgi_request.path == "/mounted/api/items/"
+    assert acao(response) == APP
+
+
+def test_urls_regex_compiled(client, settings):
+    settings.CORS_URLS_REGEX = re.compile(r"/api/items/")
+    assert acao(get(client, "/api/items/", APP)) == APP
+    assert acao(get(client, "/api/cbv/", APP)) is None
+
+
+def test_cors_paths(client, settings):
+    settings.CORS_PATHS = {
+        "/api/cbv/": {"allow_origins": "*"},
+        "/api/varies/": None,
+        "/other/": {"allow_credentials": True},
+    }
+    assert acao(get(client, "/api/cbv/", EVIL)) == "*"
+    response = get(client, "/api/varies/", APP)
+    assert acao(response) is None
+    assert response["Vary"] == "Cookie"
+    other = get(client, "/other/", APP)  # inherits the origins, adds credentials
+    assert acao(other) == APP
+    assert other["Access-Control-Allow-Credentials"] == "true"
+    assert acao(get(client, "/api/items/", APP)) == APP
+
+
+# -- dynamic origins ---------------------------------------------------------------------
+
+def test_allow_origin_func_dotted_path(client, settings, db):
+    settings.CORS_ALLOW_ORIGIN_FUNC = "djcors_views.origin_in_db"
+    assert acao(get(client, "/api/items/", "https://tenant.example.org")) == "https://tenant.example.org"
+    assert acao(get(client, "/api/items/", APP)) == APP
+    assert acao(get(client, "/api/items/", EVIL)) is None
+    assert preflight(client, "/api/items/", "https://tenant.example.org").status_code == 204
+
+
+@pytest.fixture
+def receiver(db):
+    from wsgicors_django.signals import check_request_enabled
+
+    check_request_enabled.connect(views.signal_receiver)
+    yield views.signal_receiver
+    check_request_enabled.disconnect(views.signal_receiver)
+
+
+def test_signal_allows_origin(client, receiver):
+    tenant = "https://tenant.example.org"
+    assert acao(get(client, "/api/items/", tenant)) == tenant
+    assert preflight(client, "/api/items/", tenant).status_code == 204
+    assert acao(get(client, "/api/items/", EVIL)) is None
+    assert preflight(client, "/api/items/", EVIL).status_code == 403
+
+
+def test_signal_bypasses_urls_regex(client, settings, receiver):
+    settings.CORS_URLS_REGEX = r"^/api/.*$"
+    tenant = "https://tenant.example.org"
+    response = get(client, "/other/", tenant)
+    assert acao(response) == tenant
+    assert get(client, "/other/")["Vary"] == "Origin"  # the answer depends on the origin
+    assert acao(get(client, "/other/", APP)) is None
+
+
+def test_signal_uses_project_settings(client, settings, receiver):
+    settings.CORS_ALLOW_CREDENTIALS = True
+    response = get(client, "/api/items/", "https://tenant.example.org")
+    assert response["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_signal_does_not_override_cors_paths_none(client, settings, receiver):
+    settings.CORS_PATHS = {"/other/": None}
+    assert acao(get(client, "/other/", "https://tenant.example.org")) is None
+
+
+def test_failing_receiver_counts_as_no_and_is_logged(client, caplog):
+    from wsgicors_django.signals import check_request_enabled
+
+    def broken(sender, request, **kwargs):
+        raise LookupError("database down")
+
+    check_request_enabled.connect(broken)
+    try:
+        response = get(client, "/api/items/", "https://tenant.example.org")
+    finally:
+        check_request_enabled.disconnect(broken)
+    assert response.status_code == 200
+    assert acao(response) is None
+    assert "database down" in caplog.text
+
+
+def test_receiver_from_django_cors_headers_style_module(client):
+    """A receiver written for corsheaders (sender, request, **kwargs) works unchanged."""
+    from wsgicors_django.signals import check_request_enabled
+
+    def cors_allow_api_to_everyone(sender, request, **kwargs):
+        return request.path.startswith("/api/")
+
+    check_request_enabled.connect(cors_allow_api_to_everyone)
+    try:
+        assert acao(get(client, "/api/items/", EVIL)) == EVIL
+        assert acao(get(client, "/other/", EVIL)) is None
+    finally:
+        check_request_enabled.disconnect(cors_allow_api_to_everyone)
+
+
+# -- per-view decorators -----------------------------------------------------------------
+
+def test_decorated_view_uses_its_own_policy(client):
+    partner = "https://partner.example"
+    response = get(client, "/partner/report/", partner)
+    assert acao(response) == partner
+    assert response["Access-Control-Allow-Credentials"] == "true"
+    assert acao(get(client, "/partner/report/", APP)) is None  # settings do not apply
+
+
+def test_decorated_view_preflight(client):
+    before = views.CALLS.get("partner_report", 0)
+    response = preflight(client, "/partner/report/", "https://partner.example", "PUT")
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Methods"] == "GET, PUT"
+    assert response["Access-Control-Max-Age"] == "600"
+    assert preflight(client, "/partner/report/", "https://partner.example", "DELETE").status_code == 403
+    assert preflight(client, "/partner/report/", APP).status_code == 403
+    assert views.CALLS.get("partner_report", 0) == before
+
+
+def test_decorated_class_based_view(client):
+    response = get(client, "/public/", EVIL)
+    assert acao(response) == "*"
+    assert "Vary" not in response.headers
+
+
+def test_decorated_view_wins_over_urls_regex(client, settings):
+    settings.CORS_URLS_REGEX = r"^/api/.*$"
+    assert acao(get(client, "/partner/report/", "https://partner.example")) == "https://partner.example"
+
+
+def test_exempt_view(client):
+    response = get(client, "/api/exempt/", APP)
+    assert acao(response) is None
+    assert "Vary" not in response.headers
+    answered = preflight(client, "/api/exempt/", APP)
+    assert answered.status_code == 200
+    assert answered.content == b"exempt OPTIONS"
+
+
+def test_decorator_keeps_view_type():
+    import inspect
+
+    assert inspect.iscoroutinefunction(views.partner_async)
+    assert not inspect.iscoroutinefunction(views.partner_report)
+
+
+def test_decorator_validates_at_import_time():
+    from wsgicors_django import cors
+
+    with pytest.raises(ConfigError) as raised:
+        cors(origins=["https://a.example/"], credentials=True, max_age=-1)
+    codes = {problem.code for problem in raised.value.problems}
+    assert {"origin-not-serialized", "max-age-range"} <= codes
+
+
+def test_decorator_rejects_duplicate_names():
+    from wsgicors_django import cors
+
+    with pytest.raises(ConfigError):
+        cors(origins=["https://a.example"], allow_origins=["https://b.example"])
+
+
+# -- configuration errors ----------------------------------------------------------------
+
+def test_invalid_settings_fail_the_request_loudly(client, settings):
+    settings.CORS_ALLOW_ALL_ORIGINS = True
+    settings.CORS_ALLOW_CREDENTIALS = True
+    with pytest.raises(ConfigError) as raised:
+        get(client, "/api/items/", APP)
+    assert "CORS_ALLOW_ALL_ORIGINS" in str(raised.value)
+
+
+def test_invalid_settings_stop_the_middleware_at_start_up(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["app.example.com"]
+    with pytest.raises(ConfigError) as raised:
+        CorsMiddleware(lambda request: None)
+    assert raised.value.problems[0].option == "CORS_ALLOWED_ORIGINS"
+    assert "'https://app.example.com'" in raised.value.problems[0].hint
+
+
+def test_override_settings_is_picked_up_and_restored(client):
+    from django.test import override_settings
+
+    with override_settings(CORS_ALLOWED_ORIGINS=[EVIL]):
+        assert acao(get(client, "/api/items/", EVIL)) == EVIL
+    assert acao(get(client, "/api/items/", EVIL)) is None
+    assert acao(get(client, "/api/items/", APP)) == APP
