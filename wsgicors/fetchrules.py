@@ -360,11 +360,9 @@ _CHROME_TEXT = {
     "header-not-allowed": "Request header field {hint} is not allowed by "
                           "Access-Control-Allow-Headers in preflight response.",
 }
-_NO_CORS = (" If an opaque response serves your needs, set the request's mode to 'no-cors' "
-            "to fetch the resource with CORS disabled.")
-_NO_CORS_VALUE = (" Have the server send the header with a valid value, or, if an opaque "
-                  "response serves your needs, set the request's mode to 'no-cors' to fetch "
-                  "the resource with CORS disabled.")
+# Chromium 156 appends this to the value errors (older versions also suggested
+# mode 'no-cors', which never helps a script that wants to read the response).
+_VALID_VALUE = " Have the server send the header with a valid value."
 
 
 def chrome_message(failure: Failure, url: str, origin: str, initial_url: str | None = None) -> str:
@@ -376,11 +374,9 @@ def chrome_message(failure: Failure, url: str, origin: str, initial_url: str | N
     if failure.stage == "preflight" and failure.code in _PREFLIGHT_PREFIXED:
         text += "Response to preflight request doesn't pass access control check: "
     text += _CHROME_TEXT[failure.code].format(hint=failure.hint)
-    if failure.code == "missing-allow-origin":
-        text += _NO_CORS
-    elif failure.code in ("multiple-allow-origin", "invalid-allow-origin",
+    if failure.code in ("multiple-allow-origin", "invalid-allow-origin",
                           "allow-origin-mismatch"):
-        text += _NO_CORS_VALUE
+        text += _VALID_VALUE
     return text
 
 
