@@ -1,0 +1,180 @@
+"""System checks: every configuration problem reported with its own ID and a hint."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core import checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from wsgicors_django.checks import ERROR_IDS, UNKNOWN_ID, check_settings
+
+ENGINE = Path(__file__).resolve().parents[2] / "wsgicors"
+
+
+def ids(messages) -> list[str]:  # type: ignore[no-untyped-def]
+    return [message.id for message in messages]
+
+
+def test_valid_settings_give_no_messages():
+    assert check_settings() == []
+
+
+def test_check_is_registered_and_runs_with_manage_py_check(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["app.example.com"]
+    with pytest.raises(SystemCheckError) as raised:
+        call_command("check")
+    assert "wsgicors.E006" in str(raised.value)
+    assert "https://app.example.com" in str(raised.value)
+
+
+def test_errors_can_be_silenced_by_id(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com:443"]
+    settings.SILENCED_SYSTEM_CHECKS = ["wsgicors.E010"]
+    call_command("check")  # no SystemCheckError
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("CORS_ALLOWED_ORIGINS", ["example.com"], "wsgicors.E006"),
+    ("CORS_ALLOWED_ORIGINS", ["https://example.com/"], "wsgicors.E007"),
+    ("CORS_ALLOWED_ORIGINS", ["https://example.com?q"], "wsgicors.E007"),
+    ("CORS_ALLOWED_ORIGINS", ["null"], "wsgicors.E004"),
+    ("CORS_ALLOWED_ORIGINS", ["file://"], "wsgicors.E005"),
+    ("CORS_ALLOWED_ORIGINS", ["https://Example.com"], "wsgicors.E012"),
+    ("CORS_ALLOWED_ORIGINS", ["https://example.com:443"], "wsgicors.E010"),
+    ("CORS_ALLOWED_ORIGINS", "https://example.com", None),
+    ("CORS_ALLOWED_ORIGINS", [1], "wsgicors.E001"),
+    ("CORS_ORIGIN_WHITELIST", ["example.com"], None),  # the new name is set: alias unused
+    ("CORS_ALLOWED_ORIGIN_REGEXES", ["^(https://$"], "wsgicors.E017"),
+    ("CORS_ALLOWED_ORIGIN_REGEXES", [1], "wsgicors.E001"),
+    ("CORS_ALLOW_METHODS", 1, "wsgicors.E001"),
+    ("CORS_ALLOW_METHODS", ["TRACE"], "wsgicors.E023"),
+    ("CORS_ALLOW_METHODS", ["GET POST"], "wsgicors.E022"),
+    ("CORS_ALLOW_HEADERS", ["cookie"], "wsgicors.E025"),
+    ("CORS_ALLOW_HEADERS", ["x y"], "wsgicors.E024"),
+    ("CORS_EXPOSE_HEADERS", ["set-cookie"], "wsgicors.E027"),
+    ("CORS_EXPOSE_HEADERS", 1, "wsgicors.E001"),
+    ("CORS_ALLOW_CREDENTIALS", "yes", "wsgicors.E001"),
+    ("CORS_ALLOW_PRIVATE_NETWORK", 1, "wsgicors.E001"),
+    ("CORS_PREFLIGHT_MAX_AGE", -1, "wsgicors.E028"),
+    ("CORS_PREFLIGHT_MAX_AGE", "1", "wsgicors.E001"),
+    ("CORS_ALLOW_ALL_ORIGINS", "yes", "wsgicors.E001"),
+    ("CORS_URLS_REGEX", "^(/api", "wsgicors.E040"),
+    ("CORS_URLS_REGEX", 1, "wsgicors.E001"),
+    ("CORS_ALLOW_ORIGIN_FUNC", "djcors_views.no_such_function", "wsgicors.E041"),
+    ("CORS_ALLOW_ORIGIN_FUNC", 1, "wsgicors.E001"),
+    ("CORS_PATHS", ["/api/*"], "wsgicors.E042"),
+    ("CORS_PATHS", {"/api/*": "*"}, "wsgicors.E042"),
+    ("CORS_PATHS", {"api": None}, "wsgicors.E029"),
+    ("CORS_PATHS", {"/api/*": {"allow_origins": ["example.com"]}}, "wsgicors.E006"),
+    ("CORS_PATHS", {"/api/*": {"origins": ["https://a.example"]}}, "wsgicors.E002"),
+    ("CORS_MODEL", "app.Model", "wsgicors.E043"),
+    ("CORS_REPLACE_HTTPS_REFERER", True, "wsgicors.E043"),
+])
+def test_each_problem_has_its_id(settings, name, value, expected):
+    setattr(settings, name, value)
+    errors = [m for m in check_settings() if m.level >= checks.ERROR]
+    assert ids(errors) == ([expected] if expected else [])
+    for error in errors:
+        assert error.hint
+        assert error.obj.startswith(name)
+
+
+def test_message_names_the_old_alias_the_user_wrote(settings):
+    del settings.CORS_ALLOWED_ORIGINS
+    settings.CORS_ORIGIN_WHITELIST = ["example.com"]
+    [error] = check_settings()
+    assert error.id == "wsgicors.E006"
+    assert error.msg.startswith("CORS_ORIGIN_WHITELIST:")
+
+
+def test_every_problem_is_reported_at_once(settings):
+    settings.CORS_ALLOWED_ORIGINS = ["example.com", "https://a.example/", "null"]
+    settings.CORS_ALLOW_METHODS = ["TRACE"]
+    settings.CORS_PREFLIGHT_MAX_AGE = 10**6
+    assert sorted(ids(check_settings())) == [
+        "wsgicors.E004", "wsgicors.E006", "wsgicors.E007", "wsgicors.E023", "wsgicors.E028",
+    ]
+
+
+def test_allow_all_with_credentials_is_an_error(settings):
+    settings.CORS_ALLOW_ALL_ORIGINS = True
+    settings.CORS_ALLOW_CREDENTIALS = True
+    del settings.CORS_ALLOWED_ORIGINS
+    assert ids(check_settings()) == ["wsgicors.E019"]
+
+
+def test_credentials_with_plain_http_origin_is_an_error(settings):
+    settings.CORS_ALLOW_CREDENTIALS = True
+    settings.CORS_ALLOWED_ORIGINS = ["http://app.example.com", "http://localhost:3000"]
+    assert ids(check_settings()) == ["wsgicors.E015"]
+
+
+def test_credentials_with_catch_all_regex_is_an_error(settings):
+    settings.CORS_ALLOW_CREDENTIALS = True
+    settings.CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://.*$"]
+    assert ids(check_settings()) == ["wsgicors.E018"]
+
+
+@pytest.mark.parametrize(("name", "value", "warns"), [
+    ("CORS_ALLOWED_ORIGIN_REGEXES", [r"^https://\w+\.example\.com$"], False),
+    ("CORS_ALLOWED_ORIGIN_REGEXES", [r"https://\w+\.example\.com"], True),
+    ("CORS_ALLOWED_ORIGIN_REGEXES", [r"^https://\w+\.example\.com"], True),
+    ("CORS_ALLOWED_ORIGIN_REGEXES", [re.compile(r"https://a\.example\.com$")], True),
+    ("CORS_ORIGIN_REGEX_WHITELIST", [r"https://\w+\.example\.com"], True),
+    ("CORS_URLS_REGEX", r"^/api/", True),
+    ("CORS_URLS_REGEX", r"^/api/.*$", False),
+    ("CORS_URLS_REGEX", r"^.*$", False),
+])
+def test_unanchored_regex_warns(settings, name, value, warns):
+    setattr(settings, name, value)
+    messages = check_settings()
+    assert ids(messages) == (["wsgicors.W001"] if warns else [])
+    if warns:
+        assert messages[0].level == checks.WARNING
+        assert messages[0].obj == name
+        assert "$" in messages[0].hint
+
+
+def test_middleware_below_common_warns(settings):
+    settings.MIDDLEWARE = [
+        "django.middleware.common.CommonMiddleware",
+        "wsgicors_django.middleware.CorsMiddleware",
+    ]
+    assert ids(check_settings()) == ["wsgicors.W002"]
+
+
+def test_missing_middleware_warns(settings):
+    settings.MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+    assert ids(check_settings()) == ["wsgicors.W003"]
+
+
+def test_both_cors_middlewares_warn(settings):
+    settings.MIDDLEWARE = [
+        "wsgicors_django.middleware.CorsMiddleware",
+        "corsheaders.middleware.CorsMiddleware",
+        "django.middleware.common.CommonMiddleware",
+    ]
+    assert ids(check_settings()) == ["wsgicors.W004"]
+
+
+def test_allow_all_ignoring_lists_warns(settings):
+    settings.CORS_ALLOW_ALL_ORIGINS = True
+    settings.CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://a\.example$"]
+    assert sorted(ids(check_settings())) == ["wsgicors.W005", "wsgicors.W005"]
+
+
+def test_every_engine_problem_code_has_a_fixed_id():
+    """A new code in the engine must get its ID here (else it shows as E099)."""
+    source = "\n".join(path.read_text() for path in ENGINE.glob("*.py"))
+    codes = set(re.findall(r'Problem\(\s*"([a-z][a-z-]+)",\s*(?:"|f"|name|option|where)', source))
+    assert codes, "the scan found no Problem(...) codes"
+    assert codes - {"import"} <= set(ERROR_IDS)
+
+
+def test_ids_are_unique():
+    assert len(set(ERROR_IDS.values())) == len(ERROR_IDS)
+    assert UNKNOWN_ID not in ERROR_IDS.values()
