@@ -1,0 +1,277 @@
+"""The application under test, once per adapter, plus the test-only counting wrapper.
+
+Every adapter serves the same endpoints with the framework's own machinery (routing,
+404 and 500 handling), so the browser sees the same application whichever adapter
+adds the CORS headers:
+
+* ``/data`` and anything under ``/u/``: echo what the request carried, as JSON, with
+  ``X-Exposed`` and ``X-Hidden`` response headers.
+* ``/status/404``, ``/status/500``: the framework's own "not found" and "server error"
+  (the 500 is a real unhandled exception in Flask and Django).
+* ``/redirect?to=URL``: a 302.
+* ``/setcookie?v=V``: sets the cookie ``sid=V``.
+
+A *profile* is a CORS configuration written with wsgicors option names; each adapter
+translates it into its own configuration language (flask-cors keywords, Django
+settings) so the three are configured the way their users would configure them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+ADAPTERS = ("raw", "flask", "django")
+ADAPTER_PACKAGE = {"raw": "wsgicors", "flask": "wsgicors_flask", "django": "wsgicors_django"}
+
+Reply = tuple[int, list[tuple[str, str]], bytes]
+WSGIApp = Callable[..., Iterable[bytes]]
+
+
+def adapter_missing(adapter: str) -> str | None:
+    """Why *adapter* cannot be tested yet (its package or entry point is missing), or None."""
+    if adapter == "flask":
+        try:
+            import wsgicors_flask
+        except ImportError as exc:  # pragma: no cover - depends on the tree
+            return f"wsgicors_flask is not importable: {exc}"
+        if not hasattr(wsgicors_flask, "CORS"):
+            return "wsgicors_flask.CORS does not exist yet (Flask extension not landed)"
+    if adapter == "django" and importlib.util.find_spec("wsgicors_django.middleware") is None:
+        return "wsgicors_django.middleware does not exist yet (Django middleware not landed)"
+    return None
+
+
+def profiles(page_port: int) -> dict[str, dict[str, Any]]:
+    """The CORS configurations the end-to-end suite runs, in wsgicors option names.
+
+    ``null_func`` is not an option: it asks for ``allow_origin_func`` accepting only
+    ``"null"`` (a function cannot travel through JSON to the server process).
+    """
+    page = f"http://localhost:{page_port}"
+    base: dict[str, Any] = {
+        "allow_origins": [page, f"http://*.localhost:{page_port}"],
+        "allow_credentials": True,
+        "allow_headers": ["content-type", "authorization", "x-allowed"],
+        "expose_headers": ["x-exposed"],
+        "allow_methods": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+        "max_age": 600,
+        "allow_private_network": True,
+    }
+    return {
+        "main": base,
+        "nocache": {**base, "max_age": 0},
+        "star": {"allow_origins": "*", "expose_headers": ["x-exposed"]},
+        "nullfunc": {"null_func": True, "allow_origins": []},
+    }
+
+
+# -- the endpoints, framework-free ---------------------------------------------------
+
+def echo(method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+    """The ``/data`` answer: what the request carried, as JSON."""
+    payload = {
+        "method": method,
+        "path": path,
+        "body": body.decode("utf-8", "replace"),
+        "x_allowed": headers.get("x-allowed"),
+        "authorization": headers.get("authorization"),
+        "cookie": headers.get("cookie"),
+        "origin": headers.get("origin"),
+    }
+    return 200, [
+        ("Content-Type", "application/json"),
+        ("X-Exposed", "yes"),
+        ("X-Hidden", "no"),
+        ("Cache-Control", "no-store"),
+    ], json.dumps(payload).encode()
+
+
+def set_cookie(value: str) -> Reply:
+    """The ``/setcookie`` answer."""
+    safe = "".join(ch for ch in value if ch.isalnum())[:32] or "empty"
+    return 200, [
+        ("Content-Type", "application/json"),
+        ("Set-Cookie", f"sid={safe}; Path=/; SameSite=Lax"),
+        ("Cache-Control", "no-store"),
+    ], json.dumps({"set": safe}).encode()
+
+
+def redirect(target: str) -> Reply:
+    """The ``/redirect`` answer."""
+    return 302, [("Location", target), ("Content-Length", "0")], b""
+
+
+def environ_headers(environ: dict[str, Any]) -> dict[str, str]:
+    """Request headers of a WSGI environ (or Django META), lower-cased names."""
+    found = {
+        key[5:].replace("_", "-").lower(): str(value)
+        for key, value in environ.items() if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        found["content-type"] = str(environ["CONTENT_TYPE"])
+    return found
+
+
+def query_value(query: str, name: str) -> str:
+    """One query-string value ('' when missing)."""
+    return parse_qs(query).get(name, [""])[0]
+
+
+# -- raw WSGI --------------------------------------------------------------------------
+
+_REASONS = {200: "OK", 302: "Found", 404: "Not Found", 500: "Internal Server Error"}
+
+
+def raw_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """The endpoints as a bare WSGI application."""
+    reply = _raw_reply(environ)
+    status, headers, body = reply
+    start_response(f"{status} {_REASONS.get(status, 'Status')}", headers)
+    return [body]
+
+
+def _raw_reply(environ: dict[str, Any]) -> Reply:
+    path = environ.get("PATH_INFO", "")
+    query = environ.get("QUERY_STRING", "")
+    method = environ["REQUEST_METHOD"]
+    if path == "/data" or path.startswith("/u/"):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        return echo(method, path, environ_headers(environ), body)
+    if path == "/status/500":
+        return 500, [("Content-Type", "text/plain")], b"server error"
+    if path == "/redirect":
+        return redirect(query_value(query, "to"))
+    if path == "/setcookie":
+        return set_cookie(query_value(query, "v"))
+    return 404, [("Content-Type", "text/plain")], b"not found"
+
+
+# -- Flask -----------------------------------------------------------------------------
+
+def flask_app(profile: dict[str, Any]) -> WSGIApp:
+    """The endpoints as a Flask application with the wsgicors Flask extension."""
+    from flask import Flask, Response, abort, request
+
+    app = Flask("wsgicors_e2e")
+
+    def reply(result: Reply) -> Response:
+        status, headers, body = result
+        return Response(body, status=status, headers=headers)
+
+    @app.route("/data", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+    @app.route("/u/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+    def data(rest: str = "") -> Response:
+        return reply(echo(request.method, request.path, environ_headers(request.environ),
+                          request.get_data()))
+
+    @app.route("/status/404")
+    def not_found() -> Response:
+        abort(404)
+
+    @app.route("/status/500")
+    def server_error() -> Response:
+        raise RuntimeError("a real unhandled exception")
+
+    @app.route("/redirect")
+    def redirect_view() -> Response:
+        return reply(redirect(request.args.get("to", "")))
+
+    @app.route("/setcookie")
+    def setcookie() -> Response:
+        return reply(set_cookie(request.args.get("v", "")))
+
+    from wsgicors_flask import CORS
+
+    CORS(app, **flask_options(profile))
+    return app
+
+
+def flask_options(profile: dict[str, Any]) -> dict[str, Any]:
+    """A profile in flask-cors keyword names, as a migrating Flask user writes it."""
+    names = {
+        "allow_origins": "origins", "allow_credentials": "supports_credentials",
+        "allow_headers": "allow_headers", "expose_headers": "expose_headers",
+        "allow_methods": "methods", "max_age": "max_age",
+        "allow_private_network": "allow_private_network",
+        "allow_origin_func": "allow_origin_func",
+    }
+    options = {names[key]: value for key, value in _with_func(profile).items()}
+    return options
+
+
+def _with_func(profile: dict[str, Any]) -> dict[str, Any]:
+    options = dict(profile)
+    if options.pop("null_func", False):
+        options["allow_origin_func"] = accept_null_only
+    return options
+
+
+def accept_null_only(origin: str) -> bool:
+    """The ``allow_origin_func`` of the ``nullfunc`` profile."""
+    return origin == "null"
+
+
+# -- raw and counting ------------------------------------------------------------------
+
+def raw_cors_app(profile: dict[str, Any]) -> WSGIApp:
+    """The bare WSGI endpoints behind wsgicors.CORSMiddleware."""
+    from wsgicors import CORSMiddleware
+
+    return CORSMiddleware(raw_app, **_with_func(profile))
+
+
+class Counting:
+    """Test-only outermost WSGI layer: counts requests per (method, path).
+
+    Preflights never reach the application (the CORS layer answers them), so the
+    preflight count has to be taken outside it. ``/__count?path=P`` reports the
+    counts for P with ``Access-Control-Allow-Origin: *`` so any page can read them.
+    """
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == "/__ready":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ready"]
+        if path == "/__count":
+            return self._report(query_value(environ.get("QUERY_STRING", ""), "path"),
+                                start_response)
+        with self.lock:
+            self.counts[(environ["REQUEST_METHOD"], path)] += 1
+            if environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"):
+                self.counts[("PNA", path)] += 1
+        return self.app(environ, start_response)
+
+    def _report(self, path: str, start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            found = {method: n for (method, where), n in self.counts.items() if where == path}
+        start_response("200 OK", [
+            ("Content-Type", "application/json"), ("Access-Control-Allow-Origin", "*"),
+            ("Cache-Control", "no-store"),
+        ])
+        return [json.dumps(found).encode()]
+
+
+def build(adapter: str, profile: dict[str, Any]) -> WSGIApp:
+    """The WSGI application under test for *adapter* and *profile*, counted."""
+    if adapter == "raw":
+        return Counting(raw_cors_app(profile))
+    if adapter == "flask":
+        return Counting(flask_app(profile))
+    if adapter == "django":
+        from . import djsite
+
+        return Counting(djsite.wsgi_application(profile))
+    raise ValueError(f"unknown adapter {adapter!r}")
