@@ -136,7 +136,8 @@ class Style:
         self.enabled = enabled
 
     def __call__(self, text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
+        clean = _clean(text)
+        return _Styled(f"\x1b[{code}m{clean}\x1b[0m" if self.enabled else clean)
 
 
 def _colour(choice: str, out: TextIO) -> bool:
@@ -148,9 +149,14 @@ def _colour(choice: str, out: TextIO) -> bool:
 Write = Callable[..., None]
 
 
+class _Styled(str):
+    """Text already cleaned and coloured: write() passes it through unchanged."""
+
+
 def _writer(out: TextIO) -> Write:
-    def write(line: str = "") -> None:
-        print(_clean(line), file=out)
+    def write(*parts: str) -> None:
+        # Everything but our own colour codes is cleaned: server data is untrusted.
+        print("".join(p if isinstance(p, _Styled) else _clean(p) for p in parts), file=out)
 
     return write
 
@@ -166,7 +172,7 @@ def print_report(report: Report, style: Style, out: TextIO) -> None:
     creds = " with credentials" if report.credentials else ""
     write(f"{report.method} {report.url} from {report.origin}{creds}")
     if report.same_origin:
-        write(style("ALLOWED", "1;32") + ": same-origin request, CORS does not apply.")
+        write(style("ALLOWED", "1;32"), ": same-origin request, CORS does not apply.")
         return
     if report.preflight_reasons:
         write("Preflight needed: " + "; ".join(report.preflight_reasons) + ".")
@@ -188,20 +194,20 @@ def print_report(report: Report, style: Style, out: TextIO) -> None:
 def _print_verdict(report: Report, style: Style, write: Write) -> None:
     blocked = [o for o in report.outcomes.values() if not o.allowed]
     if not blocked:
-        write(style("ALLOWED", "1;32") + " in Chrome and Firefox.")
+        write(style("ALLOWED", "1;32"), " in Chrome and Firefox.")
     else:
         names = " and ".join(o.browser.capitalize() for o in blocked)
-        write(style("BLOCKED", "1;31") + f" in {names}.")
+        write(style("BLOCKED", "1;31"), f" in {names}.")
     for outcome in report.outcomes.values():
         name = outcome.browser.capitalize()
         if outcome.failure is None:
             write(f"  {name}: allowed.")
             continue
-        write(f"  {name} console: " + style(outcome.message or "", "31"))
+        write(f"  {name} console: ", style(outcome.message or "", "31"))
         for header, value in outcome.failure.headers:
             write(f"    caused by: {header}: {value}")
     for fix in report.fixes:
-        write(style("Fix: ", "1;33") + fix)
+        write(style("Fix: ", "1;33"), fix)
     if report.hidden_headers:
         write("Note: scripts cannot read these response headers (not in "
               "Access-Control-Expose-Headers): " + ", ".join(report.hidden_headers) + ".")
@@ -282,11 +288,11 @@ def _print_description(data: dict[str, Any], path: str, style: Style, out: TextI
         _print_policy(data, write)
     for decision in data.get("decisions", []):
         verdict = style("allowed", "32") if decision["allowed"] else style("refused", "31")
-        write(f"{decision['kind']}: {verdict} ({decision['code']}): {decision['reason']}")
+        write(f"{decision['kind']}: ", verdict, f" ({decision['code']}): {decision['reason']}")
         for name, value in decision["headers"]:
             write(f"    {name}: {value}")
         if decision["option"]:
-            write(style("Fix: ", "1;33") + f"change {decision['option']}")
+            write(style("Fix: ", "1;33"), f"change {decision['option']}")
 
 
 def _print_policy(data: dict[str, Any], write: Write) -> None:

@@ -110,7 +110,7 @@ CASES = [
 BY_NAME = {case.name: case for case in CASES}
 
 
-def case_app(origin: str, page: bytes = b"",
+def case_app(origin: str | Callable[[], str], page: bytes = b"",
              on_results: Callable[[Any], None] | None = None) -> Any:
     """The WSGI app serving every case (and, for browser tests, a page and /results)."""
 
@@ -131,7 +131,8 @@ def case_app(origin: str, page: bytes = b"",
         is_preflight = (environ["REQUEST_METHOD"] == "OPTIONS"
                         and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ)
         status, headers = case.preflight if is_preflight and case.preflight else case.actual
-        filled = [(k, v.replace("{origin}", origin)) for k, v in headers]
+        allowed = origin if isinstance(origin, str) else origin()
+        filled = [(k, v.replace("{origin}", allowed)) for k, v in headers]
         start_response(f"{status} Whatever", [("Content-Type", "text/plain"), *filled])
         return [] if status in (204, 304) else [b"case body\n"]
 
@@ -161,3 +162,17 @@ def serve(app: Any) -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def serve_cases(page: bytes = b"", on_results: Callable[[Any], None] | None = None
+                ) -> Iterator[tuple[int, str]]:
+    """Serve the cases on ``127.0.0.1:P`` allowing ``http://localhost:P``; yield both.
+
+    The same server is thus reachable from two origins, so a redirect to the
+    allowed origin is a real cross-origin redirect.
+    """
+    bound: list[int] = []
+    with serve(case_app(lambda: f"http://localhost:{bound[0]}", page, on_results)) as port:
+        bound.append(port)
+        yield port, f"http://localhost:{port}"

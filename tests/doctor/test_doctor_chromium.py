@@ -18,7 +18,7 @@ import threading
 from typing import Any
 
 import pytest
-from doctor_cases import CASES, case_app, serve
+from doctor_cases import CASES, serve_cases
 
 from wsgicors.doctor import HTTPTransport, check
 
@@ -67,17 +67,9 @@ def chromium_run() -> dict[str, Any]:
         results.update(data)
         done.set()
 
-    holder: dict[str, Any] = {}
     page = (SCRIPT % json.dumps(spec)).encode()
-    app = case_app("", page, on_results)
-
-    def wrapper(environ: dict[str, Any], start_response: Any) -> Any:
-        # The allowed origin is the page's, known only once the port is.
-        return case_app(holder["origin"], page, on_results)(environ, start_response)
-
-    del app
-    with serve(wrapper) as port, tempfile.TemporaryDirectory() as profile:
-        holder["origin"] = f"http://localhost:{port}"
+    with serve_cases(page, on_results) as (port, origin), \
+            tempfile.TemporaryDirectory() as profile:
         proc = subprocess.Popen(
             [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", f"http://localhost:{port}/page"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -92,7 +84,7 @@ def chromium_run() -> dict[str, Any]:
                 _out, err = proc.communicate(timeout=15)
         assert finished, "Chromium never posted its results:\n" + err[-2000:]
         reports = {c.name: check(HTTPTransport(5), f"http://127.0.0.1:{port}/case/{c.name}",
-                                 origin=holder["origin"], method=c.method,
+                                 origin=origin, method=c.method,
                                  headers=list(c.headers.items()), credentials=c.credentials)
                    for c in CASES}
     return {"results": results, "console": CONSOLE.findall(err), "reports": reports}
