@@ -1,0 +1,157 @@
+"""Per-request cost of wsgicors_flask and flask-cors on top of bare Flask, in one run.
+
+Run: ``python benchmarks/bench_flask.py`` (about 30 s). Three Flask apps with the
+same routes (bare, ``wsgicors_flask.CORS``, ``flask_cors.CORS``, both configured with
+the same options) are called in process through their WSGI callable with a prebuilt
+environ, in interleaved rounds; the figure reported is each app's best round (the
+least disturbed by the shared, noisy machine) and the added cost is that minus bare
+Flask's best in the same run. A second table does the same for a ``@cross_origin``
+view, in apps that use the decorator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import timeit
+from typing import Any
+
+import flask_cors
+from flask import Flask
+
+import wsgicors_flask
+
+ALLOWED = "https://app.example.com"
+DENIED = "https://evil.example.net"
+PARTNER = "https://partner.example.org"
+OPTIONS: dict[str, Any] = {"origins": [ALLOWED], "supports_credentials": True,
+                           "expose_headers": ["X-Request-Id"], "max_age": 600}
+
+
+def make_app(library: Any, decorated: bool) -> Flask:
+    """A Flask app with /api/items; with *library* (a module) configured on it."""
+    app = Flask(f"bench_{getattr(library, '__name__', 'bare')}_{decorated}")
+
+    @app.route("/api/items", methods=["GET", "PUT"])
+    def items() -> dict[str, Any]:
+        return {}
+
+    def special() -> dict[str, Any]:
+        return {}
+
+    if library is not None and decorated:
+        special = library.cross_origin(origins=[PARTNER], methods=["GET", "PUT"])(special)
+    app.route("/api/special", methods=["GET", "PUT"])(special)
+    if library is not None:
+        library.CORS(app, **OPTIONS)
+    return app
+
+
+def environ(path: str = "/api/items", **extra: str) -> dict[str, Any]:
+    env: dict[str, Any] = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
+        "SERVER_NAME": "api.example.com", "SERVER_PORT": "443", "HTTP_HOST": "api.example.com",
+        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": False,
+        "wsgi.run_once": False, "wsgi.version": (1, 0),
+    }
+    env.update(extra)
+    return env
+
+
+def preflight(path: str, origin: str) -> dict[str, Any]:
+    return environ(path, REQUEST_METHOD="OPTIONS", HTTP_ORIGIN=origin,
+                   HTTP_ACCESS_CONTROL_REQUEST_METHOD="PUT",
+                   HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization,content-type")
+
+
+def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+    return None
+
+
+def call(app: Flask, env: dict[str, Any]) -> None:
+    # A fresh copy per call (the same for every app): Flask stores the request in it.
+    for _chunk in app.wsgi_app(dict(env), start_response):
+        pass
+
+
+def best_of(apps: dict[str, Flask], env: dict[str, Any], number: int, repeat: int
+            ) -> dict[str, float]:
+    """Best µs per request for each app, timed in interleaved rounds."""
+    timers = {name: timeit.Timer(lambda app=app: call(app, env)) for name, app in apps.items()}
+    best = dict.fromkeys(apps, float("inf"))
+    for _ in range(repeat):
+        for name, timer in timers.items():
+            best[name] = min(best[name], timer.timeit(number) / number * 1e6)
+    return best
+
+
+def table(apps: dict[str, Flask], scenarios: dict[str, dict[str, Any]], number: int,
+          repeat: int) -> list[dict[str, Any]]:
+    rows = []
+    for name, env in scenarios.items():
+        best = best_of(apps, env, number, repeat)
+        bare = best.pop("bare Flask")
+        row: dict[str, Any] = {"scenario": name, "bare_us": bare}
+        for label, total in best.items():
+            row[label] = {"total_us": total, "added_us": total - bare, "ratio": total / bare}
+        rows.append(row)
+    return rows
+
+
+def run(number: int, repeat: int) -> dict[str, Any]:
+    plain = {"bare Flask": make_app(None, False),
+             "wsgicors_flask": make_app(wsgicors_flask, False),
+             "flask-cors": make_app(flask_cors, False)}
+    decorated = {"bare Flask": plain["bare Flask"],
+                 "wsgicors_flask": make_app(wsgicors_flask, True),
+                 "flask-cors": make_app(flask_cors, True)}
+    scenarios = {
+        "no Origin": environ(),
+        "allowed": environ(HTTP_ORIGIN=ALLOWED),
+        "denied": environ(HTTP_ORIGIN=DENIED),
+        "preflight": preflight("/api/items", ALLOWED),
+    }
+    view_scenarios = {
+        "@cross_origin, allowed": environ("/api/special", HTTP_ORIGIN=PARTNER),
+        "@cross_origin, preflight": preflight("/api/special", PARTNER),
+        "other route, allowed": environ(HTTP_ORIGIN=ALLOWED),
+    }
+    return {"python": sys.version.split()[0], "number": number, "repeat": repeat,
+            "rows": table(plain, scenarios, number, repeat),
+            "view_rows": table(decorated, view_scenarios, number, repeat)}
+
+
+def print_rows(rows: list[dict[str, Any]]) -> None:
+    print(f"{'scenario':26} {'bare µs':>8} {'wsgicors_flask +µs':>19} {'ratio':>6} "
+          f"{'flask-cors +µs':>15} {'ratio':>6} {'flask-cors/ours':>16}")
+    for row in rows:
+        ours, theirs = row["wsgicors_flask"], row["flask-cors"]
+        print(f"{row['scenario']:26} {row['bare_us']:8.2f} {ours['added_us']:19.2f} "
+              f"{ours['ratio']:6.2f} {theirs['added_us']:15.2f} {theirs['ratio']:6.2f} "
+              f"{theirs['total_us'] / ours['total_us']:16.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--number", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    args = parser.parse_args()
+    result = run(args.number, args.repeat)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"Flask + wsgicors_flask vs Flask + flask-cors {flask_cors.__version__} vs bare "
+          f"Flask, Python {result['python']}, best of {args.repeat} interleaved rounds x "
+          f"{args.number} requests")
+    print_rows(result["rows"])
+    print("\nApps with a @cross_origin view (bare Flask: the same view undecorated)")
+    print_rows(result["view_rows"])
+    print("(ratio = total time / bare Flask's; preflight: bare Flask answers OPTIONS itself)")
+
+
+if __name__ == "__main__":
+    main()
