@@ -11,6 +11,7 @@ read the response, and wsgicors's own explanation of its decision.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import socketserver
 import sys
@@ -29,7 +30,7 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
 
 
 class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
@@ -185,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--page-port", type=int, default=8000)
     parser.add_argument("--api-port", type=int, default=8001)
-    parser.add_argument("--check", action="store_true", help="run the scenarios without a browser and exit")
+    parser.add_argument("--check", action="store_true",
+                        help="run the scenarios without a browser and exit")
     args = parser.parse_args(argv)
     page_server = serve(lambda e, s: [], "localhost", args.page_port)
     api_server = serve(lambda e, s: [], "127.0.0.1", args.api_port)
@@ -199,10 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'all scenarios as expected' if not failures else f'{failures} unexpected'}")
         return 1 if failures else 0
     print(f"wsgicors demo: open {page_origin}/ in a browser (API on {api_origin}). Ctrl-C stops.")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

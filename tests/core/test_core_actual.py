@@ -20,7 +20,7 @@ POLICY = CORSPolicy(allow_origins=[ALLOWED], allow_credentials=True, expose_head
 
 def app_with(status: str, headers: list[tuple[str, str]], body: bytes = b"x") -> Any:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        start_response(status, list(headers) + [("Content-Length", str(len(body)))])
+        start_response(status, [*list(headers), ("Content-Length", str(len(body)))])
         return [body]
     return app
 
@@ -146,7 +146,7 @@ def test_file_wrapper_is_passed_through(tmp_path: Any) -> None:
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         start_response("200 OK", [("Content-Type", "text/plain")])
-        return environ["wsgi.file_wrapper"](open(path, "rb"))  # noqa: SIM115
+        return environ["wsgi.file_wrapper"](open(path, "rb"))
 
     r = TestApp(CORSMiddleware(app, POLICY)).get(
         "/", headers={"Origin": ALLOWED}, extra_environ={"wsgi.file_wrapper": FileWrapper})
@@ -173,7 +173,7 @@ def test_threads_never_see_each_others_origin() -> None:
             origin = f"https://t{n}-{i % 50}.example.com" if i % 3 else f"https://t{n}.evil.net"
             got: list[list[tuple[str, str]]] = []
             middleware({"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_ORIGIN": origin},
-                       lambda s, h, e=None: got.append(h))
+                       lambda s, h, e=None, got=got: got.append(h))
             acao = dict(got[0]).get("Access-Control-Allow-Origin")
             expected = None if origin.endswith("evil.net") else origin
             if acao != expected:

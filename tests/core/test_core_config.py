@@ -7,10 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
-from wsgicors import CORSMiddleware, CORSPolicy, ConfigError
-
 from core_support import hello_app
+
+from wsgicors import ConfigError, CORSMiddleware, CORSPolicy
 
 # (options, problem code, option named, text the hint must contain)
 INVALID: list[tuple[dict[str, Any], str, str, str]] = [

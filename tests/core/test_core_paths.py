@@ -7,7 +7,7 @@ import re
 import pytest
 from core_support import ALLOWED, client
 
-from wsgicors import CORSPolicy, ConfigError
+from wsgicors import ConfigError, CORSPolicy
 
 PUBLIC = CORSPolicy(allow_origins="*")
 PARTNER = CORSPolicy(allow_origins=["https://partner.example.org"])
