@@ -254,7 +254,7 @@ def _environ(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Hea
     port = str(parts.port or (443 if scheme == "https" else 80))
     env: dict[str, Any] = {
         "REQUEST_METHOD": method, "SCRIPT_NAME": "",
-        "PATH_INFO": urllib.parse.unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "PATH_INFO": _path(parts.geturl()),
         "QUERY_STRING": parts.query, "SERVER_NAME": host, "SERVER_PORT": port,
         "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
         "HTTP_HOST": parts.netloc or host, "wsgi.version": (1, 0), "wsgi.url_scheme": scheme,
@@ -418,7 +418,7 @@ def _explain(report: Report, target: Any) -> None:
     if target is not None:
         report.wsgicors = _decisions(report, target)
         refused = [d for d in report.wsgicors if not d.allowed]
-        report.fixes += [_wsgicors_fix(d, report) for d in refused]
+        report.fixes += [_wsgicors_fix(d, report, target) for d in refused]
         failures = [o.failure for o in report.outcomes.values() if o.failure is not None]
         if failures and not refused:
             report.fixes.append(_wsgicors_gap(failures[0]))
@@ -544,9 +544,13 @@ def find_cors_middleware(obj: Any, depth: int = 6) -> Any:
     return None
 
 
+def _path(url: str) -> str:
+    """PATH_INFO for *url*, decoded the way WSGI servers decode it."""
+    return urllib.parse.unquote_to_bytes(urllib.parse.urlsplit(url).path or "/").decode("latin-1")
+
+
 def _decisions(report: Report, target: Any) -> list[Decision]:
-    path = urllib.parse.unquote_to_bytes(
-        urllib.parse.urlsplit(report.url).path or "/").decode("latin-1")
+    path = _path(report.url)
     decisions: list[Decision] = []
     if report.preflight_reasons:
         names = rules.unsafe_header_names(report.headers)
@@ -556,16 +560,28 @@ def _decisions(report: Report, target: Any) -> list[Decision]:
     return decisions
 
 
-def _wsgicors_fix(decision: Decision, report: Report) -> str:
+def _wsgicors_fix(decision: Decision, report: Report, target: Any) -> str:
     option = decision.option
     hint = {
         "allow_origins": f"add {report.origin!r} to allow_origins",
         "allow_methods": f"add {report.method!r} to allow_methods",
-        "allow_headers": "add the header(s) to allow_headers",
+        "allow_headers": f"add {_missing_headers(report, target)} to allow_headers",
         "allow_origin_func": "accept it in allow_origin_func, if you must",
         "paths": "map this path to a policy in paths",
     }.get(option or "", "see the reason")
     return f"wsgicors: {decision.kind} refused ({decision.code}): {decision.reason}; {hint}."
+
+
+def _missing_headers(report: Report, target: Any) -> str:
+    """The requested header names the policy serving the URL does not list."""
+    from .policy import CORSPolicy
+
+    policy = target
+    if not isinstance(target, CORSPolicy):
+        policy = target.routes.match(_path(report.url))[0]
+    listed = () if policy is None else policy.options["allow_headers"]
+    names = [n for n in rules.unsafe_header_names(report.headers) if n not in listed]
+    return ", ".join(repr(n) for n in names) or "the header(s)"
 
 
 def _wsgicors_gap(failure: Failure) -> str:
