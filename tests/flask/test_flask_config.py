@@ -1,0 +1,135 @@
+"""Configuration: ConfigError at start-up, precedence, factories, CORS() twice, policy=."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_support import ALLOWED, OTHER, PARTNER, acao, make_app, preflight
+
+from wsgicors import ConfigError, CORSPolicy
+from wsgicors_flask import CORS
+
+
+def problems_of(**options: Any) -> list[tuple[str, str]]:
+    with pytest.raises(ConfigError) as caught:
+        CORS(Flask("bad"), **options)
+    return [(problem.code, problem.option) for problem in caught.value.problems]
+
+
+def test_star_with_credentials_is_refused_at_start_up() -> None:
+    """flask-cors reflected any origin, null included, with credentials."""
+    assert ("star-credentials", "origins") in problems_of(supports_credentials=True)
+
+
+def test_every_problem_is_reported_at_once_with_flask_cors_names() -> None:
+    found = problems_of(origins=["https://app.example.com/", "null"], methods=["TRACE"],
+                        max_age=-1, supports_credentials=True)
+    options = {option for _code, option in found}
+    assert options == {"origins", "methods", "max_age"}
+    assert len(found) >= 4
+
+
+@pytest.mark.parametrize("options, code", [
+    ({"origins": r"^https://.*", "supports_credentials": True}, "regex-matches-anything"),
+    ({"origins": r"https://.*", "supports_credentials": True}, "origin-wildcard"),
+    ({"origins": ["http://app.example.com"], "supports_credentials": True}, "origin-insecure"),
+    ({"origins": ["https://*.github.io"], "supports_credentials": True}, "origin-public-suffix"),
+    ({"allow_private_network": True}, "star-private-network"),
+    ({"allow_headers": [r"X-.*"]}, "header-regex"),
+    ({"orgins": [ALLOWED]}, "unknown-option"),
+    ({"resources": 42}, "type"),
+    ({"policy": CORSPolicy(allow_origins=[ALLOWED]), "origins": [ALLOWED]}, "policy-and-options"),
+])
+def test_unsafe_or_wrong_options_are_refused(options: dict[str, Any], code: str) -> None:
+    assert code in {found for found, _option in problems_of(**options)}
+
+
+def test_config_errors_in_app_config_are_raised_by_init_app() -> None:
+    app = Flask("config")
+    app.config["CORS_SUPPORTS_CREDENTIALS"] = True
+    with pytest.raises(ConfigError):
+        CORS(app)
+
+
+def test_precedence_resource_over_init_app_over_constructor_over_config() -> None:
+    app = make_app(CORS_ORIGINS=[OTHER], CORS_EXPOSE_HEADERS=["X-Config"],
+                   CORS_MAX_AGE=100, CORS_METHODS=["GET", "PUT"])
+    cors = CORS(origins=[PARTNER], max_age=200)
+    cors.init_app(app, max_age=300,
+                  resources={"/api/*": {"origins": [ALLOWED]}, "/public/*": {}})
+    client = app.test_client()
+    api = preflight(client, "/api/items", origin=ALLOWED)
+    assert acao(api) == ALLOWED  # per-resource beats everything
+    assert api.headers["Access-Control-Max-Age"] == "300"  # init_app beats constructor
+    public = client.get("/public/x", headers={"Origin": PARTNER})
+    assert acao(public) == PARTNER  # constructor beats app.config
+    assert public.headers["Access-Control-Expose-Headers"] == "x-config"  # config beats default
+    assert acao(client.get("/public/x", headers={"Origin": OTHER})) is None
+
+
+def test_application_factory_reads_the_apps_config() -> None:
+    cors = CORS()
+
+    def create_app(origin: str) -> Flask:
+        app = make_app()
+        app.config.from_mapping(CORS_ORIGINS=[origin], CORS_SUPPORTS_CREDENTIALS=True)
+        cors.init_app(app)
+        return app
+
+    first, second = create_app(ALLOWED).test_client(), create_app(PARTNER).test_client()
+    assert acao(first.get("/api/items", headers={"Origin": ALLOWED})) == ALLOWED
+    assert acao(first.get("/api/items", headers={"Origin": PARTNER})) is None
+    response = second.get("/api/items", headers={"Origin": PARTNER})
+    assert acao(response) == PARTNER
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_calling_cors_twice_replaces_the_configuration(app: Flask) -> None:
+    """flask-cors merged both configurations: the first one's origin stayed allowed."""
+    CORS(app, origins=[ALLOWED], expose_headers=["X-One"])
+    client = app.test_client()
+    assert acao(client.get("/api/items", headers={"Origin": ALLOWED})) == ALLOWED
+    CORS(app, origins=[PARTNER])
+    assert acao(client.get("/api/items", headers={"Origin": ALLOWED})) is None
+    response = client.get("/api/items", headers={"Origin": PARTNER})
+    assert acao(response) == PARTNER
+    assert "Access-Control-Expose-Headers" not in response.headers
+
+
+def test_a_failed_reconfiguration_keeps_the_running_one(app: Flask) -> None:
+    CORS(app, origins=[ALLOWED])
+    with pytest.raises(ConfigError):
+        CORS(app, origins=["*"], supports_credentials=True)
+    assert acao(app.test_client().get("/api/items", headers={"Origin": ALLOWED})) == ALLOWED
+
+
+def test_policy_object_is_accepted(app: Flask) -> None:
+    policy = CORSPolicy(allow_origins=[ALLOWED], allow_credentials=True, max_age=60)
+    CORS(app, policy=policy, resources=[r"/api/*"])
+    client = app.test_client()
+    assert preflight(client, "/api/items").headers["Access-Control-Max-Age"] == "60"
+    assert acao(client.get("/public/x", headers={"Origin": ALLOWED})) is None
+
+
+def test_policy_in_app_config_and_per_resource(app: Flask) -> None:
+    app.config["CORS_POLICY"] = CORSPolicy(allow_origins=[ALLOWED])
+    CORS(app, resources={"/api/*": {}, "/public/*": CORSPolicy(allow_origins=[PARTNER])})
+    client = app.test_client()
+    assert acao(client.get("/api/items", headers={"Origin": ALLOWED})) == ALLOWED
+    assert acao(client.get("/public/x", headers={"Origin": PARTNER})) == PARTNER
+
+
+def test_compatibility_flags_are_accepted(app: Flask) -> None:
+    CORS(app, origins=[ALLOWED], send_wildcard=False, vary_header=True, always_send=True,
+         automatic_options=True, intercept_exceptions=True)
+    assert acao(app.test_client().get("/api/items", headers={"Origin": ALLOWED})) == ALLOWED
+
+
+def test_compiled_regex_resources_and_origins(app: Flask) -> None:
+    CORS(app, resources={re.compile(r"/public/[a-z]+"): {"origins": re.compile(r"https://[a-z]+\.example\.org")}})
+    client = app.test_client()
+    assert acao(client.get("/public/abc", headers={"Origin": PARTNER})) == PARTNER
+    assert acao(client.get("/public/abc1", headers={"Origin": PARTNER})) is None
