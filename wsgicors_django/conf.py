@@ -64,13 +64,16 @@ class Compiled:
     override; ``signal_policy`` is the settings' policy accepting any origin, used
     when a ``check_request_enabled`` receiver says yes; ``static`` maps
     ``id(policy)`` to the same policy without ``allow_origin_func``, so async code
-    knows when the function (which may use the ORM) must run in a thread.
+    knows when the function (which may use the ORM) must run in a thread;
+    ``fixed`` short-cuts the path lookup when one policy serves every path.
     """
 
     routes: Routes
     explicit_off: frozenset[str]
     signal_policy: CORSPolicy
     static: dict[int, CORSPolicy]
+    #: ``(policy, True)`` when one policy serves every path, else None.
+    fixed: tuple[CORSPolicy | None, bool] | None
 
 
 def collect() -> tuple[Compiled | None, list[Problem]]:
@@ -94,7 +97,8 @@ def collect() -> tuple[Compiled | None, list[Problem]]:
     policies = [policy, *(p for p in paths.values() if p is not None)]
     static = {id(p): _without_func(p) for p in policies
               if p.options["allow_origin_func"] is not None}
-    return Compiled(routes, explicit_off, _signal_policy(policy), static), []
+    fixed = None if routes.routed else (routes.default, True)
+    return Compiled(routes, explicit_off, _signal_policy(policy), static, fixed), []
 
 
 def _base_options(problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:

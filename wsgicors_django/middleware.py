@@ -19,7 +19,7 @@ from django.urls import Resolver404, get_resolver
 from wsgicors import CORSPolicy, Decision, explain, is_preflight
 from wsgicors.engine import PreflightAnswer, for_actual, preflight, response_updates
 from wsgicors.logsafe import logsafe
-from wsgicors.policy import VARY_ORIGIN, Allowed
+from wsgicors.policy import VARY_ORIGIN, Allowed, Header
 
 from .conf import STATE, Compiled, current
 from .decorators import REGISTRY, is_unset, view_policy
@@ -57,23 +57,27 @@ class CorsMiddleware:
         current()  # invalid settings stop the server at start-up, not on a request
 
     def __call__(self, request: HttpRequest) -> Any:
+        # Written flat on purpose: every lookup here is paid by every request.
         if self.async_mode:
             return self.__acall__(request)
         compiled = STATE.compiled or current()
-        if is_preflight(request.META):
+        meta = request.META
+        origin = meta.get("HTTP_ORIGIN")
+        if origin is not None and is_preflight(meta):
             answered = _preflight_sync(request, compiled)
             if answered is not None:
                 return answered
         response = self.get_response(request)
-        origin = request.META.get("HTTP_ORIGIN")
-        policy, eligible = _select(compiled, request.path_info, _resolved_view(request))
+        policy, eligible = (compiled.fixed if compiled.fixed and not REGISTRY.any
+                            else _select(compiled, request))
         allowed = _NOTHING if policy is None else for_actual(policy, origin)
         if eligible and not allowed.actual and check_request_enabled.receivers:
             # A receiver may allow this origin, or the next one: caches must key on it.
             allowed = _VARY_ONLY
             if origin is not None and _signal_sync(request):
                 allowed = for_actual(compiled.signal_policy, origin)
-        _apply(response, allowed)
+        if allowed.appended:
+            _apply(response, allowed)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
@@ -84,7 +88,7 @@ class CorsMiddleware:
                 return answered
         response: HttpResponseBase = await self.get_response(request)
         origin = request.META.get("HTTP_ORIGIN")
-        policy, eligible = _select(compiled, request.path_info, _resolved_view(request))
+        policy, eligible = _select(compiled, request)
         allowed = await _allowed_async(compiled, policy, origin)
         if eligible and not allowed.actual and check_request_enabled.receivers:
             allowed = _VARY_ONLY
@@ -95,13 +99,22 @@ class CorsMiddleware:
 
 
 def _select(
-    compiled: Compiled, path: str, view: Callable[..., Any] | None
+    compiled: Compiled, request: HttpRequest, view: Callable[..., Any] | None = None
 ) -> tuple[CORSPolicy | None, bool]:
     """The policy for a request, and whether check_request_enabled may widen it.
 
     A decorated view's own policy wins and is final; otherwise the settings decide
-    by path, and only a CORS_PATHS pattern mapped to None is final.
+    by path, and only a CORS_PATHS pattern mapped to None is final. *view* defaults
+    to the view Django resolved.
     """
+    if view is None:
+        view = _resolved_view(request)
+    return _select_for(compiled, request.path_info, view)
+
+
+def _select_for(
+    compiled: Compiled, path: str, view: Callable[..., Any] | None
+) -> tuple[CORSPolicy | None, bool]:
     if view is not None:
         marked = view_policy(view)
         if not is_unset(marked):
@@ -137,7 +150,7 @@ def _view_at(path: str, urlconf: Any = None) -> Callable[..., Any] | None:
 
 
 def _preflight_sync(request: HttpRequest, compiled: Compiled) -> HttpResponse | None:
-    policy, eligible = _select(compiled, request.path_info, _view_for_preflight(request))
+    policy, eligible = _select(compiled, request, _view_for_preflight(request))
     answer = None if policy is None else preflight(policy, request.META)
     if _signal_may_help(answer, eligible) and _signal_sync(request):
         answer = preflight(compiled.signal_policy, request.META)
@@ -146,7 +159,7 @@ def _preflight_sync(request: HttpRequest, compiled: Compiled) -> HttpResponse | 
 
 async def _preflight_async(request: HttpRequest, compiled: Compiled) -> HttpResponse | None:
     meta = request.META
-    policy, eligible = _select(compiled, request.path_info, _view_for_preflight(request))
+    policy, eligible = _select(compiled, request, _view_for_preflight(request))
     answer = None
     if policy is not None:
         if _needs_thread(compiled, policy, meta["HTTP_ORIGIN"]):
@@ -202,18 +215,38 @@ def _any_yes(results: list[tuple[Any, Any]]) -> bool:
 
 
 def _preflight_response(answer: PreflightAnswer) -> HttpResponse:
-    status = int(answer.status[:3])
-    response = HttpResponse(answer.body, status=status, headers=dict(answer.headers))
+    response = HttpResponse(answer.body, status=int(answer.status[:3]))
     if not answer.body:
         del response["Content-Type"]  # a 204 has no body to describe
+    _set_all(response, answer.headers)
     return response
 
 
+def _set_all(response: HttpResponseBase, headers: list[Header]) -> None:
+    """Set the engine's headers on a response that has none of them yet."""
+    store = getattr(response.headers, "_store", None)
+    if type(store) is dict:
+        # Values come from the validated policy or a validated serialized origin (no
+        # CR/LF), so Django's per-header encoding check, the main cost, is skipped.
+        for name, value in headers:
+            store[name.lower()] = (name, value)
+    else:
+        for name, value in headers:
+            response.headers[name] = value
+
+
 def _apply(response: HttpResponseBase, allowed: Allowed) -> None:
-    if allowed.appended:
-        headers = response.headers
-        for name, value in response_updates(headers.get, allowed):
-            headers[name] = value
+    if not allowed.appended:
+        return
+    store = getattr(response.headers, "_store", None)
+    if type(store) is dict and "vary" not in store and "access-control-allow-origin" not in store:
+        # What engine.add_to_header_list does for WSGI lists: nothing to merge, so
+        # the engine's ready-made headers are appended as they are (see _set_all).
+        for name, value in allowed.appended:
+            store[name.lower()] = (name, value)
+        return
+    for name, value in response_updates(response.headers.get, allowed):
+        response.headers[name] = value
 
 
 def explain_request(
@@ -232,7 +265,7 @@ def explain_request(
         >>> explain_request("/api/items/", origin="https://evil.example").reason
         "Origin 'https://evil.example' is not allowed by allow_origins, allow_origin_regex"
     """
-    policy, _eligible = _select(current(), path, _view_at(path))
+    policy, _eligible = _select_for(current(), path, _view_at(path))
     if policy is None:
         return Decision("not-covered", False, "path-not-covered",
                         f"CORS is off for path {logsafe(path)} (CORS_URLS_REGEX, CORS_PATHS or "
