@@ -28,3 +28,5 @@ DATABASES = {
 }
 LOGGING_CONFIG = None
 CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+# The real-server tests set this to check matching on PATH_INFO under SCRIPT_NAME.
+CORS_URLS_REGEX = os.environ.get("DJCORS_URLS_REGEX", r"^.*$")
