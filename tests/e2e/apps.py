@@ -66,7 +66,8 @@ def profiles(page_port: int) -> dict[str, dict[str, Any]]:
     return {
         "main": base,
         "nocache": {**base, "max_age": 0},
-        "star": {"allow_origins": "*", "expose_headers": ["x-exposed"]},
+        "star": {"allow_origins": "*", "expose_headers": ["x-exposed"],
+                 "allow_headers": ["content-type", "authorization"]},
         "nullfunc": {"null_func": True, "allow_origins": []},
     }
 
@@ -194,16 +195,22 @@ def flask_app(profile: dict[str, Any]) -> WSGIApp:
 
 
 def flask_options(profile: dict[str, Any]) -> dict[str, Any]:
-    """A profile in flask-cors keyword names, as a migrating Flask user writes it."""
+    """A profile in flask-cors keyword names, as a migrating Flask user writes it.
+
+    flask-cors has no origin callback: a Flask user who needs one passes a whole
+    ``policy=CORSPolicy(...)``, so the ``nullfunc`` profile goes that way.
+    """
+    if profile.get("null_func"):
+        from wsgicors import CORSPolicy
+
+        return {"policy": CORSPolicy(**_with_func(profile))}
     names = {
         "allow_origins": "origins", "allow_credentials": "supports_credentials",
         "allow_headers": "allow_headers", "expose_headers": "expose_headers",
         "allow_methods": "methods", "max_age": "max_age",
         "allow_private_network": "allow_private_network",
-        "allow_origin_func": "allow_origin_func",
     }
-    options = {names[key]: value for key, value in _with_func(profile).items()}
-    return options
+    return {names[key]: value for key, value in profile.items()}
 
 
 def _with_func(profile: dict[str, Any]) -> dict[str, Any]:
@@ -275,3 +282,39 @@ def build(adapter: str, profile: dict[str, Any]) -> WSGIApp:
 
         return Counting(djsite.wsgi_application(profile))
     raise ValueError(f"unknown adapter {adapter!r}")
+
+
+class AsgiCounting:
+    """:class:`Counting` for an ASGI application (Django under uvicorn)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.counter = Counting(raw_app)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if path in ("/__ready", "/__count"):
+            await self._answer_wsgi(scope, send)
+            return
+        headers = {name.decode("latin-1").lower() for name, _ in scope["headers"]}
+        with self.counter.lock:
+            self.counter.counts[(scope["method"], path)] += 1
+            if "access-control-request-private-network" in headers:
+                self.counter.counts[("PNA", path)] += 1
+        await self.app(scope, receive, send)
+
+    async def _answer_wsgi(self, scope: dict[str, Any], send: Any) -> None:
+        environ = {"PATH_INFO": scope["path"],
+                   "QUERY_STRING": scope["query_string"].decode("latin-1")}
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+            answer.update(status=int(status[:3]), headers=headers)
+
+        body = b"".join(self.counter(environ, start_response))
+        await send({"type": "http.response.start", "status": answer["status"],
+                    "headers": [(k.encode(), v.encode()) for k, v in answer["headers"]]})
+        await send({"type": "http.response.body", "body": body})

@@ -27,7 +27,7 @@ def make_asgi() -> Any:
     """Django's ASGI application described by the environment."""
     from . import djsite
 
-    return djsite.asgi_application(_profile())
+    return apps.AsgiCounting(djsite.asgi_application(_profile()))
 
 
 if os.environ.get("WSGICORS_E2E_ASGI"):

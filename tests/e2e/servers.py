@@ -111,8 +111,7 @@ def start(kind: str, adapter: str, profile: dict[str, Any]) -> Server:
 
 def _wait_ready(server: Server) -> None:
     deadline = time.monotonic() + START_TIMEOUT
-    # The counting wrapper answers /__ready; Django's ASGI app has no wrapper.
-    ready_path = "/data" if server.kind == "uvicorn-asgi" else "/__ready"
+    ready_path = "/__ready"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.kind} ({server.adapter}) exited early:\n"
