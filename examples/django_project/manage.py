@@ -1,0 +1,11 @@
+#!/usr/bin/env python
+"""Run ``python manage.py check`` or ``python manage.py runserver`` for the example."""
+
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
