@@ -14,7 +14,7 @@ from flask.sansio.blueprints import BlueprintSetupState
 from wsgicors import ConfigError, CORSPolicy, is_preflight
 from wsgicors.engine import answer_preflight, for_actual, response_updates
 
-from .layer import HANDLED_KEY, VIEW_ATTR, install
+from .layer import VIEW_ATTR, install
 from .options import build_policy, build_routes, check_names, config_options
 
 if TYPE_CHECKING:
@@ -104,20 +104,19 @@ class _ViewCORS:
             self._policies[app] = policy
         return policy
 
-    def early(self, environ: WSGIEnvironment, handled: bool) -> Response | None:
+    def early(self, environ: WSGIEnvironment) -> Response | None:
         """A response that does not need the view: a preflight, automatic OPTIONS."""
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-        if not handled and is_preflight(environ):
-            # No CORS(app) layer: answer the preflight here, as flask-cors does.
+        if is_preflight(environ):
+            # No CORS(app) layer: the preflight reaches the view, as with flask-cors.
             status, headers, body, _refusal = answer_preflight(self.policy_for(app), environ)
             return app.response_class(body, status=status, headers=headers)
         if self.automatic_options and environ.get("REQUEST_METHOD") == "OPTIONS":
-            response = app.make_default_options_response()
-            return response if handled else self.finish(response, environ)
+            return self.finish(app.make_default_options_response(), environ)
         return None
 
     def finish(self, rv: Any, environ: WSGIEnvironment) -> Response:
-        """The view's return value as a response with the CORS headers (no layer)."""
+        """The view's return value as a response with the CORS headers."""
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         response = app.make_response(rv)
         allowed = for_actual(self.policy_for(app), environ.get("HTTP_ORIGIN"))
@@ -161,16 +160,13 @@ def cross_origin(**options: Any) -> Callable[[F], F]:
 
 
 def _sync_wrapper(view: Callable[..., Any], view_cors: _ViewCORS) -> Callable[..., Any]:
+    # Only apps without CORS(app) call this: the layer serves the bare view instead.
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         environ = request.environ
-        handled = HANDLED_KEY in environ
-        if handled and environ["REQUEST_METHOD"] != "OPTIONS":
-            return view(*args, **kwargs)  # the layer adds the headers
-        response = view_cors.early(environ, handled)
+        response = view_cors.early(environ)
         if response is not None:
             return response
-        rv = view(*args, **kwargs)
-        return rv if handled else view_cors.finish(rv, environ)
+        return view_cors.finish(view(*args, **kwargs), environ)
 
     return wrapper
 
@@ -178,13 +174,9 @@ def _sync_wrapper(view: Callable[..., Any], view_cors: _ViewCORS) -> Callable[..
 def _async_wrapper(view: Callable[..., Any], view_cors: _ViewCORS) -> Callable[..., Any]:
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         environ = request.environ
-        handled = HANDLED_KEY in environ
-        if handled and environ["REQUEST_METHOD"] != "OPTIONS":
-            return await view(*args, **kwargs)
-        response = view_cors.early(environ, handled)
+        response = view_cors.early(environ)
         if response is not None:
             return response
-        rv = await view(*args, **kwargs)
-        return rv if handled else view_cors.finish(rv, environ)
+        return view_cors.finish(await view(*args, **kwargs), environ)
 
     return wrapper

@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
@@ -34,9 +34,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask import Flask
 
-#: Set in the environ when this layer handles CORS for decorated views, so that
-#: ``@cross_origin`` wrappers leave the work to it.
-HANDLED_KEY = "wsgicors_flask.handled"
 #: Attribute under which ``@cross_origin`` stores its options on the view.
 VIEW_ATTR = "_wsgicors_view"
 #: Key of the layer in ``app.extensions``.
@@ -48,6 +45,8 @@ Scope = CORSPolicy | Routes
 
 class ViewCORS(Protocol):
     """What ``@cross_origin`` attaches to a view."""
+
+    automatic_options: bool
 
     def policy_for(self, app: Flask) -> CORSPolicy:
         """The view's policy in *app* (its options over ``app.config``)."""
@@ -67,6 +66,8 @@ class CORSLayer:
         self.wsgi_app = wsgi_app
         self._routes = Routes(None)
         self._blueprints: dict[str, Routes] = {}
+        #: Decorated views found so far (their wrappers are gone once found).
+        self._views: dict[str, ViewCORS] = {}
         self._compiled: _Compiled | None = None
         self._lock = threading.Lock()
 
@@ -94,15 +95,30 @@ class CORSLayer:
         blueprints = sorted(self._blueprints.items(), key=lambda item: -len(item[0]))
         scoped: dict[str, Scope] = {}
         for endpoint, view in self.app.view_functions.items():
-            view_cors: ViewCORS | None = getattr(view, VIEW_ATTR, None)
+            view_cors = self._views.get(endpoint) or getattr(view, VIEW_ATTR, None)
             if view_cors is not None:
                 scoped[endpoint] = view_cors.policy_for(self.app)
+                self._unwrap(endpoint, view, view_cors)
                 continue
             for prefix, routes in blueprints:
                 if endpoint.startswith(prefix):
                     scoped[endpoint] = routes
                     break
         return scoped
+
+    def _unwrap(self, endpoint: str, view: Any, view_cors: ViewCORS) -> None:
+        """Serve a decorated view without its wrapper: this layer does its CORS work.
+
+        The wrapper's remaining job, automatic OPTIONS, is Flask's own when the rule
+        says so; the wrapper stays for apps without this layer.
+        """
+        if endpoint in self._views:
+            return
+        self._views[endpoint] = view_cors
+        if view_cors.automatic_options:
+            for rule in self.app.url_map.iter_rules(endpoint):
+                rule.provide_automatic_options = True  # type: ignore[attr-defined]
+        self.app.view_functions[endpoint] = view.__wrapped__
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -114,8 +130,6 @@ class CORSLayer:
         if policy is ROUTED:
             policy = routes.resolve(environ.get("PATH_INFO", ""))
         scoped = compiled.scoped
-        if scoped:
-            environ[HANDLED_KEY] = True
         origin = environ.get("HTTP_ORIGIN")
         if (
             origin is not None

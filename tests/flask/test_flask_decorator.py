@@ -91,6 +91,19 @@ def test_view_policy_beats_the_app_policy_and_hooks() -> None:
                                                       "Authorization": "x"})) == PARTNER
 
 
+def test_view_policy_survives_a_reconfiguration() -> None:
+    app = make_app()
+    add_views(app)
+    CORS(app, origins=[ALLOWED])
+    client = app.test_client()
+    assert acao(client.get("/special", headers={"Origin": PARTNER})) == PARTNER
+    CORS(app, origins=[OTHER])
+    assert acao(client.get("/special", headers={"Origin": PARTNER})) == PARTNER
+    assert preflight(client, "/async", origin=PARTNER).status_code == 204
+    assert client.options("/special").headers["Allow"]
+    assert acao(client.get("/api/items", headers={"Origin": OTHER})) == OTHER
+
+
 def test_decorator_options_merge_over_app_config() -> None:
     app = make_app(CORS_SUPPORTS_CREDENTIALS=True, CORS_EXPOSE_HEADERS=["X-Config"])
     add_views(app, expose_headers=["X-View"])
