@@ -164,7 +164,7 @@ def _paths(
                 options.update(allow_origins=(), allow_origin_regex=(), allow_origin_func=None)
             options.update(entry)
             try:
-                paths[key] = _build(options, {k: k for k in entry} | names, where)
+                paths[key] = _build(options, names | {k: k for k in entry}, where)
             except ConfigError as error:
                 problems += error.problems
         else:

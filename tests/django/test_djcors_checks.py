@@ -178,3 +178,17 @@ def test_every_engine_problem_code_has_a_fixed_id():
 def test_ids_are_unique():
     assert len(set(ERROR_IDS.values())) == len(ERROR_IDS)
     assert UNKNOWN_ID not in ERROR_IDS.values()
+
+
+def test_cors_paths_errors_name_the_entry_and_option(settings):
+    settings.CORS_PATHS = {"/api/*": {"allow_origins": ["example.com"]},
+                           "/v2/*": {"allow_credentials": "yes"}}
+    messages = {message.obj: message.id for message in check_settings()}
+    assert messages == {"CORS_PATHS['/api/*'].allow_origins": "wsgicors.E006",
+                        "CORS_PATHS['/v2/*'].allow_credentials": "wsgicors.E001"}
+
+
+def test_cors_paths_inherited_setting_errors_are_reported_once(settings):
+    settings.CORS_ALLOW_METHODS = ["TRACE"]
+    settings.CORS_PATHS = {"/api/*": {"allow_origins": "*"}}
+    assert ids(check_settings()) == ["wsgicors.E023"]

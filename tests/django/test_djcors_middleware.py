@@ -474,3 +474,33 @@ def test_override_settings_is_picked_up_and_restored(client):
         assert acao(get(client, "/api/items/", EVIL)) == EVIL
     assert acao(get(client, "/api/items/", EVIL)) is None
     assert acao(get(client, "/api/items/", APP)) == APP
+
+
+# -- explanations ------------------------------------------------------------------------
+
+def test_explain_request_says_why():
+    from wsgicors_django.middleware import explain_request
+
+    refused = explain_request("/api/items/", origin="https://app.example.com.evil.net")
+    assert (refused.allowed, refused.code, refused.option) == (False, "origin-not-allowed", "allow_origins")
+    allowed = explain_request("/partner/report/", origin="https://partner.example",
+                              method="OPTIONS", request_method="PUT")
+    assert (allowed.kind, allowed.allowed, allowed.status) == ("preflight", True, 204)
+    assert explain_request("/api/exempt/", origin=APP).code == "path-not-covered"
+
+
+def test_explain_request_agrees_with_the_middleware(client):
+    from wsgicors_django.middleware import explain_request
+
+    for path in ("/api/items/", "/partner/report/", "/public/", "/api/exempt/"):
+        for origin in (APP, EVIL, "https://partner.example"):
+            expected = explain_request(path, origin=origin).allowed
+            assert (acao(get(client, path, origin)) is not None) == expected, (path, origin)
+
+
+def test_refusals_are_logged_escaped_at_debug(client, caplog):
+    caplog.set_level("DEBUG", logger="wsgicors")
+    get(client, "/api/items/", "https://evil.example\r\nX-Injected: 1", HTTP_ORIGIN="https://evil.example\r\nX-Injected: 1")
+    lines = [record.getMessage() for record in caplog.records if record.name == "wsgicors"]
+    assert any("origin-malformed" in line for line in lines)
+    assert not any("\r" in line or "\n" in line for line in lines)
