@@ -59,7 +59,7 @@ def _always(origin: str) -> bool:
 class Compiled:
     """Everything the middleware needs, built from the settings once.
 
-    ``routes`` picks the policy for a path (``None``: CORS off there); ``explicit``
+    ``routes`` picks the policy for a path (``None``: CORS off there); ``explicit_off``
     holds the CORS_PATHS patterns mapped to ``None``, which the signal must not
     override; ``signal_policy`` is the settings' policy accepting any origin, used
     when a ``check_request_enabled`` receiver says yes; ``static`` maps

@@ -226,13 +226,17 @@ def _set_all(response: HttpResponseBase, headers: list[Header]) -> None:
     """Set the engine's headers on a response that has none of them yet."""
     store = getattr(response.headers, "_store", None)
     if type(store) is dict:
-        # Values come from the validated policy or a validated serialized origin (no
-        # CR/LF), so Django's per-header encoding check, the main cost, is skipped.
-        for name, value in headers:
-            store[name.lower()] = (name, value)
+        _fill(store, headers)
     else:
         for name, value in headers:
             response.headers[name] = value
+
+
+def _fill(store: dict[str, tuple[str, str]], headers: list[Header]) -> None:
+    # Values come from the validated policy or a validated serialized origin (no
+    # CR/LF), so Django's per-header encoding check, the main cost, is skipped.
+    for name, value in headers:
+        store[name.lower()] = (name, value)
 
 
 def _apply(response: HttpResponseBase, allowed: Allowed) -> None:
@@ -241,9 +245,8 @@ def _apply(response: HttpResponseBase, allowed: Allowed) -> None:
     store = getattr(response.headers, "_store", None)
     if type(store) is dict and "vary" not in store and "access-control-allow-origin" not in store:
         # What engine.add_to_header_list does for WSGI lists: nothing to merge, so
-        # the engine's ready-made headers are appended as they are (see _set_all).
-        for name, value in allowed.appended:
-            store[name.lower()] = (name, value)
+        # the engine's ready-made headers are appended as they are.
+        _fill(store, allowed.appended)
         return
     for name, value in response_updates(response.headers.get, allowed):
         response.headers[name] = value
