@@ -138,8 +138,8 @@ def run(number: int, repeat: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--number", type=int, default=1_000)
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--number", type=int, default=250)
+    parser.add_argument("--repeat", type=int, default=80)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     result = run(args.number, args.repeat)
