@@ -71,6 +71,11 @@ class CORSLayer:
         self._compiled: _Compiled | None = None
         self._lock = threading.Lock()
 
+    @property
+    def routes(self) -> Routes:
+        """The app-level paths and policies, so ``wsgicors.explain(layer, ...)`` works."""
+        return self._routes
+
     def configure_app(self, routes: Routes) -> None:
         """Replace the app-level configuration (``CORS(app)`` twice replaces)."""
         self._routes = routes

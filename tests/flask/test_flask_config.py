@@ -133,3 +133,14 @@ def test_compiled_regex_resources_and_origins(app: Flask) -> None:
     client = app.test_client()
     assert acao(client.get("/public/abc", headers={"Origin": PARTNER})) == PARTNER
     assert acao(client.get("/public/abc1", headers={"Origin": PARTNER})) is None
+
+
+def test_explain_reads_the_apps_configuration(app: Flask) -> None:
+    from wsgicors import explain
+
+    CORS(app, resources={"/api/*": {"origins": [ALLOWED]}})
+    layer = app.wsgi_app
+    assert explain(layer, origin=ALLOWED, path="/api/items").allowed
+    refused = explain(layer, origin=OTHER, path="/api/items")
+    assert (refused.allowed, refused.option) == (False, "allow_origins")
+    assert explain(layer, origin=ALLOWED, path="/apix").kind == "not-covered"
