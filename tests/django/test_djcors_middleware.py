@@ -504,3 +504,15 @@ def test_refusals_are_logged_escaped_at_debug(client, caplog):
     lines = [record.getMessage() for record in caplog.records if record.name == "wsgicors"]
     assert any("origin-malformed" in line for line in lines)
     assert not any("\r" in line or "\n" in line for line in lines)
+
+
+def test_cors_paths_regex_key_and_policy_value(client, settings):
+    from wsgicors import CORSPolicy
+
+    settings.CORS_PATHS = {
+        re.compile(r"/api/(items|cbv)/"): CORSPolicy(allow_origins=["https://partner.example"]),
+    }
+    assert acao(get(client, "/api/items/", "https://partner.example")) == "https://partner.example"
+    assert acao(get(client, "/api/items/", APP)) is None  # the policy replaces the settings
+    assert acao(get(client, "/api/varies/", APP)) == APP  # not matched: the settings apply
+    assert preflight(client, "/api/cbv/", "https://partner.example").status_code == 204
