@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask_support import ALLOWED, OTHER, acao, preflight, vary
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wsgicors_flask import CORS
 
@@ -194,3 +196,21 @@ def test_vary_is_merged_with_the_views_own(app: Flask) -> None:
     CORS(app, origins=[ALLOWED])
     response = app.test_client().get("/cookie", headers={"Origin": ALLOWED})
     assert response.headers.getlist("Vary") == ["Cookie, Origin"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(origin=st.one_of(
+    st.text(max_size=60),
+    st.sampled_from([ALLOWED, "https://eu.example.com"]).flatmap(
+        lambda base: st.text(max_size=8).map(lambda tail: base + tail)),
+))
+def test_any_origin_value_gets_its_exact_self_or_nothing(app: Flask, origin: str) -> None:
+    if not hasattr(app, "_cors_done"):
+        CORS(app, origins=[ALLOWED, "https://*.example.com"], supports_credentials=True)
+        app._cors_done = True  # type: ignore[attr-defined]
+    response = app.test_client().get("/api/items", environ_overrides={"HTTP_ORIGIN": origin})
+    got = acao(response)
+    assert got in (None, origin)
+    if got is not None:
+        assert origin == ALLOWED or re.fullmatch(r"https://([a-z0-9_-]+\.)+example\.com", origin)
+    assert "origin" in vary(response)
