@@ -234,6 +234,25 @@ def raw_cors_app(profile: dict[str, Any]) -> WSGIApp:
     return CORSMiddleware(raw_app, **_with_func(profile))
 
 
+def reflect_any_origin(app: WSGIApp) -> WSGIApp:
+    """A deliberately broken CORS layer (reflects every Origin, with credentials).
+
+    Only for proving that the scanner and the probes can fail.
+    """
+    def broken(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        origin = environ.get("HTTP_ORIGIN")
+
+        def reflecting(status: str, headers: list[tuple[str, str]], exc: Any = None) -> Any:
+            if origin:
+                headers = [*headers, ("Access-Control-Allow-Origin", origin),
+                           ("Access-Control-Allow-Credentials", "true")]
+            return start_response(status, headers, exc)
+
+        return app(environ, reflecting)
+
+    return broken
+
+
 class Counting:
     """Test-only outermost WSGI layer: counts requests per (method, path).
 
@@ -281,6 +300,8 @@ def build(adapter: str, profile: dict[str, Any]) -> WSGIApp:
         from . import djsite
 
         return Counting(djsite.wsgi_application(profile))
+    if adapter == "broken-reflect":
+        return Counting(reflect_any_origin(raw_app))
     raise ValueError(f"unknown adapter {adapter!r}")
 
 
