@@ -92,6 +92,8 @@ class _ViewCORS:
         _check(options, self.where)
         self.options = dict(options)
         self.automatic_options = bool(options.get("automatic_options", True))
+        self.view: Callable[..., Any] | None = None
+        self.wrapper: Callable[..., Any] | None = None
         self._policies: weakref.WeakKeyDictionary[Flask, CORSPolicy] = (
             weakref.WeakKeyDictionary()
         )
@@ -154,6 +156,7 @@ def cross_origin(**options: Any) -> Callable[[F], F]:
             wrapper = _sync_wrapper(view, view_cors)
         functools.update_wrapper(wrapper, view)
         setattr(wrapper, VIEW_ATTR, view_cors)
+        view_cors.view, view_cors.wrapper = view, wrapper
         return wrapper  # type: ignore[return-value]
 
     return decorator

@@ -47,6 +47,9 @@ class ViewCORS(Protocol):
     """What ``@cross_origin`` attaches to a view."""
 
     automatic_options: bool
+    #: The undecorated view and the wrapper ``@cross_origin`` made of it.
+    view: Any
+    wrapper: Any
 
     def policy_for(self, app: Flask) -> CORSPolicy:
         """The view's policy in *app* (its options over ``app.config``)."""
@@ -99,7 +102,7 @@ class CORSLayer:
         # Longest prefix first: a nested blueprint's configuration beats its parent's.
         blueprints = sorted(self._blueprints.items(), key=lambda item: -len(item[0]))
         scoped: dict[str, Scope] = {}
-        for endpoint, view in self.app.view_functions.items():
+        for endpoint, view in list(self.app.view_functions.items()):
             view_cors = self._views.get(endpoint) or getattr(view, VIEW_ATTR, None)
             if view_cors is not None:
                 scoped[endpoint] = view_cors.policy_for(self.app)
@@ -115,15 +118,19 @@ class CORSLayer:
         """Serve a decorated view without its wrapper: this layer does its CORS work.
 
         The wrapper's remaining job, automatic OPTIONS, is Flask's own when the rule
-        says so; the wrapper stays for apps without this layer.
+        says so; the wrapper stays for apps without this layer. Only our own wrapper
+        is replaced: a decorator put above it (``@login_required``...) must keep running,
+        and our wrapper under it then does its CORS work itself, with the same policy.
         """
         if endpoint in self._views:
             return
         self._views[endpoint] = view_cors
+        if view is not view_cors.wrapper:
+            return
         if view_cors.automatic_options:
             for rule in self.app.url_map.iter_rules(endpoint):
                 rule.provide_automatic_options = True  # type: ignore[attr-defined]
-        self.app.view_functions[endpoint] = view.__wrapped__
+        self.app.view_functions[endpoint] = view_cors.view
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse

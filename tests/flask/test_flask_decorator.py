@@ -104,6 +104,37 @@ def test_view_policy_survives_a_reconfiguration() -> None:
     assert acao(client.get("/api/items", headers={"Origin": OTHER})) == OTHER
 
 
+def test_decorator_above_cross_origin_keeps_running() -> None:
+    """The layer serves decorated views unwrapped; never at the cost of an outer wrapper."""
+    import functools
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    def login_required(view: Any) -> Any:
+        @functools.wraps(view)
+        def check(*args: Any, **kwargs: Any) -> Any:
+            if "Authorization" not in request.headers:
+                abort(401)
+            return view(*args, **kwargs)
+        return check
+
+    @app.route("/guarded", methods=["GET", "PUT"])
+    @login_required
+    @cross_origin(origins=[PARTNER], methods=["GET", "PUT"])
+    def guarded() -> str:
+        return "secret"
+
+    CORS(app, origins=[ALLOWED])
+    client = app.test_client()
+    for _ in range(2):  # before and after the layer has compiled the app
+        denied = client.get("/guarded", headers={"Origin": PARTNER})
+        assert (denied.status_code, acao(denied)) == (401, PARTNER)
+        allowed = client.get("/guarded", headers={"Origin": PARTNER, "Authorization": "x"})
+        assert (allowed.text, acao(allowed)) == ("secret", PARTNER)
+        assert allowed.headers.getlist("Vary") == ["Origin"]
+    assert preflight(client, "/guarded", origin=PARTNER).status_code == 204
+
+
 def test_decorator_options_merge_over_app_config() -> None:
     app = make_app(CORS_SUPPORTS_CREDENTIALS=True, CORS_EXPOSE_HEADERS=["X-Config"])
     add_views(app, expose_headers=["X-View"])
