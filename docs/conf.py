@@ -9,7 +9,7 @@ sys.path.insert(0, os.path.abspath(".."))
 
 project = "wsgicors"
 author = "The wsgicors developers"
-copyright = "2026, The wsgicors developers"  # noqa: A001
+copyright = "2026, The wsgicors developers"
 release = "0.1.0"
 
 extensions = ["sphinx.ext.autodoc"]
