@@ -80,7 +80,6 @@ class CORSMiddleware:
             return [body] if body else []
         else:
             allowed = for_actual(policy, origin)
-        appended = allowed.appended
 
         def cors_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
@@ -89,7 +88,7 @@ class CORSMiddleware:
             for name, _value in headers:
                 if name not in PLAIN_NAMES:
                     return start_response(status, merge_headers(headers, allowed), exc_info)
-            return start_response(status, [*headers, *appended], exc_info)
+            return start_response(status, [*headers, *allowed.appended], exc_info)
 
         return self.app(environ, cors_start_response)
 
