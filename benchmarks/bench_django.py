@@ -17,7 +17,6 @@ import io
 import json
 import sys
 import time
-import timeit
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.test.utils import override_settings
 from django.urls import path
+from timing import against_bare, best_of
 
 ALLOWED = "https://app.example.com"
 DENIED = "https://evil.example.net"
@@ -107,31 +107,16 @@ def check(apps: dict[str, Callable[..., Any]]) -> None:
             raise SystemExit(f"{name} sent no CORS headers: benchmark setup is wrong")
 
 
-def best_of(apps: dict[str, Callable[..., Any]], env: dict[str, Any], number: int,
-            repeat: int) -> dict[str, float]:
-    """Best µs per request for each handler, timed in interleaved rounds."""
-    # CPU time of this process: on a shared machine, time spent descheduled is not ours.
-    timers = {name: timeit.Timer(lambda app=app: call(app, env), timer=time.process_time)
-              for name, app in apps.items()}
-    best = dict.fromkeys(apps, float("inf"))
-    for _ in range(repeat):
-        for name, timer in timers.items():
-            best[name] = min(best[name], timer.timeit(number) / number * 1e6)
-    return best
-
-
 def run(number: int, repeat: int) -> dict[str, Any]:
     configure()
     apps = handlers()
     check(apps)
     rows = []
     for scenario, env in scenarios().items():
-        best = best_of(apps, env, number, repeat)
-        bare = best.pop("bare")
-        row: dict[str, Any] = {"scenario": scenario, "bare_us": bare}
-        for label, total in best.items():
-            row[label] = {"total_us": total, "added_us": total - bare, "ratio": total / bare}
-        rows.append(row)
+        calls = {name: (lambda app=app, env=env: call(app, env)) for name, app in apps.items()}
+        # CPU time of this process: on a shared machine, time spent descheduled is not ours.
+        best = best_of(calls, number, repeat, clock=time.process_time)
+        rows.append(against_bare(scenario, best))
     return {"python": sys.version.split()[0], "django": django.get_version(),
             "number": number, "repeat": repeat, "rows": rows}
 

@@ -16,11 +16,11 @@ import argparse
 import io
 import json
 import sys
-import timeit
 from typing import Any
 
 import flask_cors
 from flask import Flask
+from timing import against_bare, best_of
 
 import wsgicors_flask
 
@@ -78,36 +78,13 @@ def call(app: Flask, env: dict[str, Any]) -> None:
         pass
 
 
-def best_of(apps: dict[str, Any], env: dict[str, Any], number: int, repeat: int,
-            caller: Any = None) -> dict[str, float]:
-    """Best µs per request for each app, timed in interleaved rounds.
-
-    Every app is warmed up first, and the order rotates from round to round, so
-    neither caches nor a burst of load elsewhere favour one app.
-    """
-    caller = caller or call
-    timers = [(name, timeit.Timer(lambda app=app: caller(app, env))) for name, app in apps.items()]
-    for _name, timer in timers:
-        timer.timeit(number)
-    best = dict.fromkeys(apps, float("inf"))
-    for round_ in range(repeat):
-        shift = round_ % len(timers)
-        for name, timer in timers[shift:] + timers[:shift]:
-            best[name] = min(best[name], timer.timeit(number) / number * 1e6)
-    return best
-
-
 def table(apps: dict[str, Any], scenarios: dict[str, dict[str, Any]], number: int,
           repeat: int, caller: Any = None) -> list[dict[str, Any]]:
+    caller = caller or call
     rows = []
     for name, env in scenarios.items():
-        best = best_of(apps, env, number, repeat, caller)
-        bare_name = next(iter(apps))
-        bare = best.pop(bare_name)
-        row: dict[str, Any] = {"scenario": name, "bare_us": bare}
-        for label, total in best.items():
-            row[label] = {"total_us": total, "added_us": total - bare, "ratio": total / bare}
-        rows.append(row)
+        calls = {label: (lambda app=app, env=env: caller(app, env)) for label, app in apps.items()}
+        rows.append(against_bare(name, best_of(calls, number, repeat), bare=next(iter(apps))))
     return rows
 
 

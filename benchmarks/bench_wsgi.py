@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import timeit
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from timing import against_bare, best_of
 
 from wsgicors import CORSMiddleware, CORSPolicy
 
@@ -54,23 +55,6 @@ def scenarios() -> dict[str, dict[str, Any]]:
     }
 
 
-def best_of(
-    apps: dict[str, Callable[..., Any]], env: dict[str, Any], number: int, repeat: int
-) -> dict[str, float]:
-    """Best µs per call for each app, timed in interleaved rounds.
-
-    Each round times every app back to back, so a burst of load from elsewhere on
-    the machine hits one round of all of them rather than all rounds of one.
-    """
-    timers = {name: timeit.Timer(lambda app=app: app(env, start_response))
-              for name, app in apps.items()}
-    best = dict.fromkeys(apps, float("inf"))
-    for _ in range(repeat):
-        for name, timer in timers.items():
-            best[name] = min(best[name], timer.timeit(number) / number * 1e6)
-    return best
-
-
 def run(number: int, repeat: int) -> dict[str, Any]:
     one = CORSPolicy(allow_origins=[ALLOWED, "https://*.example.com"], allow_credentials=True,
                      expose_headers=["X-Request-Id"], max_age=600)
@@ -81,12 +65,9 @@ def run(number: int, repeat: int) -> dict[str, Any]:
             "1,000 origins": CORSMiddleware(bare_app, many)}
     rows = []
     for name, env in scenarios().items():
-        best = best_of({"bare": bare_app, **apps}, env, number, repeat)
-        bare = best.pop("bare")
-        row: dict[str, Any] = {"scenario": name, "bare_us": bare}
-        for label, total in best.items():
-            row[label] = {"total_us": total, "added_us": total - bare, "ratio": total / bare}
-        rows.append(row)
+        calls = {label: (lambda app=app, env=env: app(env, start_response))
+                 for label, app in {"bare": bare_app, **apps}.items()}
+        rows.append(against_bare(name, best_of(calls, number, repeat)))
     return {"python": sys.version.split()[0], "number": number, "repeat": repeat, "rows": rows}
 
 
