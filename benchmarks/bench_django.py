@@ -12,9 +12,7 @@ runs the view.
 
 from __future__ import annotations
 
-import argparse
 import io
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -25,7 +23,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.test.utils import override_settings
 from django.urls import path
-from timing import against_bare, best_of
+from timing import against_bare, best_of, measure_from_command_line
 
 ALLOWED = "https://app.example.com"
 DENIED = "https://evil.example.net"
@@ -122,14 +120,8 @@ def run(number: int, repeat: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--number", type=int, default=250)
-    parser.add_argument("--repeat", type=int, default=80)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    args = parser.parse_args()
-    result = run(args.number, args.repeat)
-    if args.json:
-        print(json.dumps(result, indent=2))
+    args, result = measure_from_command_line(__doc__, run, number=250, repeat=80)
+    if result is None:
         return
     print(f"Django {result['django']}, Python {result['python']}: best of {args.repeat} "
           f"interleaved rounds x {args.number} requests through WSGIHandler")

@@ -12,15 +12,13 @@ front of a tiny WSGI app, where Flask's own variation does not blur the figure.
 
 from __future__ import annotations
 
-import argparse
 import io
-import json
 import sys
 from typing import Any
 
 import flask_cors
 from flask import Flask
-from timing import against_bare, best_of
+from timing import against_bare, best_of, measure_from_command_line
 
 import wsgicors_flask
 
@@ -143,14 +141,8 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--number", type=int, default=100)
-    parser.add_argument("--repeat", type=int, default=150)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    args = parser.parse_args()
-    result = run(args.number, args.repeat)
-    if args.json:
-        print(json.dumps(result, indent=2))
+    args, result = measure_from_command_line(__doc__, run, number=100, repeat=150)
+    if result is None:
         return
     print(f"Flask + wsgicors_flask vs Flask + flask-cors {flask_cors.__version__} vs bare "
           f"Flask, Python {result['python']}, best of {args.repeat} interleaved rounds x "

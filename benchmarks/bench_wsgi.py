@@ -8,13 +8,11 @@ cost is that minus the bare application's best in the same run.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from timing import against_bare, best_of
+from timing import against_bare, best_of, measure_from_command_line
 
 from wsgicors import CORSMiddleware, CORSPolicy
 
@@ -72,14 +70,8 @@ def run(number: int, repeat: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--number", type=int, default=5_000)
-    parser.add_argument("--repeat", type=int, default=40)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    args = parser.parse_args()
-    result = run(args.number, args.repeat)
-    if args.json:
-        print(json.dumps(result, indent=2))
+    args, result = measure_from_command_line(__doc__, run, number=5_000, repeat=40)
+    if result is None:
         return
     print(f"wsgicors.CORSMiddleware vs bare WSGI app, Python {result['python']}, "
           f"best of {args.repeat} interleaved rounds x {args.number} calls")

@@ -8,6 +8,8 @@ round of all contenders, not all rounds of one.
 
 from __future__ import annotations
 
+import argparse
+import json
 import time
 import timeit
 from collections.abc import Callable
@@ -36,3 +38,23 @@ def against_bare(scenario: str, best: dict[str, float], bare: str = "bare") -> d
     for label, total in others.items():
         row[label] = {"total_us": total, "added_us": total - base, "ratio": total / base}
     return row
+
+
+def measure_from_command_line(
+    doc: str | None, run: Callable[[int, int], dict[str, Any]], number: int, repeat: int
+) -> tuple[argparse.Namespace, dict[str, Any] | None]:
+    """Parse ``--number/--repeat/--json``, run the benchmark, print JSON if asked.
+
+    Returns the arguments and the result, or None as the result when it was printed as
+    JSON (the caller then prints nothing more).
+    """
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--number", type=int, default=number, help="calls per round")
+    parser.add_argument("--repeat", type=int, default=repeat, help="interleaved rounds")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    args = parser.parse_args()
+    result = run(args.number, args.repeat)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return args, None
+    return args, result
