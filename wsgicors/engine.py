@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .logsafe import logsafe
-from .policy import Allowed, CORSPolicy, Header
+from .policy import PREFLIGHT_VARY, Allowed, CORSPolicy, Header
 
 _log = logging.getLogger("wsgicors")
 
 PREFLIGHT_OK = "204 No Content"
 PREFLIGHT_REFUSED = "403 Forbidden"
-_REFUSAL_VARY = ("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
 
 # Which option to change for each refusal code (used by explain() and the doctor).
 OPTION_FOR = {
@@ -122,7 +121,7 @@ def _refusal_answer(code: str) -> tuple[tuple[Header, ...], bytes]:
         ("Content-Type", "text/plain; charset=utf-8"),
         ("Content-Length", str(len(body))),
         ("X-Content-Type-Options", "nosniff"),
-        _REFUSAL_VARY,
+        PREFLIGHT_VARY,
     )
     return headers, body
 
@@ -233,16 +232,30 @@ def response_updates(
     """Headers to *set* on a framework response object (Flask, Django).
 
     *allowed* comes from :func:`for_actual`; ``get_header`` reads the response's
-    current value of a header (any case). The result follows the same rules as
-    :func:`add_to_header_list`.
+    current value of a header and is called with lower-case names (case-insensitive
+    getters such as Flask's and Django's ``headers.get`` work as they are).
     """
+    return updates_for(
+        get_header("vary"), get_header("access-control-allow-origin") is not None, allowed
+    )
+
+
+def updates_for(vary: str | None, own_cors: bool, allowed: Allowed) -> list[Header]:
+    """:func:`response_updates` from the two facts it needs about the response.
+
+    *vary* is the response's Vary value (None if absent) and *own_cors* whether it
+    already has Access-Control-Allow-Origin. The rules are those of
+    :func:`add_to_header_list`: with neither, the ready-made ``allowed.appended`` is
+    the answer as it is.
+    """
+    if vary is None and not own_cors:
+        return allowed.appended
     updates: list[Header] = []
     if len(allowed.appended) > len(allowed.actual):
-        current = get_header("Vary")
-        merged = merge_vary(current)
-        if merged != current:
+        merged = merge_vary(vary)
+        if merged != vary:
             updates.append(("Vary", merged))
-    if get_header("Access-Control-Allow-Origin") is None:
+    if not own_cors:
         updates += allowed.actual
     return updates
 

@@ -240,11 +240,6 @@ class CORSPolicy:
         appended = [*actual, VARY_ORIGIN] if self.varies_by_origin else list(actual)
         return Allowed(tuple(actual), appended, tuple(preflight))
 
-    @property
-    def star_headers(self) -> tuple[Header, ...]:
-        """The headers every response gets when ``allow_origins="*"``."""
-        return self._star.actual
-
     def lookup(self, origin: str) -> Allowed | None:
         """The ready-made headers for *origin*, or None if it is not allowed."""
         allowed = self._decisions.get(origin, _MISSING)

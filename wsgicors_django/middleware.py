@@ -17,7 +17,13 @@ from django.http.response import HttpResponseBase
 from django.urls import Resolver404, get_resolver
 
 from wsgicors import CORSPolicy, Decision, explain, is_preflight
-from wsgicors.engine import PreflightAnswer, for_actual, preflight, response_updates
+from wsgicors.engine import (
+    PreflightAnswer,
+    for_actual,
+    preflight,
+    response_updates,
+    updates_for,
+)
 from wsgicors.logsafe import logsafe
 from wsgicors.policy import VARY_ORIGIN, Allowed, Header
 
@@ -223,7 +229,7 @@ def _preflight_response(answer: PreflightAnswer) -> HttpResponse:
 
 
 def _set_all(response: HttpResponseBase, headers: list[Header]) -> None:
-    """Set the engine's headers on a response that has none of them yet."""
+    """Set the engine's headers (validated values, see _fill) on *response*."""
     store = getattr(response.headers, "_store", None)
     if type(store) is dict:
         _fill(store, headers)
@@ -243,13 +249,14 @@ def _apply(response: HttpResponseBase, allowed: Allowed) -> None:
     if not allowed.appended:
         return
     store = getattr(response.headers, "_store", None)
-    if type(store) is dict and "vary" not in store and "access-control-allow-origin" not in store:
-        # What engine.add_to_header_list does for WSGI lists: nothing to merge, so
-        # the engine's ready-made headers are appended as they are.
-        _fill(store, allowed.appended)
+    if type(store) is not dict:
+        _set_all(response, response_updates(response.headers.get, allowed))
         return
-    for name, value in response_updates(response.headers.get, allowed):
-        response.headers[name] = value
+    # Reads the lower-cased store directly: ResponseHeaders.get raises and catches a
+    # KeyError for every missing header, which costs more than the rest of the work.
+    vary = store.get("vary")
+    own_cors = "access-control-allow-origin" in store
+    _fill(store, updates_for(None if vary is None else vary[1], own_cors, allowed))
 
 
 def explain_request(
