@@ -52,11 +52,8 @@ RAW_PROBES = [
 @pytest.fixture(scope="module", params=apps.ADAPTERS)
 def server(request: pytest.FixtureRequest) -> Iterator[servers.Server]:
     require_adapter(request.param)
-    running = servers.start("gunicorn-gthread", request.param, ALLOWLIST)
-    try:
+    with servers.start("gunicorn-gthread", request.param, ALLOWLIST) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -71,14 +68,11 @@ def test_suffix_probe_with_exact_allowlist() -> None:
     for adapter in apps.ADAPTERS:
         if apps.adapter_missing(adapter):
             continue
-        exact = servers.start("gunicorn-gthread", adapter, {
-            **ALLOWLIST, "allow_origins": ["https://app.example.com"]})
-        try:
+        exact_only = {**ALLOWLIST, "allow_origins": ["https://app.example.com"]}
+        with servers.start("gunicorn-gthread", adapter, exact_only) as exact:
             reply = httpx.get(exact.url + "/data", timeout=10,
                               headers={"Origin": "https://evilapp.example.com"})
             assert "access-control-allow-origin" not in reply.headers, adapter
-        finally:
-            exact.stop()
 
 
 def test_allowlist_really_allows(client: httpx.Client) -> None:

@@ -72,11 +72,8 @@ def scan(python: Path, url: str) -> dict[str, Any]:
 def target(request: pytest.FixtureRequest) -> Iterator[tuple[str, servers.Server]]:
     adapter, config = request.param
     require_adapter(adapter)
-    server = servers.start("gunicorn-gthread", adapter, CONFIGS[config])
-    try:
+    with servers.start("gunicorn-gthread", adapter, CONFIGS[config]) as server:
         yield f"{adapter}-{config}", server
-    finally:
-        server.stop()
 
 
 def test_scanner_finds_nothing(scanner_python: Path,
@@ -93,11 +90,8 @@ def test_scanner_finds_nothing(scanner_python: Path,
 
 def test_scanner_catches_a_reflecting_app(scanner_python: Path) -> None:
     """Control: the same scan flags an app that reflects any origin with credentials."""
-    server = servers.start("gunicorn-gthread", "broken-reflect", {})
-    try:
+    with servers.start("gunicorn-gthread", "broken-reflect", {}) as server:
         found = scan(scanner_python, f"http://127.0.0.1:{server.port}/data")
-    finally:
-        server.stop()
     record("scanner finding on broken reflect app", found.get("type"))
     assert found.get("type") == "reflect_origin"
     assert found.get("credentials") in (True, "true")

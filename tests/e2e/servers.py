@@ -67,6 +67,12 @@ class Server:
         except OSError:
             return ""
 
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         """Terminate the server's whole process group (workers included)."""
         if self.process.poll() is None:

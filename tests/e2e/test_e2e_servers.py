@@ -30,11 +30,8 @@ COMBOS.append(("uvicorn-asgi", "django"))
 def server(request: pytest.FixtureRequest) -> Iterator[servers.Server]:
     kind, adapter = request.param
     require_adapter(adapter)
-    running = servers.start(kind, adapter, apps.profiles(PAGE_PORT)["main"])
-    try:
+    with servers.start(kind, adapter, apps.profiles(PAGE_PORT)["main"]) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")
