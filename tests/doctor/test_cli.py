@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import subprocess
@@ -12,9 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from doctor_cases import CASES, serve, serve_cases
 
-from wsgicors.cli import main
+from wsgicors.doctor.browser import Response
+from wsgicors.doctor.cli import main
+from wsgicors.doctor.report import Exchange, Outcome, Report, Style, print_report
+
+from . import rawserver
+from .cases import CASES, serve, serve_cases
 
 ORIGIN = "https://app.example.com"
 pytestmark = pytest.mark.server
@@ -202,3 +207,27 @@ def test_server_data_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str
     assert status == 1
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b[2J" in out
+
+
+def test_folded_header_cannot_forge_report_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 9, item 14: a line feed inside a folded header value is printed escaped."""
+    forged = "ALLOWED in Chrome and Firefox."
+    answer = rawserver.response("200 OK", "Access-Control-Allow-Origin: *",
+                                f"X-Note: fine\r\n {forged}", "Content-Length: 0")
+    with rawserver.serve(lambda request: answer) as server:
+        status, out, _err = _run(["check", f"http://127.0.0.1:{server.port}/",
+                                  "--origin", ORIGIN], capsys)
+    assert status == 0
+    assert [line for line in out.splitlines() if line.lstrip().startswith("ALLOWED")] == [
+        "ALLOWED in Chrome and Firefox."]
+    assert sum(forged in line for line in out.splitlines()) == 2  # the note, and the verdict
+
+
+def test_every_control_character_from_the_server_is_escaped() -> None:
+    response = Response(200, (("X-Note", "a\nBLOCKED in Firefox.\tb\u2028c\x85"),))
+    report = Report("http://s.example/", ORIGIN, "GET", (), False,
+                    exchanges=[Exchange("actual", "GET", "http://s.example/", (), response)],
+                    outcomes={"chrome": Outcome("chrome"), "firefox": Outcome("firefox")})
+    out = io.StringIO()
+    print_report(report, Style(False), out)
+    assert "    X-Note: a\\nBLOCKED in Firefox.\\tb\\u2028c\\x85\n" in out.getvalue()

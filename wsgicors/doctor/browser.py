@@ -1,7 +1,8 @@
-"""The browser's side of CORS, as pure functions (stdlib only).
+"""The browser model: the client side of CORS as Chromium and Firefox implement it.
 
-This module is what a browser does with a cross-origin ``fetch()``, following the
-WHATWG Fetch standard and the places where Chromium and Firefox depart from it:
+Pure functions (stdlib only) saying what a browser does with a cross-origin
+``fetch()``, following the WHATWG Fetch standard and the places where Chromium and
+Firefox depart from it:
 
 * :func:`needs_preflight` / :func:`unsafe_header_names`: is a preflight sent, and
   which names go into ``Access-Control-Request-Headers``;
@@ -11,8 +12,9 @@ WHATWG Fetch standard and the places where Chromium and Firefox depart from it:
   prints for a failure;
 * :func:`preflight_cache_seconds`: how long each browser caches a preflight.
 
-The doctor (:mod:`wsgicors.doctor`) drives these against a live server, and the test
-suite uses them to judge wsgicors's own responses the way a browser would.
+The doctor (:func:`wsgicors.doctor.check`) drives these against a live server or an
+application in process, and the test suite uses them to judge wsgicors's own
+responses the way a browser would.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .http import (
+from ..http import (
     NORMALIZED_METHODS,
     SAFELISTED_METHODS,
     SAFELISTED_RESPONSE_HEADERS,

@@ -16,14 +16,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wsgicors import CORSMiddleware, CORSPolicy
-from wsgicors.cli import main
-from wsgicors.doctor import WSGITransport, check, find_cors_middleware
+from wsgicors.doctor import WSGITransport, check
+from wsgicors.doctor.cli import main
+from wsgicors.targets import find_target
 
 ORIGIN = "https://app.example.com"
 
 APP_MODULE = '''
 from flask import Flask
 from wsgicors import CORSMiddleware, CORSPolicy
+from wsgicors_flask import CORS
 
 policy = CORSPolicy(allow_origins=["https://app.example.com"], allow_methods=["GET", "PUT"],
                     allow_headers=["content-type"], max_age=600)
@@ -43,6 +45,30 @@ flask_app.wsgi_app = CORSMiddleware(flask_app.wsgi_app, policy)
 @flask_app.route("/api/items", methods=["GET", "PUT"])
 def items():
     return {"items": []}
+
+
+flask_cors_app = Flask("flask_cors_app")
+CORS(flask_cors_app, resources={r"/api/*": {
+    "origins": ["https://app.example.com"], "methods": ["GET", "PUT"],
+    "allow_headers": ["content-type"], "max_age": 600}})
+
+
+@flask_cors_app.route("/api/items", methods=["GET", "PUT", "DELETE"])
+def flask_items():
+    return {"items": []}
+
+
+class Wrapper:
+    """Some WSGI middleware put around the Flask app after CORS(app)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+wrapped_flask = Wrapper(flask_cors_app)
 
 
 def auth_first(environ, start_response):
@@ -80,24 +106,31 @@ def test_app_mode_allowed(target: str, project: Path, capsys: pytest.CaptureFixt
     assert all(decision["allowed"] for decision in report["wsgicors"])
 
 
-@pytest.mark.parametrize(("args", "option", "words"), [
-    (["-X", "PUT", "-H", "authorization"], "allow_headers", "'authorization'"),
-    (["-X", "DELETE"], "allow_methods", "'DELETE'"),
-    (["--origin", "https://evil.example"], "allow_origins", "'https://evil.example'"),
+@pytest.mark.parametrize(("app", "args", "setting", "fix"), [
+    ("flask_app", ["-X", "PUT", "-H", "authorization"], "allow_headers",
+     "add 'authorization' to allow_headers"),
+    ("flask_app", ["-X", "DELETE"], "allow_methods", "add 'DELETE' to allow_methods"),
+    ("flask_app", ["--origin", "https://evil.example"], "allow_origins",
+     "add 'https://evil.example' to allow_origins"),
+    # Issue 10, defect 1: wsgicors_flask.CORS apps, in flask-cors's vocabulary.
+    ("flask_cors_app", ["-X", "DELETE"], "methods", "add 'DELETE' to methods"),
+    ("flask_cors_app", ["-X", "PUT", "-H", "x-api-key"], "allow_headers",
+     "add 'x-api-key' to allow_headers"),
+    ("wrapped_flask", ["--origin", "https://evil.example"], "origins",
+     "add 'https://evil.example' to origins"),
 ])
-def test_app_mode_names_the_wsgicors_option(
-    args: list[str], option: str, words: str, project: Path,
+def test_app_mode_names_the_option_to_change(
+    app: str, args: list[str], setting: str, fix: str, project: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    base = ["check", "--app", "corsapp:flask_app", "/api/items"]
+    base = ["check", "--app", f"corsapp:{app}", "/api/items"]
     if "--origin" not in args:
         base += ["--origin", ORIGIN]
     status, report = _json([*base, *args], capsys)
     assert status == 1
     refused = [d for d in report["wsgicors"] if not d["allowed"]]
-    assert refused[0]["option"] == option
-    assert any(f"add {words} to {option}" in fix or (words in fix and option in fix)
-               for fix in report["fixes"])
+    assert refused[0]["setting"] == setting
+    assert any(fix in line for line in report["fixes"]), report["fixes"]
 
 
 def test_credentials_not_allowed_by_the_policy(project: Path,
@@ -149,14 +182,38 @@ def test_explain_config_decides_a_request(project: Path,
     assert ["Access-Control-Allow-Origin", ORIGIN] in data["decisions"][0]["headers"]
 
 
-def test_find_cors_middleware_looks_through_wrappers() -> None:
+@pytest.mark.parametrize("spec", ["corsapp:flask_cors_app", "corsapp:wrapped_flask"])
+def test_explain_config_on_a_wsgicors_flask_app(spec: str, project: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 10, defect 1: a Flask app configured with wsgicors_flask.CORS is a target."""
+    status, data = _json(["explain", "--config", spec, "--path", "/api/items"], capsys)
+    assert status == 0
+    assert data["origins"] == [ORIGIN] and data["methods"] == ["GET", "PUT"]
+    assert data["preflight_cache_seconds"]["firefox"] == 600
+    status, data = _json(["explain", "--config", spec, "--path", "/other"], capsys)
+    assert (status, data) == (0, {"covered": False})
+
+
+def test_credentials_fix_in_flask_cors_words(project: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    status, report = _json(["check", "--app", "corsapp:flask_cors_app", "/api/items",
+                            "--origin", ORIGIN, "--credentials"], capsys)
+    assert status == 1
+    assert any("set supports_credentials=True (with an explicit origins list)" in fix
+               for fix in report["fixes"]), report["fixes"]
+
+
+def test_find_target_looks_through_wrappers() -> None:
     policy = CORSPolicy(allow_origins=[ORIGIN])
     flask_app = Flask(__name__)
     middleware = CORSMiddleware(flask_app.wsgi_app, policy)
     flask_app.wsgi_app = middleware  # type: ignore[method-assign]
-    assert find_cors_middleware(flask_app) is middleware
-    assert find_cors_middleware(policy) is policy
-    assert find_cors_middleware(Flask("plain")) is None
+    found = find_target(flask_app)
+    assert found is not None and found.found is middleware and found.kind == "wsgicors"
+    found = find_target(policy)
+    assert found is not None and found.match("/anything") == (policy, None)
+    assert find_target(Flask("plain")) is None
+    assert find_target(object()) is None
 
 
 # -- wsgicors's answers, judged by the browser rules -----------------------------------

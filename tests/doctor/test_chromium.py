@@ -1,6 +1,6 @@
 """The doctor against real headless Chromium: same verdicts, same console messages.
 
-One browser launch runs every case of ``doctor_cases``: the page (on
+One browser launch runs every case of ``cases``: the page (on
 ``http://localhost:P``) fetches each case from ``http://127.0.0.1:P`` and POSTs
 what happened back to its own origin; Chromium's console (its stderr log) gives the
 exact messages, which must be the ones the doctor predicts.
@@ -18,9 +18,10 @@ import threading
 from typing import Any
 
 import pytest
-from doctor_cases import CASES, serve_cases
 
 from wsgicors.doctor import HTTPTransport, check
+
+from .cases import CASES, serve_cases
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [

@@ -1,10 +1,10 @@
-"""fetchrules: the Fetch standard's request-side rules and per-browser details."""
+"""The browser model: the Fetch standard's request-side rules and per-browser details."""
 
 from __future__ import annotations
 
 import pytest
 
-from wsgicors import fetchrules as rules
+from wsgicors.doctor import browser as rules
 
 
 @pytest.mark.parametrize(("method", "headers"), [

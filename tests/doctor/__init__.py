@@ -1,0 +1,1 @@
+"""Tests of the CORS doctor (``wsgicors check`` / ``wsgicors explain``)."""

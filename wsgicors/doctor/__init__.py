@@ -1,0 +1,34 @@
+"""The CORS doctor: do what a browser does against a server, and say what to change.
+
+* :mod:`~wsgicors.doctor.browser`: the browser model, the client side of the CORS
+  protocol as Chromium and Firefox implement it (pure functions);
+* :mod:`~wsgicors.doctor.transport`: HTTP transports, the network or a WSGI
+  application in process;
+* :mod:`~wsgicors.doctor.fetch`: :func:`check`, one ``fetch()`` played over a transport;
+* :mod:`~wsgicors.doctor.advice`: the fixes, in HTTP terms and in the user's options;
+* :mod:`~wsgicors.doctor.report`: the :class:`Report`, as JSON and as text;
+* :mod:`~wsgicors.doctor.cli`: the ``wsgicors`` command.
+
+It works without a server, in a test suite::
+
+    report = check(WSGITransport(app), "http://localhost/api/items",
+                   origin="https://app.example.com", method="PUT")
+    assert report.allowed, report.outcomes["chrome"].message
+"""
+
+from .fetch import check, origin_of, parse_header
+from .report import DoctorError, Exchange, Outcome, Report
+from .transport import HTTPTransport, Transport, WSGITransport
+
+__all__ = [
+    "DoctorError",
+    "Exchange",
+    "HTTPTransport",
+    "Outcome",
+    "Report",
+    "Transport",
+    "WSGITransport",
+    "check",
+    "origin_of",
+    "parse_header",
+]

@@ -1,0 +1,213 @@
+"""What the doctor found, as data (:class:`Report`), as JSON and as text.
+
+Everything a server sent is untrusted: the text form escapes every control
+character of it (line feeds and tabs included), so a response can neither forge
+lines of the report nor drive the terminal. JSON escapes them by itself.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from ..engine import Decision
+from .browser import Failure, Header, Response
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class DoctorError(Exception):
+    """A usage, network or protocol error, as one line for the user (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the doctor sent and the response it got."""
+
+    kind: str
+    method: str
+    url: str
+    request_headers: tuple[Header, ...]
+    response: Response
+
+
+@dataclass
+class Outcome:
+    """The verdict of one browser: allowed, or the failure and its console message."""
+
+    browser: str
+    failure: Failure | None = None
+    message: str | None = None
+    url: str = ""
+    preflight_cache: int | None = None
+
+    @property
+    def allowed(self) -> bool:
+        """True if the browser hands the response to the script."""
+        return self.failure is None
+
+
+@dataclass
+class Report:
+    """Everything :func:`~wsgicors.doctor.check` found, for printing or as JSON."""
+
+    url: str
+    origin: str
+    method: str
+    headers: tuple[Header, ...]
+    credentials: bool
+    same_origin: bool = False
+    preflight_reasons: list[str] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    fixes: list[str] = field(default_factory=list)
+    wsgicors: list[Decision] = field(default_factory=list)
+    hidden_headers: list[str] = field(default_factory=list)
+
+    @property
+    def allowed(self) -> bool:
+        """True if every modelled browser allows the request."""
+        return all(outcome.allowed for outcome in self.outcomes.values())
+
+    @property
+    def verdict(self) -> str:
+        """``"allowed"`` or ``"blocked"``."""
+        return "allowed" if self.allowed else "blocked"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (the ``--json`` output)."""
+        return {
+            "verdict": self.verdict,
+            "request": {"url": self.url, "origin": self.origin, "method": self.method,
+                        "headers": [list(h) for h in self.headers],
+                        "credentials": self.credentials},
+            "same_origin": self.same_origin,
+            "preflight": {"needed": bool(self.preflight_reasons),
+                          "reasons": self.preflight_reasons},
+            "exchanges": [_exchange_dict(e) for e in self.exchanges],
+            "browsers": {name: _outcome_dict(o) for name, o in self.outcomes.items()},
+            "fixes": self.fixes,
+            "wsgicors": [decision_dict(d) for d in self.wsgicors],
+            "hidden_response_headers": self.hidden_headers,
+        }
+
+
+def _exchange_dict(exchange: Exchange) -> dict[str, Any]:
+    return {"kind": exchange.kind, "method": exchange.method, "url": exchange.url,
+            "request_headers": [list(h) for h in exchange.request_headers],
+            "status": exchange.response.status,
+            "response_headers": [list(h) for h in exchange.response.headers]}
+
+
+def _outcome_dict(outcome: Outcome) -> dict[str, Any]:
+    failure = outcome.failure
+    return {"allowed": outcome.allowed, "url": outcome.url,
+            "code": None if failure is None else failure.code,
+            "stage": None if failure is None else failure.stage,
+            "message": outcome.message,
+            "culprit_headers": [] if failure is None else [list(h) for h in failure.headers],
+            "preflight_cache_seconds": outcome.preflight_cache}
+
+
+def decision_dict(decision: Decision) -> dict[str, Any]:
+    """A wsgicors :class:`~wsgicors.Decision` as JSON-ready data."""
+    return {"kind": decision.kind, "allowed": decision.allowed, "code": decision.code,
+            "reason": decision.reason, "option": decision.option,
+            "headers": [list(h) for h in decision.headers]}
+
+
+# -- text ------------------------------------------------------------------------
+
+Write = Callable[..., None]
+
+
+def escape(text: str) -> str:
+    """*text* with every control character written as ``\\xNN`` (or ``\\uNNNN``)."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
+class _Styled(str):
+    """Text already escaped and coloured: the writer passes it through unchanged."""
+
+
+class Style:
+    """Wrap text in an ANSI colour code, or leave it plain when colour is off."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, code: str) -> str:
+        clean = escape(text)
+        return _Styled(f"\x1b[{code}m{clean}\x1b[0m" if self.enabled else clean)
+
+    @classmethod
+    def for_output(cls, choice: str, out: TextIO) -> Style:
+        """Colour for ``--color auto|always|never`` (auto: a terminal without NO_COLOR)."""
+        if choice != "auto":
+            return cls(choice == "always")
+        return cls(out.isatty() and "NO_COLOR" not in os.environ)
+
+
+def writer(out: TextIO) -> Write:
+    """``write(*parts)``: one line of output, every part escaped unless already styled."""
+
+    def write(*parts: str) -> None:
+        print("".join(p if isinstance(p, _Styled) else escape(p) for p in parts), file=out)
+
+    return write
+
+
+def print_report(report: Report, style: Style, out: TextIO) -> None:
+    """Print *report* for a human (``style(text, ansi_code)`` adds colour or not)."""
+    write = writer(out)
+    creds = " with credentials" if report.credentials else ""
+    write(f"{report.method} {report.url} from {report.origin}{creds}")
+    if report.same_origin:
+        write(style("ALLOWED", "1;32"), ": same-origin request, CORS does not apply.")
+        return
+    if report.preflight_reasons:
+        write("Preflight needed: " + "; ".join(report.preflight_reasons) + ".")
+    else:
+        write("No preflight: a simple request (safelisted method and headers).")
+    write()
+    for exchange in report.exchanges:
+        write(style(f"> {exchange.method} {exchange.url}", "1"))
+        for name, value in exchange.request_headers:
+            write(f"    {name}: {value}")
+        write(style(f"< {exchange.response.status} ({exchange.kind})", "1"))
+        for name, value in exchange.response.headers:
+            line = f"    {name}: {value}"
+            write(style(line, "36") if name.lower().startswith("access-control-") else line)
+    write()
+    _print_verdict(report, style, write)
+
+
+def _print_verdict(report: Report, style: Style, write: Write) -> None:
+    blocked = [o for o in report.outcomes.values() if not o.allowed]
+    if not blocked:
+        write(style("ALLOWED", "1;32"), " in Chrome and Firefox.")
+    else:
+        names = " and ".join(o.browser.capitalize() for o in blocked)
+        write(style("BLOCKED", "1;31"), f" in {names}.")
+    for outcome in report.outcomes.values():
+        name = outcome.browser.capitalize()
+        if outcome.failure is None:
+            write(f"  {name}: allowed.")
+            continue
+        write(f"  {name} console: ", style(outcome.message or "", "31"))
+        for header, value in outcome.failure.headers:
+            write(f"    caused by: {header}: {value}")
+    for fix in report.fixes:
+        write(style("Fix: ", "1;33"), fix)
+    if report.hidden_headers:
+        write("Note: scripts cannot read these response headers (not in "
+              "Access-Control-Expose-Headers): " + ", ".join(report.hidden_headers) + ".")
+    caches = [(o.browser, o.preflight_cache) for o in report.outcomes.values()
+              if o.preflight_cache is not None and o.allowed]
+    if caches:
+        write("Preflight cached for: " + ", ".join(
+            f"{b.capitalize()} {s} s" for b, s in caches) + ".")
