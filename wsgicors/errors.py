@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 
@@ -20,6 +22,21 @@ class Problem(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.option}: {self.message} Fix: {self.hint}"
+
+    def renamed(self, names: Mapping[str, str], prefix: str = "") -> Problem:
+        """The problem in an adapter's vocabulary: every option name in *names* is
+        replaced, in ``option``, ``message`` and ``hint``, so a hint never names an
+        option the user's API does not have. *prefix* goes before ``option``.
+        """
+        if not names:
+            return self._replace(option=prefix + self.option)
+        words = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+
+        def swap(text: str) -> str:
+            return words.sub(lambda match: names[match.group(1)], text)
+
+        return Problem(self.code, prefix + swap(self.option), swap(self.message),
+                       swap(self.hint))
 
 
 class ConfigError(ValueError):

@@ -1,20 +1,92 @@
-"""CORSMiddleware: WSGI glue around the engine."""
+"""CORSMiddleware, and the one WSGI request path it shares with the Flask extension."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .engine import PLAIN_NAMES, answer_preflight, for_actual, merge_headers
+from .engine import actual, is_preflight, preflight
 from .errors import ConfigError, Problem
-from .paths import ROUTED, PathMap, Routes
+from .headers import add_to_header_list
+from .paths import PathMap, Routes
 from .policy import CORSPolicy
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
+
+
+class Scope(Protocol):
+    """Where the policy depends on more than the path (Flask's decorated views).
+
+    Both methods get the path's policy as *default* and return the one to use.
+    """
+
+    def preflight_policy(
+        self, environ: WSGIEnvironment, default: CORSPolicy | None
+    ) -> CORSPolicy | None:
+        """The policy for a preflight, before the application runs."""
+
+    def response_policy(
+        self, environ: WSGIEnvironment, default: CORSPolicy | None
+    ) -> CORSPolicy | None:
+        """The policy for a response, when the application starts it."""
+
+
+def serve(
+    app: WSGIApplication,
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
+    policy: CORSPolicy | None,
+    scope: Scope | None = None,
+) -> Iterable[bytes]:
+    """Run one request through the engine: the whole WSGI request path.
+
+    Preflights are answered here and never reach *app*; every other response gets
+    the engine's headers merged in when it starts, whatever its status. *policy*
+    None (and no *scope*) means CORS is off: the request passes through untouched.
+    """
+    if scope is None and policy is None:
+        return app(environ, start_response)
+    if is_preflight(environ):
+        if scope is not None:
+            policy = scope.preflight_policy(environ, policy)
+        if policy is None:
+            return app(environ, start_response)
+        answer = preflight(policy, environ)
+        start_response(answer.status, answer.headers)
+        return [answer.body] if answer.body else []
+    origin = environ.get("HTTP_ORIGIN")
+    if scope is not None:
+        return app(environ, _scoped(environ, start_response, scope, policy, origin))
+    cors = actual(policy, origin)  # type: ignore[arg-type]
+
+    def cors_start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+    ) -> Callable[[bytes], object]:
+        return start_response(status, add_to_header_list(headers, cors), exc_info)
+
+    return app(environ, cors_start_response)
+
+
+def _scoped(
+    environ: WSGIEnvironment,
+    start_response: StartResponse,
+    scope: Scope,
+    default: CORSPolicy | None,
+    origin: str | None,
+) -> StartResponse:
+    def cors_start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+    ) -> Callable[[bytes], object]:
+        policy = scope.response_policy(environ, default)
+        if policy is not None:
+            headers = add_to_header_list(headers, actual(policy, origin))
+        return start_response(status, headers, exc_info)
+
+    return cors_start_response
 
 
 class CORSMiddleware:
@@ -45,7 +117,7 @@ class CORSMiddleware:
         **options: Any,
     ) -> None:
         self.app = app
-        self.routes = _routes(policy, paths, options)
+        self.routes = build_routes(policy, paths, options)
 
     def reconfigure(
         self, policy: CORSPolicy | None = None, *, paths: PathMap | None = None, **options: Any
@@ -55,45 +127,20 @@ class CORSMiddleware:
         The new configuration is validated first (a ConfigError leaves the running
         one in place) and then installed with one atomic assignment.
         """
-        self.routes = _routes(policy, paths, options)
+        self.routes = build_routes(policy, paths, options)
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
-        # The request path is written flat on purpose: every call and attribute
-        # lookup here is paid by every request the application serves.
         routes = self.routes
-        policy = routes.fixed
-        if policy is ROUTED:
-            policy = routes.resolve(environ.get("PATH_INFO", ""))
-        if policy is None:
-            return self.app(environ, start_response)
-        origin = environ.get("HTTP_ORIGIN")
-        if origin is None:
-            allowed = policy.refused
-        elif (
-            environ.get("REQUEST_METHOD") == "OPTIONS"
-            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
-        ):
-            status, headers, body, _refusal = answer_preflight(policy, environ)
-            start_response(status, headers)
-            return [body] if body else []
-        else:
-            allowed = for_actual(policy, origin)
-
-        def cors_start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
-        ) -> Callable[[bytes], object]:
-            # engine.add_to_header_list, inlined: append unless the app set Vary or ACAO.
-            for name, _value in headers:
-                if name not in PLAIN_NAMES:
-                    return start_response(status, merge_headers(headers, allowed), exc_info)
-            return start_response(status, [*headers, *allowed.appended], exc_info)
-
-        return self.app(environ, cors_start_response)
+        policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
+        return serve(self.app, environ, start_response, policy)
 
 
-def _routes(policy: CORSPolicy | None, paths: PathMap | None, options: dict[str, Any]) -> Routes:
+def build_routes(
+    policy: CORSPolicy | None, paths: PathMap | None, options: dict[str, Any]
+) -> Routes:
+    """The :class:`Routes` for a middleware's arguments (a policy, or its options)."""
     if options:
         if policy is not None:
             raise ConfigError([Problem(

@@ -45,6 +45,16 @@ def is_serialized_origin(value: str) -> bool:
     return int(port) <= 65535 and DEFAULT_PORTS.get(match["scheme"]) != port
 
 
+def is_valid_scheme(scheme: str) -> bool:
+    """True if *scheme* is a URL scheme as browsers serialize it (lower case)."""
+    return scheme.isascii() and _SCHEME.fullmatch(scheme) is not None
+
+
+def is_valid_host(host: str) -> bool:
+    """True if *host* is a lower-case DNS name, IPv4 address or bracketed IPv6 address."""
+    return host.isascii() and _HOST.fullmatch(host) is not None
+
+
 def is_loopback_host(host: str) -> bool:
     """True for ``localhost``, ``*.localhost``, 127.0.0.0/8 and ``[::1]``."""
     return (
@@ -66,6 +76,34 @@ def is_public_suffix(domain: str) -> bool:
     """True if *domain* is a public suffix (``com``, ``co.uk``, ``github.io``...)."""
     psl = _public_suffix_list()
     return bool(psl.is_public(domain))  # type: ignore[attr-defined]
+
+
+@functools.cache
+def _domains_above_suffixes() -> frozenset[str]:
+    """Every domain that is, or is a parent of, a public suffix (ICANN and private)."""
+    from publicsuffixlist import PSLFILE
+
+    found: set[str] = set()
+    with open(PSLFILE, encoding="utf-8") as lines:
+        for line in lines:
+            rule = line.split(" ")[0].strip().lower()
+            if not rule or rule.startswith(("//", "!")):
+                continue  # comments, and exceptions (those names are registrable)
+            try:
+                labels = rule.removeprefix("*.").encode("idna").decode("ascii").split(".")
+            except UnicodeError:
+                continue
+            found.update(".".join(labels[start:]) for start in range(len(labels)))
+    return frozenset(found)
+
+
+def covers_public_suffix(domain: str) -> bool:
+    """True if *domain* or any name under it is a public suffix.
+
+    ``amazonaws.com`` is one: ``s3.amazonaws.com`` below it is a public suffix where
+    anyone can host pages, so ``https://*.amazonaws.com`` trusts strangers.
+    """
+    return "." not in domain or is_public_suffix(domain) or domain in _domains_above_suffixes()
 
 
 @dataclass(frozen=True)
@@ -170,7 +208,7 @@ def parse_origin_rule(
         return None, problems
     rule = OriginRule(value, scheme, host, port)
     if credentials:
-        problems += _check_credentialed(rule, option, insecure_ok)
+        problems += check_credentialed(rule, option, insecure_ok)
     return (None if problems else rule), problems
 
 
@@ -189,7 +227,9 @@ def _split_host_port(rest: str) -> tuple[str, str | None]:
 def _check_port(value: str, scheme: str, port: str | None, option: str) -> list[Problem]:
     if port is None or port == "*":
         return []
-    if not port.isdigit() or port.startswith("0") or not 0 < int(port) <= 65535:
+    # isdigit() alone accepts '²' and Arabic-Indic digits, which int() rejects or
+    # browsers never send: only ASCII digits make a port.
+    if not (port.isascii() and port.isdigit()) or port.startswith("0") or int(port) > 65535:
         return [Problem(
             "origin-port", option, f"{value!r} has an invalid port {port!r}.",
             "use a number from 1 to 65535, or '*' for any port.",
@@ -217,12 +257,17 @@ def _check_host(value: str, host: str, option: str) -> list[Problem]:
             f"{value!r} has upper-case letters; browsers send lower case, so it never matches.",
             f"write {value.lower()!r}.",
         )]
+    if not host:
+        return [Problem(
+            "origin-host", option, f"{value!r} has no host.",
+            "write the full origin, e.g. 'https://app.example.com'.",
+        )]
     if "*" in bare or (host.startswith("*") and not host.startswith("*.")) or not bare:
         return [Problem(
             "origin-wildcard", option,
             f"{value!r}: '*' may only stand for the leftmost label(s) of a host "
             "('https://*.example.com') or for the port ('http://localhost:*').",
-            "rewrite the pattern, or use allow_origin_regex for anything else.",
+            "rewrite the pattern, or write a regex (allow_origin_regex) for anything else.",
         )]
     if _HOST.fullmatch(bare) is None:
         return [Problem(
@@ -232,26 +277,34 @@ def _check_host(value: str, host: str, option: str) -> list[Problem]:
     return []
 
 
-def _check_credentialed(rule: OriginRule, option: str, insecure_ok: bool) -> list[Problem]:
+def check_credentialed(
+    rule: OriginRule, option: str, insecure_ok: bool, *, regex: bool = False
+) -> list[Problem]:
+    """The problems of allowing *rule* together with credentials.
+
+    *regex* says the rule stands for a regex (its text is the regex): the messages
+    then name the regex and the hints a pattern that works.
+    """
     problems: list[Problem] = []
     bare = rule.host[2:] if rule.host.startswith("*.") else rule.host
+    shown = f"regex {rule.text!r}" if regex else repr(rule.text)
     if rule.scheme == "http" and not insecure_ok and not is_loopback_host(bare):
+        secure = rule.text.replace("http://", "https://", 1) if not regex else (
+            f"https://{rule.host}"
+        )
         problems.append(Problem(
             "origin-insecure", option,
-            f"{rule.text!r} is plain http with allow_credentials: anyone on the network "
+            f"{shown} allows plain http with allow_credentials: anyone on the network "
             "path can inject script into that origin and read credentialed responses.",
-            f"use 'https://{rule.text[7:]}', or pass dangerously_allow_insecure_origins=True.",
+            f"use {secure!r}, or pass dangerously_allow_insecure_origins=True.",
         ))
-    if (
-        rule.host.startswith("*.")
-        and not is_loopback_host(bare)
-        and ("." not in bare or is_public_suffix(bare))
-    ):
+    if rule.host.startswith("*.") and not is_loopback_host(bare) and covers_public_suffix(bare):
         problems.append(Problem(
             "origin-public-suffix", option,
-            f"{rule.text!r} covers a public suffix ({bare!r}): anyone can register a "
-            "site under it and read credentialed responses.",
-            "list your own domains instead ('https://*.yourcompany.example').",
+            f"{shown} covers a public suffix under {bare!r}: anyone can register a "
+            "site there and read credentialed responses.",
+            "list your own domains instead ('https://*.yourcompany.example'), or the "
+            "exact origins you trust.",
         ))
     return problems
 

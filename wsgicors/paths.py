@@ -12,6 +12,8 @@ Rules (documented in docs/configuration.rst):
   unquoting, ``+`` stays ``+`` (the flask-cors CVE-2024-6844 and -6866 classes).
 * a pattern mapped to ``None`` switches CORS handling off there; a path no pattern
   covers uses the default policy, or passes through untouched without one.
+* an empty ``PATH_INFO`` (the root of an application mounted under a prefix, which
+  Flask and Django serve as ``/``) is matched as ``/``.
 """
 
 from __future__ import annotations
@@ -25,20 +27,17 @@ from .policy import CORSPolicy
 PathKey = str | re.Pattern[str]
 PathMap = Mapping[PathKey, CORSPolicy | None]
 _MISSING = object()
-#: :attr:`Routes.fixed` when the policy depends on the path.
-ROUTED: CORSPolicy = object()  # type: ignore[assignment]
 
 
 class Routes:
     """A compiled ``paths`` mapping plus the default policy."""
 
-    __slots__ = ("_catch_all", "_exact", "_prefixes", "_regexes", "default", "fixed", "routed")
+    __slots__ = ("_catch_all", "_exact", "_prefixes", "_regexes", "default", "routed")
 
     def __init__(self, default: CORSPolicy | None, paths: PathMap | None = None) -> None:
         self.default = default
+        #: False when one policy (:attr:`default`) serves every path.
         self.routed = bool(paths)
-        #: The one policy for every path, or :data:`ROUTED` when it depends on the path.
-        self.fixed = ROUTED if self.routed else default
         self._exact: dict[str, CORSPolicy | None] = {}
         prefixes: list[tuple[str, str, str, CORSPolicy | None]] = []
         self._regexes: list[tuple[re.Pattern[str], CORSPolicy | None]] = []
@@ -51,12 +50,13 @@ class Routes:
                     "map each pattern to a CORSPolicy, or to None to switch CORS off there.",
                 ))
                 continue
-            if isinstance(key, re.Pattern):
+            if isinstance(key, re.Pattern) and isinstance(key.pattern, str):
                 self._regexes.append((key, policy))
             elif not isinstance(key, str) or not key.startswith("/"):
                 problems.append(Problem(
                     "path-pattern", "paths", f"{key!r} is not a path pattern.",
-                    "write '/exact/path', '/prefix/*', or pass a compiled re.Pattern.",
+                    "write '/exact/path', '/prefix/*', or pass a compiled str re.Pattern "
+                    "(paths are text, so a bytes pattern never matches).",
                 ))
             elif key == "/*":
                 self._catch_all = (key, policy)
@@ -81,6 +81,7 @@ class Routes:
 
     def match(self, path: str) -> tuple[CORSPolicy | None, str | None]:
         """The policy for *path* and the pattern that chose it (None: the default)."""
+        path = path or "/"
         policy = self._exact.get(path, _MISSING)
         if policy is not _MISSING:
             return policy, path  # type: ignore[return-value]

@@ -1,21 +1,23 @@
 """CORSPolicy: a CORS configuration, validated once and compiled into header values.
 
 Everything a request needs is computed here, at construction: the exact origins map
-straight to their ready-made response headers, patterns are one compiled regex, and
-method and header lists are joined once. The request path (``engine``) only looks
-things up.
+straight to their ready-made response headers (:mod:`wsgicors.headers`), patterns are
+one compiled regex, and method and header lists are joined once. The request path
+(:mod:`wsgicors.engine`) only looks things up.
 """
 
 from __future__ import annotations
 
 import difflib
+import inspect
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NoReturn
 
 from .errors import ConfigError, Problem
+from .headers import REFUSED, CORSHeaders, Template
 from .http import (
     FORBIDDEN_METHODS,
     FORBIDDEN_RESPONSE_HEADERS,
@@ -27,7 +29,15 @@ from .http import (
     parse_request_headers,
 )
 from .logsafe import logsafe
-from .origins import OriginRule, compile_rules, is_serialized_origin, parse_origin_rule
+from .origins import (
+    MAX_ORIGIN_LENGTH,
+    OriginRule,
+    check_credentialed,
+    compile_rules,
+    is_serialized_origin,
+    parse_origin_rule,
+)
+from .regexes import Unproven, origin_rules
 
 _log = logging.getLogger("wsgicors")
 
@@ -39,30 +49,17 @@ DEFAULT_HEADERS = (
 )
 #: Longest Access-Control-Max-Age accepted: Firefox's cap (Chromium caps at 7200).
 MAX_AGE_LIMIT = 86400
-#: Distinct origins (and ACRH values) whose decision is remembered; beyond it the
-#: cache starts over, so a flood of random Origin values cannot grow memory.
-CACHE_SIZE = 4096
-
-PREFLIGHT_VARY = ("Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
-VARY_ORIGIN = ("Vary", "Origin")
+#: Distinct origins (and request-header lists) whose decision is remembered per
+#: policy; when full, the cache is replaced by an empty one. Only origins of at most
+#: MAX_ORIGIN_LENGTH characters and header lists of at most
+#: CACHED_REQUEST_HEADERS_LENGTH are stored, so a flood of random values holds at
+#: most about CACHE_SIZE * (300 + 1,200) bytes of origins and headers.
+CACHE_SIZE = 1024
+CACHED_REQUEST_HEADERS_LENGTH = 256
 
 OriginsOption = str | Iterable[str]
 RegexOption = str | re.Pattern[str] | Iterable[str | re.Pattern[str]] | None
 NamesOption = str | Iterable[str]
-Header = tuple[str, str]
-
-
-class Allowed(NamedTuple):
-    """The ready-made CORS headers for one allowed origin."""
-
-    #: CORS headers for an actual response.
-    actual: tuple[Header, ...]
-    #: ``actual`` plus ``Vary: Origin`` when the policy varies by origin: what is
-    #: appended to a response that has neither Vary nor its own CORS headers.
-    appended: list[Header]
-    #: The headers of a successful preflight, before method/header echoes.
-    preflight: tuple[Header, ...]
-
 
 OPTION_NAMES = (
     "allow_origins", "allow_origin_regex", "allow_origin_func", "allow_methods",
@@ -79,10 +76,14 @@ class CORSPolicy:
         patterns: ``"https://*.example.com"`` (any subdomain, never the apex) and
         ``"http://localhost:*"`` (any port).
     :param allow_origin_regex: one or more regexes (strings or compiled); an origin is
-        allowed when a regex matches it *entirely* (``fullmatch``, not ``match``).
+        allowed when a regex matches it *entirely* (``fullmatch``, not ``match``). A
+        regex is only accepted when its structure proves that it matches a fixed
+        scheme and a fixed domain (see :mod:`wsgicors.regexes`), and it obeys the
+        same rules as the patterns of *allow_origins*.
     :param allow_origin_func: ``callable(origin) -> bool`` consulted for origins the
         static lists do not allow, e.g. origins stored in a database. It only ever
-        receives a well-formed serialized origin or ``"null"``; results are not cached.
+        receives a well-formed serialized origin, or ``"null"`` when credentials are
+        off; results are not cached. It must be a plain (not ``async``) function.
     :param allow_methods: methods a preflight may ask for, or ``"*"`` to allow any
         requested method (answered by echoing it, so it works with credentials).
     :param allow_headers: request headers a preflight may ask for (any case), or
@@ -100,8 +101,8 @@ class CORSPolicy:
     """
 
     __slots__ = (
-        "_acrh_cache", "_any_header", "_any_method", "_decisions", "_exact", "_frozen",
-        "_func", "_header_ok", "_options", "_pattern", "_regexes", "_star",
+        "_acrh_cache", "_any_header", "_any_method", "_cache", "_exact", "_frozen",
+        "_func", "_header_ok", "_options", "_pattern", "_regexes", "_template",
         "allow_credentials", "allow_headers_value", "allow_methods_value",
         "allow_private_network", "any_origin", "expose_headers_value", "max_age",
         "method_ok", "refused", "varies_by_origin",
@@ -134,15 +135,10 @@ class CORSPolicy:
                     f"write {name}={bool(value)!r}.",
                 ))
         credentials = allow_credentials is True
-        any_origin, rules = _origins(
-            allow_origins, credentials, dangerously_allow_insecure_origins is True, problems
-        )
-        regexes = _regexes(allow_origin_regex, credentials, problems)
-        if allow_origin_func is not None and not callable(allow_origin_func):
-            problems.append(Problem(
-                "type", "allow_origin_func", f"expected a callable, got {allow_origin_func!r}.",
-                "pass a function that takes the origin string and returns True or False.",
-            ))
+        insecure_ok = dangerously_allow_insecure_origins is True
+        any_origin, rules = _origins(allow_origins, credentials, insecure_ok, problems)
+        regexes = _regexes(allow_origin_regex, credentials, insecure_ok, problems)
+        problems += _func_problems(allow_origin_func)
         problems += _combination_problems(
             any_origin, credentials, bool(regexes), allow_origin_func is not None,
             allow_private_network is True,
@@ -188,15 +184,21 @@ class CORSPolicy:
         self.allow_headers_value = None if any_header else ", ".join(headers)
         self._header_ok = frozenset(headers)
         self.expose_headers_value = "*" if any_expose else ", ".join(exposed) or None
+        self._template = Template(
+            credentials, self.expose_headers_value, self.allow_methods_value, age,
+            self.varies_by_origin,
+        )
         self._pattern = compile_rules(rules)
         self._regexes = tuple(regexes)
         self._func = allow_origin_func
-        self._star = self._allowed("*")
         #: What a response without an allowed origin gets: no CORS headers and
-        #: ``Vary: Origin`` (the star headers when every origin is allowed).
-        self.refused = self._star if any_origin else Allowed((), [VARY_ORIGIN], ())
-        self._exact = {rule.text: self._allowed(rule.text) for rule in rules if rule.is_exact}
-        self._decisions: dict[str, Allowed | None] = dict(self._exact)
+        #: ``Vary: Origin`` (the ``*`` headers when every origin is allowed).
+        self.refused = self._template.for_origin("*") if any_origin else REFUSED
+        # Never changes and never evicted: a flood of other origins cannot make a
+        # listed origin wait for (or lose) a cache entry.
+        self._exact = {rule.text: self._template.for_origin(rule.text)
+                       for rule in rules if rule.is_exact}
+        self._cache: dict[str, CORSHeaders | None] = {}
         self._acrh_cache: dict[str, str | None] = {}
         self._frozen = True
 
@@ -225,49 +227,54 @@ class CORSPolicy:
 
     # -- origins ---------------------------------------------------------------
 
-    def _allowed(self, origin: str) -> Allowed:
-        actual: list[Header] = [("Access-Control-Allow-Origin", origin)]
-        if self.allow_credentials:
-            actual.append(("Access-Control-Allow-Credentials", "true"))
-        preflight = list(actual)
-        if self.expose_headers_value:
-            actual.append(("Access-Control-Expose-Headers", self.expose_headers_value))
-        if self.allow_methods_value is not None:
-            preflight.append(("Access-Control-Allow-Methods", self.allow_methods_value))
-        if self.max_age is not None:
-            preflight.append(("Access-Control-Max-Age", str(self.max_age)))
-        preflight.append(PREFLIGHT_VARY)
-        appended = [*actual, VARY_ORIGIN] if self.varies_by_origin else list(actual)
-        return Allowed(tuple(actual), appended, tuple(preflight))
-
-    def lookup(self, origin: str) -> Allowed | None:
+    def lookup(self, origin: str) -> CORSHeaders | None:
         """The ready-made headers for *origin*, or None if it is not allowed."""
-        allowed = self._decisions.get(origin, _MISSING)
-        if allowed is _MISSING:
-            allowed = self._match_static(origin)
-            decisions = self._decisions
-            if len(decisions) >= CACHE_SIZE + len(self._exact):
-                decisions.clear()
-                decisions.update(self._exact)
-            decisions[origin] = allowed
-        if allowed is None and self._func is not None:
+        found = self._exact.get(origin)
+        if found is not None:
+            return found
+        found = self.static_lookup(origin)
+        if found is None and self._func is not None:
             return self._ask_func(origin)
-        return allowed  # type: ignore[no-any-return]
+        return found
 
-    def _match_static(self, origin: str) -> Allowed | None:
+    def static_lookup(self, origin: str) -> CORSHeaders | None:
+        """:meth:`lookup` without ``allow_origin_func``: origins, patterns, regexes."""
+        found = self._exact.get(origin)
+        if found is not None or (self._pattern is None and not self._regexes
+                                 and not self.any_origin):
+            return found
+        cache = self._cache
+        found = cache.get(origin, _MISSING)
+        if found is _MISSING:
+            found = self._match_static(origin)
+            if len(origin) <= MAX_ORIGIN_LENGTH:  # longer values never match: not stored
+                if len(cache) >= CACHE_SIZE:
+                    cache = {}
+                    object.__setattr__(self, "_cache", cache)  # one atomic swap
+                cache[origin] = found
+        return found
+
+    def needs_func(self, origin: str) -> bool:
+        """True if deciding *origin* calls ``allow_origin_func`` (it may do I/O)."""
+        return self._func is not None and self.static_lookup(origin) is None
+
+    def _match_static(self, origin: str) -> CORSHeaders | None:
         if self.any_origin:
-            return self._star if origin == "null" or is_serialized_origin(origin) else None
+            return self.refused if origin == "null" or is_serialized_origin(origin) else None
         if not is_serialized_origin(origin):
             return None
         if self._pattern is not None and self._pattern.fullmatch(origin):
-            return self._allowed(origin)
+            return self._template.for_origin(origin)
         for regex in self._regexes:
             if regex.fullmatch(origin):
-                return self._allowed(origin)
+                return self._template.for_origin(origin)
         return None
 
-    def _ask_func(self, origin: str) -> Allowed | None:
-        if origin != "null" and not is_serialized_origin(origin):
+    def _ask_func(self, origin: str) -> CORSHeaders | None:
+        if origin == "null":
+            if self.allow_credentials:
+                return None  # any site can send 'null': never with credentials
+        elif not is_serialized_origin(origin):
             return None
         try:
             verdict = self._func(origin)  # type: ignore[misc]
@@ -275,16 +282,21 @@ class CORSPolicy:
             _log.exception("allow_origin_func raised for origin %s; origin refused",
                            logsafe(origin))
             return None
-        return self._allowed(origin) if verdict is True else None
+        return self._template.for_origin(origin) if verdict is True else None
 
     def origin_refusal(self, origin: str) -> tuple[str, str]:
         """Why *origin* is refused, as ``(code, sentence)``; for logs and explain()."""
         shown = logsafe(origin)
         if origin == "null":
+            if self._func is not None and not self.allow_credentials:
+                tail = "; allow_origin_func said no"
+            elif self.allow_credentials:
+                tail = ", so it is never allowed with credentials"
+            else:
+                tail = ", so only allow_origin_func can accept it"
             return "origin-null", (
                 "Origin 'null' (a sandboxed iframe, file: or data: page, or a redirect) is "
-                "not allowed; it can be produced by any site"
-                + ("" if self._func else ", so only allow_origin_func can accept it")
+                "not allowed; it can be produced by any site" + tail
             )
         if not is_serialized_origin(origin):
             return "origin-malformed", (
@@ -309,14 +321,17 @@ class CORSPolicy:
 
         None if a requested header is not allowed or the value is malformed.
         """
-        if len(request_headers) > MAX_REQUEST_HEADERS_LENGTH:
-            return None  # refused before hashing: 100,000 commas cost nothing
+        if len(request_headers) > CACHED_REQUEST_HEADERS_LENGTH:
+            if len(request_headers) > MAX_REQUEST_HEADERS_LENGTH:
+                return None  # refused before any work: 100,000 commas cost nothing
+            return self._answer_headers(request_headers)
         cache = self._acrh_cache
         answer = cache.get(request_headers, _MISSING)
         if answer is _MISSING:
             answer = self._answer_headers(request_headers)
             if len(cache) >= CACHE_SIZE:
-                cache.clear()
+                cache = {}
+                object.__setattr__(self, "_acrh_cache", cache)
             cache[request_headers] = answer
         return answer  # type: ignore[no-any-return]
 
@@ -392,50 +407,88 @@ def _origins(
     return False, list(rules.values())
 
 
-# Origins no honest allowlist matches: a regex that accepts them accepts anyone.
-_CANARY_ORIGINS = ("https://wsgicors-canary.invalid", "http://attacker.invalid:8080")
+_REGEX_HINT = (
+    "write an origin pattern such as 'https://*.example.com' (or the exact origins) "
+    r"instead, or a regex that ends the host in an escaped, fixed domain, such as "
+    r"r'https://[a-z0-9-]+\.example\.com'."
+)
 
 
 def _regexes(
-    value: RegexOption, credentials: bool, problems: list[Problem]
+    value: RegexOption, credentials: bool, insecure_ok: bool, problems: list[Problem]
 ) -> list[re.Pattern[str]]:
     if value is None:
         return []
-    if isinstance(value, (str, re.Pattern)):
+    if isinstance(value, (str, bytes, re.Pattern)):
         items: list[object] = [value]
-    elif isinstance(value, Iterable):
+    elif isinstance(value, Iterable) and not isinstance(value, Mapping):
         items = list(value)
     else:
         items = [value]
     compiled: list[re.Pattern[str]] = []
     for item in items:
-        if isinstance(item, re.Pattern):
-            pattern = item
-        elif isinstance(item, str):
-            try:
-                pattern = re.compile(item)
-            except re.error as exc:
-                problems.append(Problem(
-                    "regex-invalid", "allow_origin_regex", f"{item!r} is not a valid regex: {exc}.",
-                    "fix the expression (it is full-matched against the origin).",
-                ))
-                continue
-        else:
+        pattern = _compile_regex(item, problems)
+        if pattern is None:
+            continue
+        try:
+            rules = origin_rules(pattern)
+        except Unproven as why:
             problems.append(Problem(
-                "type", "allow_origin_regex", f"expected a regex string or pattern, got {item!r}.",
-                r"write allow_origin_regex=r'https://[a-z0-9-]+\.example\.com'.",
+                "regex-unproven", "allow_origin_regex",
+                f"regex {pattern.pattern!r} is refused: {why}, so it may match origins "
+                "you do not own (a prefix match or an unescaped dot is how attackers get in).",
+                _REGEX_HINT,
             ))
             continue
-        if credentials and any(pattern.fullmatch(canary) for canary in _CANARY_ORIGINS):
-            problems.append(Problem(
-                "regex-matches-anything", "allow_origin_regex",
-                f"{pattern.pattern!r} matches arbitrary origins such as "
-                f"{_CANARY_ORIGINS[0]!r}; with allow_credentials that lets any site read "
-                "your users' data.",
-                r"anchor it on your own domain, e.g. r'https://[a-z0-9-]+\.example\.com'.",
-            ))
+        if credentials:
+            for rule in rules:
+                problems += check_credentialed(
+                    rule, "allow_origin_regex", insecure_ok, regex=True
+                )
         compiled.append(pattern)
     return compiled
+
+
+def _compile_regex(item: object, problems: list[Problem]) -> re.Pattern[str] | None:
+    if isinstance(item, re.Pattern) and isinstance(item.pattern, str):
+        return item
+    if isinstance(item, str):
+        try:
+            return re.compile(item)
+        except re.error as exc:
+            problems.append(Problem(
+                "regex-invalid", "allow_origin_regex", f"{item!r} is not a valid regex: {exc}.",
+                "fix the expression (it is full-matched against the origin).",
+            ))
+            return None
+    problems.append(Problem(
+        "type", "allow_origin_regex",
+        f"expected a regex string or a compiled str pattern, got {item!r}.",
+        r"write allow_origin_regex=r'https://[a-z0-9-]+\.example\.com' "
+        "(origins are text, so a bytes pattern never matches).",
+    ))
+    return None
+
+
+def _func_problems(func: object) -> list[Problem]:
+    if func is None:
+        return []
+    if not callable(func):
+        return [Problem(
+            "type", "allow_origin_func", f"expected a callable, got {func!r}.",
+            "pass a function that takes the origin string and returns True or False.",
+        )]
+    if inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        getattr(func, "__call__", None)  # noqa: B004 - an object with async __call__
+    ):
+        return [Problem(
+            "func-async", "allow_origin_func",
+            f"{func!r} is an async function: it would return a coroutine, never True, "
+            "so no origin would ever be allowed.",
+            "make it a plain def (run database queries synchronously; the ASGI and async "
+            "Django adapters call it in a worker thread).",
+        )]
+    return []
 
 
 def _combination_problems(

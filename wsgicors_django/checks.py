@@ -16,8 +16,10 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from wsgicors import Problem
+from wsgicors.policy import MAX_AGE_LIMIT
 
-from .conf import ALLOW_ALL, EVERY_PATH, SETTINGS, URLS_REGEX, collect, setting
+from .conf import ALLOW_ALL, EVERY_PATH, SETTINGS, URLS_REGEX, clamp_max_age, collect, setting
+from .signals import check_request_enabled
 
 #: Engine (and adapter) problem code -> check ID. Never renumber: users silence IDs.
 ERROR_IDS = {
@@ -58,6 +60,9 @@ ERROR_IDS = {
     "func-import": "wsgicors.E041",
     "paths-entry": "wsgicors.E042",
     "removed-setting": "wsgicors.E043",
+    # Added in 0.2.
+    "regex-unproven": "wsgicors.E044",
+    "func-async": "wsgicors.E045",
 }
 #: A code this table does not know yet (a newer engine): still an error, never lost.
 UNKNOWN_ID = "wsgicors.E099"
@@ -67,6 +72,8 @@ W_BELOW_COMMON = "wsgicors.W002"
 W_NOT_INSTALLED = "wsgicors.W003"
 W_CORSHEADERS_TOO = "wsgicors.W004"
 W_ALL_IGNORES_LISTS = "wsgicors.W005"
+W_SIGNAL_NO_CREDENTIALS = "wsgicors.W006"
+W_MAX_AGE_CLAMPED = "wsgicors.W007"
 
 MIDDLEWARE = "wsgicors_django.middleware.CorsMiddleware"
 COMMON = "django.middleware.common.CommonMiddleware"
@@ -84,6 +91,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     messages += _anchor_warnings()
     messages += _middleware_warnings()
     messages += _allow_all_warnings()
+    messages += _signal_warnings()
+    messages += _max_age_warnings()
     return messages
 
 
@@ -97,9 +106,13 @@ def _anchor_warnings() -> Iterable[Warning]:
     regexes, name = setting(*SETTINGS["allow_origin_regex"][:2], ())
     if isinstance(regexes, (str, re.Pattern)):
         regexes = [regexes]
-    candidates = [(name, item) for item in regexes if isinstance(item, (str, re.Pattern))]
+    elif not isinstance(regexes, (list, tuple, set, frozenset)):
+        regexes = []  # a wrong type: collect() reports it as an error
+    candidates = [(name, item) for item in regexes
+                  if isinstance(item, str) or (isinstance(item, re.Pattern)
+                                               and isinstance(item.pattern, str))]
     urls = getattr(settings, URLS_REGEX, None)
-    if isinstance(urls, (str, re.Pattern)):
+    if isinstance(urls, str) or (isinstance(urls, re.Pattern) and isinstance(urls.pattern, str)):
         candidates.append((URLS_REGEX, urls))
     for name, item in candidates:
         text = item.pattern if isinstance(item, re.Pattern) else item
@@ -145,3 +158,27 @@ def _allow_all_warnings() -> Iterable[Warning]:
             yield Warning(f"{name} is ignored because {used} is True.",
                           hint=f"remove {name}, or set {used} = False to use it.",
                           obj=name, id=W_ALL_IGNORES_LISTS)
+
+
+def _signal_warnings() -> Iterable[Warning]:
+    credentials, name = setting(*SETTINGS["allow_credentials"])
+    if credentials is True and check_request_enabled.receivers:
+        yield Warning(
+            f"{name} is True and check_request_enabled has receivers: origins that only a "
+            "receiver enables get CORS headers without credentials (wsgicors never sends "
+            "credentials to an origin no validated setting allows, and never to 'null').",
+            hint="to allow credentials for origins kept in the database, move the check "
+            "into CORS_ALLOW_ORIGIN_FUNC = 'myapp.cors.is_allowed' (called with the origin).",
+            obj="check_request_enabled", id=W_SIGNAL_NO_CREDENTIALS,
+        )
+
+
+def _max_age_warnings() -> Iterable[Warning]:
+    value, name = setting(*SETTINGS["max_age"])
+    if clamp_max_age(value) != value and value:
+        yield Warning(
+            f"{name} = {value!r} is longer than any browser caches a preflight; "
+            f"wsgicors sends {MAX_AGE_LIMIT} (Firefox's limit; Chromium stops at 7200).",
+            hint=f"set {name} = {MAX_AGE_LIMIT} or less.",
+            obj=name, id=W_MAX_AGE_CLAMPED,
+        )

@@ -18,6 +18,7 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from wsgicors import ConfigError, CORSPolicy, Problem, Routes
+from wsgicors.policy import MAX_AGE_LIMIT
 
 from .defaults import default_headers, default_max_age, default_methods
 
@@ -32,6 +33,10 @@ SETTINGS: dict[str, tuple[str, str | None, Any]] = {
     "allow_credentials": ("CORS_ALLOW_CREDENTIALS", None, False),
     "max_age": ("CORS_PREFLIGHT_MAX_AGE", None, default_max_age),
     "allow_private_network": ("CORS_ALLOW_PRIVATE_NETWORK", None, False),
+    # wsgicors's own: plain-http origins other than localhost, with credentials.
+    "dangerously_allow_insecure_origins": (
+        "CORS_DANGEROUSLY_ALLOW_INSECURE_ORIGINS", None, False
+    ),
 }
 ALLOW_ALL = ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL")
 URLS_REGEX = "CORS_URLS_REGEX"
@@ -50,9 +55,9 @@ def setting(name: str, alias: str | None, default: Any) -> tuple[Any, str]:
     return default, name
 
 
-def _always(origin: str) -> bool:
-    """Allow every well-formed origin: the policy used once a signal receiver said yes."""
-    return True
+def _not_null(origin: str) -> bool:
+    """Allow every well-formed origin but ``null``: the policy once a receiver said yes."""
+    return origin != "null"
 
 
 @dataclass(frozen=True)
@@ -61,17 +66,16 @@ class Compiled:
 
     ``routes`` picks the policy for a path (``None``: CORS off there); ``explicit_off``
     holds the CORS_PATHS patterns mapped to ``None``, which the signal must not
-    override; ``signal_policy`` is the settings' policy accepting any origin, used
-    when a ``check_request_enabled`` receiver says yes; ``static`` maps
-    ``id(policy)`` to the same policy without ``allow_origin_func``, so async code
-    knows when the function (which may use the ORM) must run in a thread;
-    ``fixed`` short-cuts the path lookup when one policy serves every path.
+    override; ``signal_policy`` is the settings' policy accepting any origin but
+    ``null``, *without credentials*, used when a ``check_request_enabled`` receiver
+    says yes (a receiver sees the request, not a validated origin list, so it never
+    grants credentials: CORS_ALLOW_ORIGIN_FUNC does); ``fixed`` short-cuts the path
+    lookup when one policy serves every path.
     """
 
     routes: Routes
     explicit_off: frozenset[str]
     signal_policy: CORSPolicy
-    static: dict[int, CORSPolicy]
     #: ``(policy, True)`` when one policy serves every path, else None.
     fixed: tuple[CORSPolicy | None, bool] | None
 
@@ -83,7 +87,9 @@ def collect() -> tuple[Compiled | None, list[Problem]]:
     try:
         policy = _build(base, names, "")
     except ConfigError as error:
-        return None, problems + error.problems
+        problems += error.problems
+        _urls_regex(problems)  # CORS_PATHS entries would only repeat the errors above
+        return None, problems
     paths, explicit_off = _paths(base, names, problems)
     urls_regex = _urls_regex(problems)
     if problems:
@@ -94,11 +100,8 @@ def collect() -> tuple[Compiled | None, list[Problem]]:
         routes = Routes(None if urls_regex is not None else policy, paths)
     except ConfigError as error:
         return None, [p._replace(option=PATHS) for p in error.problems]
-    policies = [policy, *(p for p in paths.values() if p is not None)]
-    static = {id(p): _without_func(p) for p in policies
-              if p.options["allow_origin_func"] is not None}
     fixed = None if routes.routed else (routes.default, True)
-    return Compiled(routes, explicit_off, _signal_policy(policy), static, fixed), []
+    return Compiled(routes, explicit_off, _signal_policy(policy), fixed), []
 
 
 def _base_options(problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -107,6 +110,13 @@ def _base_options(problems: list[Problem]) -> tuple[dict[str, Any], dict[str, st
     for option, (name, alias, default) in SETTINGS.items():
         value, used = setting(name, alias, default)
         options[option], names[option] = value, used
+    regexes = options["allow_origin_regex"]
+    if not isinstance(regexes, (str, re.Pattern, list, tuple, set, frozenset)):
+        problems.append(Problem("type", names["allow_origin_regex"],
+                                f"expected a list of regexes, got {regexes!r}.",
+                                f"write {names['allow_origin_regex']} = "
+                                r"[r'^https://[a-z0-9-]+\.example\.com$']."))
+        options["allow_origin_regex"] = ()
     allow_all, used = setting(*ALLOW_ALL, False)
     if allow_all is True:
         # django-cors-headers ignores the origin lists then; checks warn about it.
@@ -115,10 +125,22 @@ def _base_options(problems: list[Problem]) -> tuple[dict[str, Any], dict[str, st
     elif allow_all is not False:
         problems.append(Problem("type", used, f"expected True or False, got {allow_all!r}.",
                                 f"write {used} = {bool(allow_all)!r}."))
-    if not options["max_age"]:
-        options["max_age"] = None  # django-cors-headers omits the header for 0
+    options["max_age"] = clamp_max_age(options["max_age"])
     options["allow_origin_func"] = _function(options["allow_origin_func"], problems)
     return options, names
+
+
+def clamp_max_age(value: Any) -> Any:
+    """django-cors-headers' max age as wsgicors takes it.
+
+    Falsy omits the header (as there); whole seconds above 86400, valid there, are
+    cut to 86400, the most any browser honours (the checks warn about it).
+    """
+    if not value:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_AGE_LIMIT:
+        return MAX_AGE_LIMIT
+    return value
 
 
 def _function(value: Any, problems: list[Problem]) -> Any:
@@ -139,9 +161,7 @@ def _build(options: Mapping[str, Any], names: Mapping[str, str], prefix: str) ->
     try:
         return CORSPolicy.from_options(options)
     except ConfigError as error:
-        raise ConfigError([
-            p._replace(option=prefix + names.get(p.option, p.option)) for p in error.problems
-        ]) from None
+        raise ConfigError([p.renamed(names, prefix) for p in error.problems]) from None
 
 
 def _paths(
@@ -163,6 +183,8 @@ def _paths(
                 # An entry that names origins replaces all of the settings' origins.
                 options.update(allow_origins=(), allow_origin_regex=(), allow_origin_func=None)
             options.update(entry)
+            if "max_age" in entry:
+                options["max_age"] = clamp_max_age(entry["max_age"])
             try:
                 paths[key] = _build(options, names | {k: k for k in entry}, where)
             except ConfigError as error:
@@ -179,7 +201,7 @@ def _paths(
 
 def _urls_regex(problems: list[Problem]) -> re.Pattern[str] | None:
     value = getattr(settings, URLS_REGEX, r"^.*$")
-    if isinstance(value, re.Pattern):
+    if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
         return None if value.pattern in EVERY_PATH else value
     if not isinstance(value, str):
         problems.append(Problem("type", URLS_REGEX, f"expected a regex, got {value!r}.",
@@ -196,16 +218,14 @@ def _urls_regex(problems: list[Problem]) -> re.Pattern[str] | None:
         return None
 
 
-def _without_func(policy: CORSPolicy) -> CORSPolicy:
-    return CORSPolicy.from_options(policy.options | {"allow_origin_func": None})
-
-
 def _signal_policy(policy: CORSPolicy) -> CORSPolicy:
     if policy.any_origin:
         return policy
-    return CORSPolicy.from_options(policy.options | {
-        "allow_origins": (), "allow_origin_regex": (), "allow_origin_func": _always,
-    })
+    options = policy.options | {
+        "allow_origins": (), "allow_origin_regex": (), "allow_origin_func": _not_null,
+        "allow_credentials": False,
+    }
+    return CORSPolicy.from_options(options)
 
 
 class _State:

@@ -1,4 +1,4 @@
-"""Per-view CORS: ``@cors(origins=[...])`` and ``@cors_exempt``.
+"""Per-view CORS: ``@cors(allow_origins=[...])`` and ``@cors_exempt``.
 
 The decorators do not wrap the view: they attach a compiled :class:`CORSPolicy` (or
 ``None``) to it, which the middleware reads from the resolved view. Sync and async
@@ -15,18 +15,6 @@ from wsgicors import ConfigError, CORSPolicy, Problem
 #: Attribute holding a view's policy (``None`` means: no CORS handling for it).
 ATTRIBUTE = "wsgicors_policy"
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
-
-# Short names accepted by @cors, next to CORSPolicy's own option names.
-ALIASES = {
-    "origins": "allow_origins",
-    "origin_regex": "allow_origin_regex",
-    "origin_func": "allow_origin_func",
-    "methods": "allow_methods",
-    "headers": "allow_headers",
-    "credentials": "allow_credentials",
-    "private_network": "allow_private_network",
-}
-
 
 class _Registry:
     """Whether any view is decorated: until one is, the middleware skips view lookups."""
@@ -46,17 +34,16 @@ def cors(policy: CORSPolicy | None = None, /, **options: Any) -> Callable[[ViewT
 
     ::
 
-        @cors(origins=["https://partner.example"], credentials=True)
+        @cors(allow_origins=["https://partner.example"], allow_credentials=True)
         def report(request): ...
 
         @cors(CORSPolicy(allow_origins="*"))
         class PublicFeed(View): ...
 
-    Options are :class:`wsgicors.CORSPolicy`'s (``allow_origins``...) or their short
-    names (``origins``, ``origin_regex``, ``origin_func``, ``methods``, ``headers``,
-    ``credentials``, ``private_network``, ``expose_headers``, ``max_age``); anything
-    not given takes CORSPolicy's default, not the project's settings. The policy is
-    validated here, at import time.
+    Options are :class:`wsgicors.CORSPolicy`'s (``allow_origins``, ``allow_methods``,
+    ``allow_credentials``, ``max_age``...), the names ``CORS_PATHS`` entries use too;
+    anything not given takes CORSPolicy's default, not the project's settings. The
+    policy is validated here, at import time.
 
     :raises ConfigError: listing every problem with the options.
     """
@@ -104,19 +91,7 @@ def _policy(policy: CORSPolicy | None, options: dict[str, Any]) -> CORSPolicy:
                 "policy-and-options", "cors",
                 f"expected either one CORSPolicy or keyword options, got {policy!r}"
                 + (f" and {sorted(options)}" if options else "") + ".",
-                "write @cors(CORSPolicy(...)) or @cors(origins=[...]).",
+                "write @cors(CORSPolicy(...)) or @cors(allow_origins=[...]).",
             )])
         return policy
-    renamed: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for name, value in options.items():
-        core = ALIASES.get(name, name)
-        if core in renamed:
-            problems.append(Problem(
-                "policy-and-options", name, f"{name!r} repeats {core!r}.",
-                "give each option once, by either name.",
-            ))
-        renamed[core] = value
-    if problems:
-        raise ConfigError(problems)
-    return CORSPolicy.from_options(renamed)
+    return CORSPolicy.from_options(options)

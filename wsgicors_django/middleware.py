@@ -17,15 +17,9 @@ from django.http.response import HttpResponseBase
 from django.urls import Resolver404, get_resolver
 
 from wsgicors import CORSPolicy, Decision, explain, is_preflight
-from wsgicors.engine import (
-    PreflightAnswer,
-    for_actual,
-    preflight,
-    response_updates,
-    updates_for,
-)
+from wsgicors.engine import Preflight, actual, preflight
+from wsgicors.headers import NOTHING, REFUSED, CORSHeaders, response_updates
 from wsgicors.logsafe import logsafe
-from wsgicors.policy import VARY_ORIGIN, Allowed, Header
 
 from .conf import STATE, Compiled, current
 from .decorators import REGISTRY, is_unset, view_policy
@@ -33,9 +27,6 @@ from .signals import check_request_enabled
 
 _log = logging.getLogger("wsgicors")
 GetResponse = Callable[[HttpRequest], Any]
-# No CORS handling at all, and "no headers but Vary: Origin".
-_NOTHING = Allowed((), [], ())
-_VARY_ONLY = Allowed((), [VARY_ORIGIN], ())
 
 
 class CorsMiddleware:
@@ -63,27 +54,21 @@ class CorsMiddleware:
         current()  # invalid settings stop the server at start-up, not on a request
 
     def __call__(self, request: HttpRequest) -> Any:
-        # Written flat on purpose: every lookup here is paid by every request.
         if self.async_mode:
             return self.__acall__(request)
         compiled = STATE.compiled or current()
-        meta = request.META
-        origin = meta.get("HTTP_ORIGIN")
-        if origin is not None and is_preflight(meta):
+        if is_preflight(request.META):
             answered = _preflight_sync(request, compiled)
             if answered is not None:
                 return answered
         response = self.get_response(request)
+        origin = request.META.get("HTTP_ORIGIN")
         policy, eligible = (compiled.fixed if compiled.fixed and not REGISTRY.any
                             else _select(compiled, request))
-        allowed = _NOTHING if policy is None else for_actual(policy, origin)
-        if eligible and not allowed.actual and check_request_enabled.receivers:
-            # A receiver may allow this origin, or the next one: caches must key on it.
-            allowed = _VARY_ONLY
-            if origin is not None and _signal_sync(request):
-                allowed = for_actual(compiled.signal_policy, origin)
-        if allowed.appended:
-            _apply(response, allowed)
+        cors = NOTHING if policy is None else actual(policy, origin)
+        if _signal_may_widen(cors, eligible):
+            cors = _signal_headers(compiled, origin, origin is not None and _signal_sync(request))
+        _apply(response, cors)
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
@@ -95,13 +80,24 @@ class CorsMiddleware:
         response: HttpResponseBase = await self.get_response(request)
         origin = request.META.get("HTTP_ORIGIN")
         policy, eligible = _select(compiled, request)
-        allowed = await _allowed_async(compiled, policy, origin)
-        if eligible and not allowed.actual and check_request_enabled.receivers:
-            allowed = _VARY_ONLY
-            if origin is not None and await _signal_async(request):
-                allowed = for_actual(compiled.signal_policy, origin)
-        _apply(response, allowed)
+        cors = await _actual_async(policy, origin)
+        if _signal_may_widen(cors, eligible):
+            said_yes = origin is not None and await _signal_async(request)
+            cors = _signal_headers(compiled, origin, said_yes)
+        _apply(response, cors)
         return response
+
+
+def _signal_may_widen(cors: CORSHeaders, eligible: bool) -> bool:
+    """True if a check_request_enabled receiver may still allow this request."""
+    return eligible and not cors.actual and bool(check_request_enabled.receivers)
+
+
+def _signal_headers(compiled: Compiled, origin: str | None, said_yes: bool) -> CORSHeaders:
+    # Even a "no" varies by origin: a receiver may allow the next one.
+    if not said_yes or origin is None:
+        return REFUSED
+    return actual(compiled.signal_policy, origin)
 
 
 def _select(
@@ -158,7 +154,7 @@ def _view_at(path: str, urlconf: Any = None) -> Callable[..., Any] | None:
 def _preflight_sync(request: HttpRequest, compiled: Compiled) -> HttpResponse | None:
     policy, eligible = _select(compiled, request, _view_for_preflight(request))
     answer = None if policy is None else preflight(policy, request.META)
-    if _signal_may_help(answer, eligible) and _signal_sync(request):
+    if _signal_may_answer(answer, eligible) and _signal_sync(request):
         answer = preflight(compiled.signal_policy, request.META)
     return None if answer is None else _preflight_response(answer)
 
@@ -168,36 +164,27 @@ async def _preflight_async(request: HttpRequest, compiled: Compiled) -> HttpResp
     policy, eligible = _select(compiled, request, _view_for_preflight(request))
     answer = None
     if policy is not None:
-        if _needs_thread(compiled, policy, meta["HTTP_ORIGIN"]):
+        if policy.needs_func(meta["HTTP_ORIGIN"]):
             answer = await sync_to_async(preflight)(policy, meta)
         else:
             answer = preflight(policy, meta)
-    if _signal_may_help(answer, eligible) and await _signal_async(request):
+    if _signal_may_answer(answer, eligible) and await _signal_async(request):
         answer = preflight(compiled.signal_policy, meta)
     return None if answer is None else _preflight_response(answer)
 
 
-def _signal_may_help(answer: PreflightAnswer | None, eligible: bool) -> bool:
-    refused_origin = answer is None or (
-        answer.refusal is not None and answer.refusal.code.startswith("origin-")
-    )
+def _signal_may_answer(answer: Preflight | None, eligible: bool) -> bool:
+    refused_origin = answer is None or answer.failed == "origin"
     return refused_origin and eligible and bool(check_request_enabled.receivers)
 
 
-def _needs_thread(compiled: Compiled, policy: CORSPolicy, origin: str) -> bool:
-    """True if deciding *origin* calls CORS_ALLOW_ORIGIN_FUNC (it may use the ORM)."""
-    static = compiled.static.get(id(policy))
-    return static is not None and static.lookup(origin) is None
-
-
-async def _allowed_async(
-    compiled: Compiled, policy: CORSPolicy | None, origin: str | None
-) -> Allowed:
+async def _actual_async(policy: CORSPolicy | None, origin: str | None) -> CORSHeaders:
     if policy is None:
-        return _NOTHING
-    if origin is not None and _needs_thread(compiled, policy, origin):
-        return await sync_to_async(for_actual)(policy, origin)
-    return for_actual(policy, origin)
+        return NOTHING
+    if origin is not None and policy.needs_func(origin):
+        # allow_origin_func may use the ORM, which refuses to run in the event loop.
+        return await sync_to_async(actual)(policy, origin)
+    return actual(policy, origin)
 
 
 def _signal_sync(request: HttpRequest) -> bool:
@@ -220,43 +207,25 @@ def _any_yes(results: list[tuple[Any, Any]]) -> bool:
     return verdict
 
 
-def _preflight_response(answer: PreflightAnswer) -> HttpResponse:
+def _preflight_response(answer: Preflight) -> HttpResponse:
     response = HttpResponse(answer.body, status=int(answer.status[:3]))
     if not answer.body:
         del response["Content-Type"]  # a 204 has no body to describe
-    _set_all(response, answer.headers)
+    for name, value in answer.headers:
+        response.headers[name] = value
     return response
 
 
-def _set_all(response: HttpResponseBase, headers: list[Header]) -> None:
-    """Set the engine's headers (validated values, see _fill) on *response*."""
-    store = getattr(response.headers, "_store", None)
-    if type(store) is dict:
-        _fill(store, headers)
-    else:
-        for name, value in headers:
-            response.headers[name] = value
-
-
-def _fill(store: dict[str, tuple[str, str]], headers: list[Header]) -> None:
-    # Values come from the validated policy or a validated serialized origin (no
-    # CR/LF), so Django's per-header encoding check, the main cost, is skipped.
-    for name, value in headers:
-        store[name.lower()] = (name, value)
-
-
-def _apply(response: HttpResponseBase, allowed: Allowed) -> None:
-    if not allowed.appended:
+def _apply(response: HttpResponseBase, cors: CORSHeaders) -> None:
+    """Merge the engine's headers into *response* through Django's header API."""
+    if not cors.appended:
         return
-    store = getattr(response.headers, "_store", None)
-    if type(store) is not dict:
-        _set_all(response, response_updates(response.headers.get, allowed))
-        return
-    # Reads the lower-cased store directly: ResponseHeaders.get raises and catches a
-    # KeyError for every missing header, which costs more than the rest of the work.
-    vary = store.get("vary")
-    own_cors = "access-control-allow-origin" in store
-    _fill(store, updates_for(None if vary is None else vary[1], own_cors, allowed))
+    headers = response.headers
+    for name, value in response_updates(headers, headers.get, cors):
+        if value is None:
+            del headers[name]
+        else:
+            headers[name] = value
 
 
 def explain_request(

@@ -12,7 +12,8 @@ from flask import Blueprint, Flask, current_app, request
 from flask.sansio.blueprints import BlueprintSetupState
 
 from wsgicors import ConfigError, CORSPolicy, is_preflight
-from wsgicors.engine import answer_preflight, for_actual, response_updates
+from wsgicors.engine import actual, preflight
+from wsgicors.headers import response_updates
 
 from .layer import VIEW_ATTR, install
 from .options import build_policy, build_routes, check_names, config_options
@@ -111,8 +112,8 @@ class _ViewCORS:
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         if is_preflight(environ):
             # No CORS(app) layer: the preflight reaches the view, as with flask-cors.
-            status, headers, body, _refusal = answer_preflight(self.policy_for(app), environ)
-            return app.response_class(body, status=status, headers=headers)
+            answer = preflight(self.policy_for(app), environ)
+            return app.response_class(answer.body, status=answer.status, headers=answer.headers)
         if self.automatic_options and environ.get("REQUEST_METHOD") == "OPTIONS":
             return self.finish(app.make_default_options_response(), environ)
         return None
@@ -121,9 +122,16 @@ class _ViewCORS:
         """The view's return value as a response with the CORS headers."""
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         response = app.make_response(rv)
-        allowed = for_actual(self.policy_for(app), environ.get("HTTP_ORIGIN"))
-        for name, value in response_updates(response.headers.get, allowed):
-            response.headers[name] = value
+        headers = response.headers
+        cors = actual(self.policy_for(app), environ.get("HTTP_ORIGIN"))
+        # A header may be repeated (two Vary lines): the engine reads all of its values.
+        for name, value in response_updates(
+            headers.keys(), lambda name: ", ".join(headers.getlist(name)) or None, cors
+        ):
+            if value is None:
+                headers.pop(name, None)
+            else:
+                headers[name] = value
         return response
 
 

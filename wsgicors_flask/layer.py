@@ -19,16 +19,14 @@ then); only a preflight to an app that has (1) or (2) costs a URL-map match.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
-from types import TracebackType
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
 from wsgicors import CORSPolicy, Routes
-from wsgicors.engine import add_to_header_list, answer_preflight, for_actual
-from wsgicors.paths import ROUTED
+from wsgicors.middleware import serve
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -39,8 +37,7 @@ VIEW_ATTR = "_wsgicors_view"
 #: Key of the layer in ``app.extensions``.
 EXTENSION_KEY = "wsgicors_flask"
 
-ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
-Scope = CORSPolicy | Routes
+ScopeEntry = CORSPolicy | Routes
 
 
 class ViewCORS(Protocol):
@@ -57,8 +54,8 @@ class ViewCORS(Protocol):
 
 class _Compiled(NamedTuple):
     routes: Routes
-    #: endpoint -> a decorated view's policy, or its blueprint's Routes.
-    scoped: dict[str, Scope]
+    #: Decorated views' and blueprints' policies, or None when there are none.
+    scope: _EndpointScope | None
 
 
 class CORSLayer:
@@ -81,13 +78,17 @@ class CORSLayer:
 
     def configure_app(self, routes: Routes) -> None:
         """Replace the app-level configuration (``CORS(app)`` twice replaces)."""
-        self._routes = routes
-        self._compiled = None
+        # Under the lock: a first request compiling at this moment must not install
+        # the old configuration after this one (it would stay for good).
+        with self._lock:
+            self._routes = routes
+            self._compiled = None
 
     def configure_blueprint(self, prefix: str, routes: Routes) -> None:
         """Replace the configuration of the blueprint whose endpoints start with *prefix*."""
-        self._blueprints = {**self._blueprints, prefix: routes}
-        self._compiled = None
+        with self._lock:
+            self._blueprints = {**self._blueprints, prefix: routes}
+            self._compiled = None
 
     def _compile(self) -> _Compiled:
         # Done at the first request: by then every view and blueprint is
@@ -95,13 +96,15 @@ class CORSLayer:
         with self._lock:
             compiled = self._compiled
             if compiled is None:
-                compiled = self._compiled = _Compiled(self._routes, self._scopes())
+                scoped = self._scopes()
+                scope = _EndpointScope(self.app, scoped) if scoped else None
+                compiled = self._compiled = _Compiled(self._routes, scope)
             return compiled
 
-    def _scopes(self) -> dict[str, Scope]:
+    def _scopes(self) -> dict[str, ScopeEntry]:
         # Longest prefix first: a nested blueprint's configuration beats its parent's.
         blueprints = sorted(self._blueprints.items(), key=lambda item: -len(item[0]))
-        scoped: dict[str, Scope] = {}
+        scoped: dict[str, ScopeEntry] = {}
         for endpoint, view in list(self.app.view_functions.items()):
             view_cors = self._views.get(endpoint) or getattr(view, VIEW_ATTR, None)
             if view_cors is not None:
@@ -135,43 +138,25 @@ class CORSLayer:
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
-        # Flat on purpose: every lookup here is paid by every request the app serves.
         compiled = self._compiled or self._compile()
         routes = compiled.routes
-        policy = routes.fixed
-        if policy is ROUTED:
-            policy = routes.resolve(environ.get("PATH_INFO", ""))
-        scoped = compiled.scoped
-        origin = environ.get("HTTP_ORIGIN")
-        if (
-            origin is not None
-            and environ.get("REQUEST_METHOD") == "OPTIONS"
-            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
-        ):
-            if scoped:
-                policy = self._preflight_policy(environ, scoped, policy)
-            if policy is None:
-                return self.wsgi_app(environ, start_response)
-            status, headers, body, _refusal = answer_preflight(policy, environ)
-            start_response(status, headers)
-            return [body] if body else []
-        if scoped:
-            return self.wsgi_app(environ, _scoped_start_response(
-                environ, start_response, scoped, policy, origin
-            ))
-        if policy is None:
-            return self.wsgi_app(environ, start_response)
-        allowed = for_actual(policy, origin)
+        policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
+        return serve(self.wsgi_app, environ, start_response, policy, compiled.scope)
 
-        def cors_start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
-        ) -> Callable[[bytes], object]:
-            return start_response(status, add_to_header_list(headers, allowed), exc_info)
 
-        return self.wsgi_app(environ, cors_start_response)
+class _EndpointScope:
+    """The policies of decorated views and blueprints, by the endpoint a request reaches.
 
-    def _preflight_policy(
-        self, environ: WSGIEnvironment, scoped: dict[str, Scope], default: CORSPolicy | None
+    Endpoints are known for free when the response starts (Flask has matched the URL
+    by then); a preflight, answered before Flask runs, costs a URL-map match.
+    """
+
+    def __init__(self, app: Flask, scoped: dict[str, ScopeEntry]) -> None:
+        self.app = app
+        self.scoped = scoped
+
+    def preflight_policy(
+        self, environ: WSGIEnvironment, default: CORSPolicy | None
     ) -> CORSPolicy | None:
         """The policy of the endpoint the preflighted request will reach."""
         request = self.app.request_class(environ, populate_request=False, shallow=True)
@@ -185,49 +170,29 @@ class CORSLayer:
             )
         except (HTTPException, RoutingException):
             return default  # no such route: the path-level policy answers
-        return _scope_policy(scoped.get(str(endpoint)), environ, default)
+        return self._entry_policy(self.scoped.get(str(endpoint)), environ, default)
 
+    def response_policy(
+        self, environ: WSGIEnvironment, default: CORSPolicy | None
+    ) -> CORSPolicy | None:
+        """The policy of the endpoint Flask matched (the path's for 404/405/redirects)."""
+        # Flask's request context is still active while the response starts: its
+        # request knows the endpoint it matched (None for 404/405/redirects).
+        rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
+        if rule is None:
+            return default
+        return self._entry_policy(self.scoped.get(rule.endpoint), environ, default)
 
-def _scoped_start_response(
-    environ: WSGIEnvironment,
-    start_response: StartResponse,
-    scoped: dict[str, Scope],
-    default: CORSPolicy | None,
-    origin: str | None,
-) -> StartResponse:
-    """A start_response that adds the headers of the endpoint's own policy."""
-
-    def cors_start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
-    ) -> Callable[[bytes], object]:
-        policy = _response_policy(environ, scoped, default)
-        if policy is not None:
-            headers = add_to_header_list(headers, for_actual(policy, origin))
-        return start_response(status, headers, exc_info)
-
-    return cors_start_response
-
-
-def _response_policy(
-    environ: WSGIEnvironment, scoped: dict[str, Scope], default: CORSPolicy | None
-) -> CORSPolicy | None:
-    # Flask's request context is still active while the response starts: its
-    # request knows the endpoint it matched (None for 404/405/redirects).
-    rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
-    if rule is None:
-        return default
-    return _scope_policy(scoped.get(rule.endpoint), environ, default)
-
-
-def _scope_policy(
-    scope: Scope | None, environ: WSGIEnvironment, default: CORSPolicy | None
-) -> CORSPolicy | None:
-    if scope is None:
-        return default
-    if isinstance(scope, CORSPolicy):
-        return scope
-    policy = scope.resolve(environ.get("PATH_INFO", ""))
-    return default if policy is None else policy
+    @staticmethod
+    def _entry_policy(
+        entry: ScopeEntry | None, environ: WSGIEnvironment, default: CORSPolicy | None
+    ) -> CORSPolicy | None:
+        if entry is None:
+            return default
+        if isinstance(entry, CORSPolicy):
+            return entry
+        policy = entry.resolve(environ.get("PATH_INFO", ""))
+        return default if policy is None else policy
 
 
 def install(app: Flask) -> CORSLayer:

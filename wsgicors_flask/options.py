@@ -8,12 +8,17 @@ path patterns, which the engine then applies.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from wsgicors import ConfigError, CORSPolicy, Problem, Routes
 from wsgicors.paths import PathKey
+from wsgicors.policy import MAX_AGE_LIMIT
+
+_log = logging.getLogger("wsgicors")
 
 #: flask-cors's defaults, with its names (``resources`` is handled apart).
 DEFAULT_OPTIONS: dict[str, Any] = {
@@ -44,12 +49,20 @@ OPTION_NAMES = (*DEFAULT_OPTIONS, "policy")
 #: ``app.config`` key -> option name (``CORS_ORIGINS`` -> ``origins``...).
 CONFIG_KEYS = {"CORS_" + name.upper(): name for name in OPTION_NAMES}
 
-# The core's option names, reported with the flask-cors name the user wrote.
+# The core's option names, reported with the flask-cors name the user wrote; in
+# messages and hints, names flask-cors lacks become the policy= form that has them.
 _CORE_TO_FLASK = {
     "allow_origins": "origins", "allow_origin_regex": "origins",
     "allow_origin_func": "origins", "allow_methods": "methods",
     "allow_credentials": "supports_credentials",
     "dangerously_allow_insecure_origins": "origins",
+}
+_CORE_WORDS_TO_FLASK = {
+    "allow_origins": "origins", "allow_origin_regex": "a regex in origins",
+    "allow_origin_func": "policy=CORSPolicy(allow_origin_func=...)",
+    "allow_methods": "methods", "allow_credentials": "supports_credentials",
+    "dangerously_allow_insecure_origins":
+        "policy=CORSPolicy(..., dangerously_allow_insecure_origins=True)",
 }
 # Characters that make a string a regex rather than an origin or a pattern of ours.
 # flask-cors also counts '*', but '*' is our subdomain/port wildcard and '.' a dot.
@@ -57,6 +70,8 @@ _ORIGIN_REGEX_CHARS = frozenset("\\[]?$^()+|{}")
 # flask-cors's own heuristic for path patterns: any of these makes a regex.
 _PATH_REGEX_CHARS = frozenset("*\\]?$^[]()")
 _CATCH_ALL = frozenset({"*", "/*", ".*", "/.*"})
+# An IPv6 origin's brackets are not a regex character class.
+_IPV6_HOST = re.compile(r"^([a-z][a-z0-9+.\-]*://)\[[0-9a-fA-F:.]+\]")
 
 
 def config_options(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,36 +95,45 @@ def check_names(options: Mapping[str, Any], where: str) -> list[Problem]:
 def build_policy(layers: Sequence[Mapping[str, Any]], where: str) -> CORSPolicy:
     """The policy for option *layers*, given from the lowest precedence to the highest.
 
-    The highest layer that names ``policy`` or any policy option decides: a
-    ``policy=CORSPolicy(...)`` there is used as it is; otherwise the options of all
-    layers are merged (a higher layer wins) and translated.
+    A ``policy=CORSPolicy(...)`` in a layer replaces the options of the layers below it
+    (flask-cors's defaults included); options in the layers above it are applied over
+    it, so ``CORS_POLICY`` plus ``CORS(app, max_age=600)`` is that policy with a
+    max age, never flask-cors's allow-every-origin default.
     """
     problems = [problem for layer in layers for problem in check_names(layer, where)]
-    for layer in reversed(layers):
-        given = [name for name in POLICY_OPTIONS if name in layer]
-        if "policy" in layer:
-            if given:
-                problems.append(Problem(
-                    "policy-and-options", _at(where, "policy"),
-                    f"policy=CORSPolicy(...) and {', '.join(given)} were given together.",
-                    "pass either the CORSPolicy or the options, not both.",
-                ))
-            elif not isinstance(layer["policy"], CORSPolicy):
-                problems.append(Problem(
-                    "type", _at(where, "policy"),
-                    f"expected a CORSPolicy, got {layer['policy']!r}.",
-                    "pass policy=CORSPolicy(...).",
-                ))
-            else:
-                _raise(problems)
-                return layer["policy"]
-            break
-        if given:
-            break
-    merged: dict[str, Any] = dict(DEFAULT_OPTIONS)
-    for layer in layers:
-        merged.update(layer)
-    core = translate(merged, where, problems)
+    base = next((index for index in range(len(layers) - 1, -1, -1)
+                 if "policy" in layers[index]), None)
+    if base is None:
+        merged: dict[str, Any] = dict(DEFAULT_OPTIONS)
+        for layer in layers:
+            merged.update(layer)
+        return _policy(translate(merged, where, problems), problems, where)
+    layer = layers[base]
+    given = [name for name in POLICY_OPTIONS if name in layer]
+    if given:
+        problems.append(Problem(
+            "policy-and-options", _at(where, "policy"),
+            f"policy=CORSPolicy(...) and {', '.join(given)} were given together.",
+            "pass either the CORSPolicy or the options, not both.",
+        ))
+    elif not isinstance(layer["policy"], CORSPolicy):
+        problems.append(Problem(
+            "type", _at(where, "policy"), f"expected a CORSPolicy, got {layer['policy']!r}.",
+            "pass policy=CORSPolicy(...).",
+        ))
+    _raise(problems)
+    policy: CORSPolicy = layer["policy"]
+    overrides = {name: value for above in layers[base + 1:] for name, value in above.items()
+                 if name in POLICY_OPTIONS}
+    if not overrides:
+        return policy
+    core = translate(overrides, where, problems)
+    if "allow_origins" in core:  # new origins replace every origin rule of the policy
+        core = {"allow_origin_regex": (), "allow_origin_func": None, **core}
+    return _policy(policy.options | core, problems, where)
+
+
+def _policy(core: dict[str, Any], problems: list[Problem], where: str) -> CORSPolicy:
     _raise(problems)
     try:
         return CORSPolicy(**core)
@@ -118,19 +142,24 @@ def build_policy(layers: Sequence[Mapping[str, Any]], where: str) -> CORSPolicy:
 
 
 def translate(options: Mapping[str, Any], where: str, problems: list[Problem]) -> dict[str, Any]:
-    """CORSPolicy keyword arguments for merged flask-cors *options*."""
-    origins, regexes = _origins(options.get("origins"), where, problems)
-    core: dict[str, Any] = {
-        "allow_origins": origins,
-        "allow_methods": _methods(options.get("methods")),
-        "allow_headers": _allow_headers(options.get("allow_headers"), where, problems),
-        "expose_headers": options.get("expose_headers") or (),
-        "allow_credentials": options.get("supports_credentials", False),
-        "max_age": _max_age(options.get("max_age")),
-        "allow_private_network": options.get("allow_private_network", False),
-    }
-    if regexes:
+    """CORSPolicy keyword arguments for the flask-cors *options* given."""
+    core: dict[str, Any] = {}
+    if "origins" in options:
+        origins, regexes = _origins(options["origins"], where, problems)
+        core["allow_origins"] = origins
         core["allow_origin_regex"] = regexes
+    if "methods" in options:
+        core["allow_methods"] = _methods(options["methods"])
+    if "allow_headers" in options:
+        core["allow_headers"] = _allow_headers(options["allow_headers"], where, problems)
+    if "expose_headers" in options:
+        core["expose_headers"] = options["expose_headers"] or ()
+    if "supports_credentials" in options:
+        core["allow_credentials"] = options["supports_credentials"]
+    if "max_age" in options:
+        core["max_age"] = _max_age(options["max_age"], where)
+    if "allow_private_network" in options:
+        core["allow_private_network"] = options["allow_private_network"]
     return core
 
 
@@ -152,7 +181,9 @@ def _origins(
             regexes.append(item)
         elif isinstance(item, str) and item in ("*", ".*"):
             origins.append("*")  # flask-cors reads both as "every origin"
-        elif isinstance(item, str) and not _ORIGIN_REGEX_CHARS.intersection(item):
+        elif isinstance(item, str) and not _ORIGIN_REGEX_CHARS.intersection(
+            _IPV6_HOST.sub(r"\1ipv6", item)
+        ):
             origins.append(item)  # an origin, or our "https://*.x.com" / "http://h:*" pattern
         elif isinstance(item, str):
             regexes.append(item)
@@ -194,9 +225,17 @@ def _allow_headers(value: Any, where: str, problems: list[Problem]) -> Any:
     return ["*"] if "*" in items else items
 
 
-def _max_age(value: Any) -> Any:
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)  # flask-cors accepts "600"
+def _max_age(value: Any, where: str) -> Any:
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and text.isascii() and text.isdigit():
+        value = int(text)  # flask-cors accepts "600" (but not "²": not a number)
+    elif isinstance(value, timedelta) and value.total_seconds() == int(value.total_seconds()):
+        value = int(value.total_seconds())
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_AGE_LIMIT:
+        _log.warning("%smax_age=%d is longer than any browser caches a preflight; "
+                     "sending %d (Firefox's limit; Chromium stops at 7200)",
+                     where, value, MAX_AGE_LIMIT)
+        return MAX_AGE_LIMIT
     return value
 
 
@@ -289,7 +328,8 @@ def _at(where: str, option: str) -> str:
 
 
 def _renamed(problem: Problem, where: str) -> Problem:
-    return problem._replace(option=_at(where, _CORE_TO_FLASK.get(problem.option, problem.option)))
+    option = _CORE_TO_FLASK.get(problem.option, problem.option)
+    return problem.renamed(_CORE_WORDS_TO_FLASK)._replace(option=_at(where, option))
 
 
 def _raise(problems: list[Problem]) -> None:

@@ -60,20 +60,20 @@ class ItemView(View):
         return HttpResponse("cbv")
 
 
-@cors(origins=["https://partner.example"], credentials=True, methods=["GET", "PUT"],
+@cors(allow_origins=["https://partner.example"], allow_credentials=True, allow_methods=["GET", "PUT"],
       max_age=600)
 def partner_report(request: HttpRequest) -> HttpResponse:
     _count("partner_report")
     return HttpResponse("report")
 
 
-@cors(origins=["https://partner.example"])
+@cors(allow_origins=["https://partner.example"])
 async def partner_async(request: HttpRequest) -> HttpResponse:
     _count("partner_async")
     return HttpResponse("async report")
 
 
-@cors(origins="*")
+@cors(allow_origins="*")
 class PublicView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         _count("PublicView")

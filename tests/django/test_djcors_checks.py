@@ -94,7 +94,7 @@ def test_message_names_the_old_alias_the_user_wrote(settings):
 def test_every_problem_is_reported_at_once(settings):
     settings.CORS_ALLOWED_ORIGINS = ["example.com", "https://a.example/", "null"]
     settings.CORS_ALLOW_METHODS = ["TRACE"]
-    settings.CORS_PREFLIGHT_MAX_AGE = 10**6
+    settings.CORS_PREFLIGHT_MAX_AGE = -1
     assert sorted(ids(check_settings())) == [
         "wsgicors.E004", "wsgicors.E006", "wsgicors.E007", "wsgicors.E023", "wsgicors.E028",
     ]
@@ -116,7 +116,60 @@ def test_credentials_with_plain_http_origin_is_an_error(settings):
 def test_credentials_with_catch_all_regex_is_an_error(settings):
     settings.CORS_ALLOW_CREDENTIALS = True
     settings.CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://.*$"]
-    assert ids(check_settings()) == ["wsgicors.E018"]
+    assert ids(check_settings()) == ["wsgicors.E044"]
+
+
+@pytest.mark.parametrize("regexes", [
+    [r"^https://app\.example\.com.*$"],        # prefix match
+    [r"^https://[a-z0-9-]+\.github\.io$"],      # public suffix
+    [r"^https?://app\.example\.com$"],          # plain http twin
+    [r"^https://[a-z]+\.amazonaws\.com$"],      # public suffixes below the domain
+])
+def test_credentialed_regexes_that_trust_strangers_are_errors(settings, regexes):
+    """Issue 9 items 1 and 3, through Django's CORS_ALLOWED_ORIGIN_REGEXES."""
+    settings.CORS_ALLOW_CREDENTIALS = True
+    settings.CORS_ALLOWED_ORIGIN_REGEXES = regexes
+    messages = [m for m in check_settings() if m.id.startswith("wsgicors.E")]
+    assert messages and all(m.obj == "CORS_ALLOWED_ORIGIN_REGEXES" for m in messages)
+    assert all("allow_origin_regex" not in m.msg + (m.hint or "") for m in messages)
+
+
+@pytest.mark.parametrize("value", [None, 5, re.compile(rb"^https://a\.example$")])
+@pytest.mark.parametrize("name", ["CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST"])
+def test_wrong_regex_setting_types_are_reported_not_raised(settings, name, value):
+    """Issue 10 defect 2 and issue 9 item 9: manage.py check reports, never crashes."""
+    setattr(settings, name, value)
+    assert "wsgicors.E001" in ids(check_settings())
+
+
+def test_bytes_urls_regex_and_unicode_port_are_reported(settings):
+    settings.CORS_URLS_REGEX = re.compile(rb"^/api/.*$")
+    settings.CORS_ALLOWED_ORIGINS = ["https://x.example.com:\u00b2", "https://y.example.com:\u0664\u0664\u0663"]
+    assert sorted(ids(check_settings())) == ["wsgicors.E001", "wsgicors.E009", "wsgicors.E009"]
+
+
+def test_long_max_age_is_clamped_with_a_warning(settings, client):
+    """Issue 10 defect 3: 604800 is valid in django-cors-headers; browsers cap it."""
+    settings.CORS_PREFLIGHT_MAX_AGE = 604800
+    assert ids(check_settings()) == ["wsgicors.W007"]
+    response = client.options("/api/items/", headers={
+        "Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT"})
+    assert response.status_code == 204
+    assert response["Access-Control-Max-Age"] == "86400"
+
+
+def test_receivers_with_credentials_warn(settings):
+    from wsgicors_django.signals import check_request_enabled
+
+    def receiver(sender, request, **kwargs):
+        return True
+
+    settings.CORS_ALLOW_CREDENTIALS = True
+    check_request_enabled.connect(receiver)
+    try:
+        assert ids(check_settings()) == ["wsgicors.W006"]
+    finally:
+        check_request_enabled.disconnect(receiver)
 
 
 @pytest.mark.parametrize(("name", "value", "warns"), [

@@ -343,10 +343,35 @@ def test_signal_bypasses_urls_regex(client, settings, receiver):
     assert acao(get(client, "/other/", APP)) is None
 
 
-def test_signal_uses_project_settings(client, settings, receiver):
+def test_signal_uses_project_settings_but_never_grants_credentials(client, settings, receiver):
+    """Issue 9 item 8: a receiver never grants credentials (and never reflects null)."""
     settings.CORS_ALLOW_CREDENTIALS = True
+    settings.CORS_EXPOSE_HEADERS = ["X-Total"]
     response = get(client, "/api/items/", "https://tenant.example.org")
-    assert response["Access-Control-Allow-Credentials"] == "true"
+    assert acao(response) == "https://tenant.example.org"
+    assert response["Access-Control-Expose-Headers"] == "x-total"
+    assert "Access-Control-Allow-Credentials" not in response
+    listed = get(client, "/api/items/", APP)
+    assert listed["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_receiver_that_says_yes_to_everything_never_reflects_null_or_credentials(client, settings):
+    from wsgicors_django.signals import check_request_enabled
+
+    def api_for_everyone(sender, request, **kwargs):
+        return request.path.startswith("/api/")
+
+    settings.CORS_ALLOW_CREDENTIALS = True
+    check_request_enabled.connect(api_for_everyone)
+    try:
+        evil = get(client, "/api/items/", EVIL)
+        null = get(client, "/api/items/", "null")
+        null_preflight = preflight(client, "/api/items/", "null")
+    finally:
+        check_request_enabled.disconnect(api_for_everyone)
+    assert acao(evil) == EVIL and "Access-Control-Allow-Credentials" not in evil
+    assert acao(null) is None and null["Vary"] == "Origin"
+    assert null_preflight.status_code == 403
 
 
 def test_signal_does_not_override_cors_paths_none(client, settings, receiver):
@@ -437,9 +462,19 @@ def test_decorator_validates_at_import_time():
     from wsgicors_django import cors
 
     with pytest.raises(ConfigError) as raised:
-        cors(origins=["https://a.example/"], credentials=True, max_age=-1)
+        cors(allow_origins=["https://a.example/"], allow_credentials=True, max_age=-1)
     codes = {problem.code for problem in raised.value.problems}
     assert {"origin-not-serialized", "max-age-range"} <= codes
+
+
+def test_decorator_speaks_corspolicy_names_only():
+    """Issue 10: no fourth vocabulary; a short name gets a hint naming the real one."""
+    from wsgicors_django import cors
+
+    with pytest.raises(ConfigError) as raised:
+        cors(origins=["https://a.example"])
+    problem = raised.value.problems[0]
+    assert problem.code == "unknown-option" and "allow_origins" in problem.hint
 
 
 def test_decorator_rejects_duplicate_names():

@@ -11,7 +11,7 @@ def items(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@cors(origins="*", methods=["GET"], max_age=3600)
+@cors(allow_origins="*", allow_methods=["GET"], max_age=3600)
 async def feed(request: HttpRequest) -> HttpResponse:
     """A public read-only feed: any site may read it, without credentials."""
     return JsonResponse({"feed": []})

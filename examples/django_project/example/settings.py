@@ -36,3 +36,8 @@ CORS_URLS_REGEX = r"^/api/.*$"
 
 # New in wsgicors_django: origins kept in code or in the database.
 CORS_ALLOW_ORIGIN_FUNC = "api.cors.is_partner"
+
+# The check_request_enabled receiver (api/cors.py) enables localhost origins in DEBUG;
+# wsgicors gives those no credentials (wsgicors.W006 says so). Intended here: staging
+# pages only read public data. Partners that need cookies go through the origin func.
+SILENCED_SYSTEM_CHECKS = ["wsgicors.W006"]
