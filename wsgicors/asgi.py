@@ -1,0 +1,237 @@
+"""CORSMiddleware for ASGI 3 applications: Starlette, FastAPI and any other.
+
+A drop-in for Starlette's ``CORSMiddleware``: the same keyword names and defaults, so
+changing the import is enough::
+
+    from wsgicors.asgi import CORSMiddleware
+
+    app.add_middleware(CORSMiddleware, allow_origins=["https://app.example.com"])  # FastAPI
+    app = Starlette(routes=..., middleware=[Middleware(CORSMiddleware, allow_origins=[...])])
+    app = CORSMiddleware(app, policy=CORSPolicy(...), paths={"/admin/*": None})
+
+Every CORS decision comes from :mod:`wsgicors.engine` and every header from
+:mod:`wsgicors.headers`, exactly as for the WSGI middleware; this module only
+translates between ASGI messages and the engine's environ-style keys. It imports no
+framework: it runs under any ASGI 3 server on an asyncio event loop.
+
+* ``http`` requests: preflights are answered here (``204``/``403``) and never reach
+  the application; every other response gets the CORS headers merged into its
+  ``http.response.start`` message, whatever its status. Body messages (streaming
+  included) pass through untouched.
+* ``websocket`` and ``lifespan`` scopes pass through untouched: CORS does not apply
+  to WebSockets (browsers send ``Origin`` in the handshake and never ask for
+  permission; the application must check it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Collection, Iterable, MutableMapping
+from datetime import timedelta
+from typing import Any
+
+from .engine import Preflight, actual, is_preflight, preflight
+from .headers import CORSHeaders, add_to_header_list
+from .middleware import build_routes
+from .paths import PathMap
+from .policy import CORSPolicy, NamesOption, OriginsOption, RegexOption
+
+__all__ = ["CORSMiddleware", "request_environ", "route_path"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+RawHeaders = Iterable[tuple[bytes, bytes]]
+
+#: Starlette's CORSMiddleware defaults, which this middleware keeps.
+STARLETTE_DEFAULTS: dict[str, Any] = {
+    "allow_origins": (), "allow_methods": ("GET",), "allow_headers": (),
+    "allow_credentials": False, "allow_origin_regex": None,
+    "allow_private_network": False, "expose_headers": (), "max_age": 600,
+}
+#: Request headers Starlette's CORSMiddleware allows whatever ``allow_headers`` says;
+#: kept, so that a FastAPI client sending ``Content-Type: application/json`` still works.
+STARLETTE_ALWAYS_ALLOWED_HEADERS = (
+    "accept", "accept-language", "content-language", "content-type",
+)
+
+# Request headers the engine reads, by their ASGI name (servers lower-case names).
+_ENVIRON_KEYS = {
+    b"origin": "HTTP_ORIGIN",
+    b"access-control-request-method": "HTTP_ACCESS_CONTROL_REQUEST_METHOD",
+    b"access-control-request-headers": "HTTP_ACCESS_CONTROL_REQUEST_HEADERS",
+    b"access-control-request-private-network": "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK",
+}
+
+
+class CORSMiddleware:
+    """Answer the CORS protocol for an ASGI application.
+
+    The keywords are Starlette's, with Starlette's defaults (``allow_methods=("GET",)``,
+    ``max_age=600``; ``Accept``, ``Accept-Language``, ``Content-Language`` and
+    ``Content-Type`` are always allowed request headers, as in Starlette). Any other
+    :class:`~wsgicors.CORSPolicy` option (``allow_origin_func``...) may be given as a
+    keyword too. Instead of options, pass ``policy=CORSPolicy(...)``, and/or
+    ``paths={...}`` for per-path policies as in :class:`wsgicors.CORSMiddleware`.
+
+    ``allow_origin_func`` may block (a database query): it is called in a worker
+    thread, only for origins the static lists do not decide.
+
+    :raises ConfigError: for every insecure or ineffective configuration (``"*"`` with
+        credentials, unprovable regexes...), at construction.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allow_origins: OriginsOption | CORSPolicy = (),
+        allow_methods: NamesOption = ("GET",),
+        allow_headers: NamesOption = (),
+        allow_credentials: bool = False,
+        allow_origin_regex: RegexOption = None,
+        allow_private_network: bool = False,
+        expose_headers: NamesOption = (),
+        max_age: int | timedelta | None = 600,
+        *,
+        policy: CORSPolicy | None = None,
+        paths: PathMap | None = None,
+        **options: Any,
+    ) -> None:
+        if isinstance(allow_origins, CORSPolicy) and policy is None:
+            # CORSMiddleware(app, policy), as with the WSGI middleware.
+            policy = allow_origins
+            allow_origins = ()
+        starlette = {
+            "allow_origins": allow_origins, "allow_methods": allow_methods,
+            "allow_headers": allow_headers, "allow_credentials": allow_credentials,
+            "allow_origin_regex": allow_origin_regex,
+            "allow_private_network": allow_private_network,
+            "expose_headers": expose_headers, "max_age": max_age,
+        }
+        self.app = app
+        self.routes = build_routes(policy, paths, policy_options(starlette, options))
+
+    def reconfigure(
+        self, policy: CORSPolicy | None = None, *, paths: PathMap | None = None,
+        **options: Any,
+    ) -> None:
+        """Swap the whole configuration (Starlette's keywords and defaults, or a policy).
+
+        The new configuration is validated first (a ConfigError leaves the running
+        one in place) and then installed with one atomic assignment.
+        """
+        starlette = {name: options.pop(name, default)
+                     for name, default in STARLETTE_DEFAULTS.items()}
+        self.routes = build_routes(policy, paths, policy_options(starlette, options))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        routes = self.routes
+        policy = routes.resolve(route_path(scope)) if routes.routed else routes.default
+        if policy is None:
+            await self.app(scope, receive, send)
+            return
+        environ = request_environ(scope)
+        if is_preflight(environ):
+            await _send_preflight(send, await _preflight(policy, environ))
+            return
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is not None and policy.needs_func(origin):
+            # allow_origin_func may do blocking I/O: keep it off the event loop.
+            cors = await asyncio.to_thread(actual, policy, origin)
+        else:
+            cors = actual(policy, origin)
+        await self.app(scope, receive, _cors_send(send, cors))
+
+
+def policy_options(starlette: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """CORSPolicy options for Starlette's keywords plus other policy *options*.
+
+    Empty when nothing differs from Starlette's defaults (then ``policy=`` or
+    ``paths=`` configure the middleware, or nothing does and that is an error).
+    """
+    if not options and all(_is_default(name, value) for name, value in starlette.items()):
+        return {}
+    translated = dict(starlette)
+    if translated["allow_origin_regex"] is None:
+        del translated["allow_origin_regex"]
+    headers = translated["allow_headers"]
+    names = headers.split(",") if isinstance(headers, str) else list(headers)
+    if "*" not in [name.strip() for name in names if isinstance(name, str)]:
+        translated["allow_headers"] = [*names, *STARLETTE_ALWAYS_ALLOWED_HEADERS]
+    return {**translated, **options}
+
+
+def _is_default(name: str, value: Any) -> bool:
+    default = STARLETTE_DEFAULTS[name]
+    if isinstance(default, tuple) and isinstance(value, Collection) and not isinstance(
+        value, str
+    ):
+        return tuple(value) == default  # [] and ("GET",) as a list are the defaults too
+    return bool(value == default and type(value) is type(default))
+
+
+def route_path(scope: Scope) -> str:
+    """The path the application routes on: ``path`` without the ``root_path`` mount.
+
+    The equivalent of WSGI's ``PATH_INFO``, which ``paths`` patterns match.
+    """
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+        return path[len(root):]
+    return path
+
+
+def request_environ(scope: Scope) -> dict[str, str]:
+    """The engine's view of an ASGI ``http`` request, with WSGI environ keys.
+
+    Only what the engine reads: ``REQUEST_METHOD``, ``PATH_INFO`` and the CORS
+    request headers, decoded as latin-1 and repeated headers joined with ``,`` as
+    WSGI servers do.
+    """
+    environ = {"REQUEST_METHOD": scope["method"], "PATH_INFO": route_path(scope)}
+    for name, value in scope["headers"]:
+        key = _ENVIRON_KEYS.get(name)
+        if key is not None:
+            text = value.decode("latin-1")
+            environ[key] = f"{environ[key]},{text}" if key in environ else text
+    return environ
+
+
+async def _preflight(policy: CORSPolicy, environ: dict[str, str]) -> Preflight:
+    if policy.needs_func(environ["HTTP_ORIGIN"]):
+        return await asyncio.to_thread(preflight, policy, environ)
+    return preflight(policy, environ)
+
+
+async def _send_preflight(send: Send, answer: Preflight) -> None:
+    await send({"type": "http.response.start", "status": int(answer.status[:3]),
+                "headers": _encoded(answer.headers)})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+def _cors_send(send: Send, cors: CORSHeaders) -> Send:
+    async def cors_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": merge_raw_headers(message.get("headers", ()), cors)}
+        await send(message)
+
+    return cors_send
+
+
+def merge_raw_headers(raw: RawHeaders, cors: CORSHeaders) -> list[tuple[bytes, bytes]]:
+    """An ASGI header list with *cors* merged in by :func:`add_to_header_list`'s rule.
+
+    The application's list is never modified.
+    """
+    text = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+    return _encoded(add_to_header_list(text, cors))
+
+
+def _encoded(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
