@@ -140,8 +140,27 @@ class OriginRule:
         return re.escape(self.scheme) + "://" + host + port
 
 
+def suggest_pattern(value: str) -> str:
+    """The subdomain pattern a misplaced wildcard probably meant, for error hints.
+
+    ``https://.*.example.com`` and ``https://app.example.com.*`` both become
+    ``https://*.example.com``: the registrable domain of the labels without ``*``.
+    """
+    scheme, _sep, rest = value.rpartition("://")
+    host = rest.split(":")[0]
+    labels = [label for label in host.lower().split(".") if label and "*" not in label]
+    scheme = scheme.lower() or "https"
+    domain = ".".join(labels) or "example.com"
+    if "." not in domain:  # localhost*: any port is what a single label can vary
+        return f"{scheme}://{domain}:*"
+    domain = _public_suffix_list().privatesuffix(domain) or domain  # type: ignore[attr-defined]
+    return f"{scheme}://*.{domain}"
+
+
 def suggest_origin(value: str) -> str:
     """Best-effort serialized form of a mistyped origin, for error hints."""
+    if "*" in value:
+        return suggest_pattern(value)
     candidate = value.strip()
     if "://" not in candidate:
         candidate = "https://" + candidate.lstrip("/")
@@ -267,7 +286,8 @@ def _check_host(value: str, host: str, option: str) -> list[Problem]:
             "origin-wildcard", option,
             f"{value!r}: '*' may only stand for the leftmost label(s) of a host "
             "('https://*.example.com') or for the port ('http://localhost:*').",
-            "rewrite the pattern, or write a regex (allow_origin_regex) for anything else.",
+            f"write {suggest_pattern(value)!r} for its subdomains, or a regex "
+            "(allow_origin_regex) for anything else.",
         )]
     if _HOST.fullmatch(bare) is None:
         return [Problem(
@@ -287,7 +307,8 @@ def check_credentialed(
     """
     problems: list[Problem] = []
     bare = rule.host[2:] if rule.host.startswith("*.") else rule.host
-    shown = f"regex {rule.text!r}" if regex else repr(rule.text)
+    # A regex is shown as written in source (r'...'); see wsgicors.regexes.shown.
+    shown = f"regex r'{rule.text}'" if regex and "'" not in rule.text else repr(rule.text)
     if rule.scheme == "http" and not insecure_ok and not is_loopback_host(bare):
         secure = rule.text.replace("http://", "https://", 1) if not regex else (
             f"https://{rule.host}"

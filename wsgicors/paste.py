@@ -53,7 +53,7 @@ def parse_ini_options(raw: Mapping[str, str]) -> dict[str, Any]:
             else:
                 options[name] = _BOOLEANS[value.lower()]
         elif name == "max_age":
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):
                 problems.append(Problem("type", name, f"{value!r} is not whole seconds.",
                                         "write max_age = 600."))
             else:

@@ -37,7 +37,7 @@ from .origins import (
     is_serialized_origin,
     parse_origin_rule,
 )
-from .regexes import Unproven, origin_rules
+from .regexes import Unproven, origin_rules, shown
 
 _log = logging.getLogger("wsgicors")
 
@@ -435,7 +435,7 @@ def _regexes(
         except Unproven as why:
             problems.append(Problem(
                 "regex-unproven", "allow_origin_regex",
-                f"regex {pattern.pattern!r} is refused: {why}, so it may match origins "
+                f"regex {shown(pattern.pattern)} is refused: {why}, so it may match origins "
                 "you do not own (a prefix match or an unescaped dot is how attackers get in).",
                 _REGEX_HINT,
             ))

@@ -48,6 +48,13 @@ class Unproven(Exception):
     """The regex cannot be shown to match only origins of a fixed domain."""
 
 
+def shown(text: str) -> str:
+    """A regex as the user wrote it in Python source: ``r'https://a\\.b'``."""
+    if "'" in text or text.endswith("\\") or not text.isprintable():
+        return repr(text)
+    return f"r'{text}'"
+
+
 def origin_rules(pattern: re.Pattern[str]) -> list[OriginRule]:
     """The origin patterns a regex amounts to, one per scheme and branch.
 

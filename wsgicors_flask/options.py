@@ -64,8 +64,9 @@ _CORE_WORDS_TO_FLASK = {
     "dangerously_allow_insecure_origins":
         "policy=CORSPolicy(..., dangerously_allow_insecure_origins=True)",
 }
-# Characters that make a string a regex rather than an origin or a pattern of ours.
-# flask-cors also counts '*', but '*' is our subdomain/port wildcard and '.' a dot.
+# Characters that make a string a regex rather than an origin or a pattern of ours
+# (and ".*", flask-cors's "anything"). flask-cors also counts a lone '*', but that is
+# our subdomain/port wildcard, and '.' a dot.
 _ORIGIN_REGEX_CHARS = frozenset("\\[]?$^()+|{}")
 # flask-cors's own heuristic for path patterns: any of these makes a regex.
 _PATH_REGEX_CHARS = frozenset("*\\]?$^[]()")
@@ -181,7 +182,7 @@ def _origins(
             regexes.append(item)
         elif isinstance(item, str) and item in ("*", ".*"):
             origins.append("*")  # flask-cors reads both as "every origin"
-        elif isinstance(item, str) and not _ORIGIN_REGEX_CHARS.intersection(
+        elif isinstance(item, str) and ".*" not in item and not _ORIGIN_REGEX_CHARS.intersection(
             _IPV6_HOST.sub(r"\1ipv6", item)
         ):
             origins.append(item)  # an origin, or our "https://*.x.com" / "http://h:*" pattern

@@ -1,31 +1,44 @@
 """HTTP transports: how the doctor sends one request and gets the response back.
 
-:class:`HTTPTransport` talks to a real server over the network;
-:class:`WSGITransport` calls a WSGI application in process. Neither follows
-redirects: the browser model decides what happens next.
+:class:`HTTPTransport` talks to a real server over a socket; :class:`WSGITransport`
+calls a WSGI application in process. Neither follows redirects: the browser model
+decides what happens next.
 
-The stdlib's ``http.client`` is imported by its absolute name: ``wsgicors/http.py``
-(the HTTP vocabulary of the core, imported here as ``..http``) can never shadow it,
-since Python 3 has no implicit relative imports.
+The HTTP transport reads responses with its own small HTTP/1.1 reader instead of
+the stdlib's ``http.client``, which stops parsing at the first malformed header line
+and then waits for the connection to close. Here every read is bounded in bytes and
+by one deadline per request, the header block is kept as received, and each browser's
+way of reading it (optional whitespace, obs-fold, malformed lines) is applied by the
+browser model (:mod:`wsgicors.doctor.responses`). The doctor imports no
+``http`` module at all; ``..http`` is the core's HTTP vocabulary (``wsgicors/http.py``).
 """
 
 from __future__ import annotations
 
-import http.client
 import io
+import re
 import socket
 import ssl
 import sys
+import time
 import urllib.parse
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..logsafe import logsafe
-from .browser import Header, Response
+from . import responses
 from .report import DoctorError
+from .responses import Header, Response
 
 #: Most bytes of a response body read (and thrown away) per exchange.
 MAX_BODY = 1 << 20
+#: Largest header block accepted, as in Chromium (Firefox allows a little more).
+MAX_HEAD = 256 * 1024
+_READ_SIZE = 65536
+# The end of a header block: an empty line, after CRLF or a bare LF (both browsers).
+_HEAD_END = re.compile(rb"\n\r?\n")
+# Methods whose requests browsers send with "Content-Length: 0" when there is no body.
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class Transport(Protocol):
@@ -36,14 +49,19 @@ class Transport(Protocol):
 
 
 class HTTPTransport:
-    """Send requests with :mod:`http.client`; every failure becomes a DoctorError."""
+    """Send requests over TCP (TLS for https); every failure becomes a DoctorError.
+
+    *timeout* bounds each whole exchange: connecting, sending, and reading the
+    header block. A body still arriving at the deadline is cut short, not an error:
+    browsers judge CORS on the header block alone.
+    """
 
     def __init__(self, timeout: float = 10.0, context: ssl.SSLContext | None = None) -> None:
         self.timeout = timeout
         self.context = context
 
     def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
-        """Send one request, read at most :data:`MAX_BODY` bytes of the answer."""
+        """Send one request; read its header block and at most :data:`MAX_BODY` bytes."""
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname or ""
         try:
@@ -51,28 +69,84 @@ class HTTPTransport:
         except ValueError as exc:
             raise DoctorError(f"invalid port in URL {logsafe(url)}") from exc
         where = f"{host}:{port}"
-        conn = self._connection(parts.scheme, host, port)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        deadline = time.monotonic() + self.timeout
         try:
-            conn.putrequest(method, target, skip_accept_encoding=True)
-            for name, value in headers:
-                conn.putheader(name, value)
-            conn.endheaders()
-            answer = conn.getresponse()
-            answer.read(MAX_BODY)
-            return Response(answer.status, tuple(answer.getheaders()),
-                            location(url, answer.getheader("Location")))
+            with self._connect(parts.scheme, host, port) as sock:
+                sock.sendall(_request(method, parts, headers))
+                head, rest = _read_head(sock, deadline, where)
+                body = _read_body(sock, rest, method, head, deadline)
+        except DoctorError:
+            raise
         except Exception as exc:
             raise DoctorError(_network_error(exc, where, self.timeout)) from exc
-        finally:
-            conn.close()
+        try:
+            return responses.response_from_head(head, url, body)
+        except ValueError:
+            raise DoctorError(f"{where} did not answer with HTTP") from None
 
-    def _connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
-        if scheme == "https":
-            context = self.context or ssl.create_default_context()
-            return http.client.HTTPSConnection(host, port, timeout=self.timeout,
-                                               context=context)
-        return http.client.HTTPConnection(host, port, timeout=self.timeout)
+    def _connect(self, scheme: str, host: str, port: int) -> socket.socket:
+        sock = socket.create_connection((host, port), timeout=self.timeout)
+        if scheme != "https":
+            return sock
+        context = self.context or ssl.create_default_context()
+        try:
+            return context.wrap_socket(sock, server_hostname=host)
+        except BaseException:
+            sock.close()
+            raise
+
+
+def _request(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Header]) -> bytes:
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}",
+             "Accept: */*", "Connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    if method.upper() in _BODY_METHODS:
+        lines.append("Content-Length: 0")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+
+
+def _recv(sock: socket.socket, deadline: float) -> bytes:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    sock.settimeout(remaining)
+    return sock.recv(_READ_SIZE)
+
+
+def _read_head(sock: socket.socket, deadline: float, where: str) -> tuple[bytes, bytes]:
+    """The final (non-1xx) header block and the bytes received after it."""
+    data = b""
+    while True:
+        match = _HEAD_END.search(data)
+        if match is None:
+            if len(data) > MAX_HEAD:
+                raise DoctorError(f"{where} sent more than {MAX_HEAD // 1024} KiB of "
+                                  "headers; browsers give up there")
+            chunk = _recv(sock, deadline)
+            if not chunk:
+                if not data.strip():
+                    raise DoctorError(f"{where} closed the connection without answering")
+                return data, b""  # the connection ended the header block
+            data += chunk
+            continue
+        head, data = data[: match.end()], data[match.end():]
+        if not responses.is_interim(head):
+            return head, data
+
+
+def _read_body(sock: socket.socket, data: bytes, method: str, head: bytes,
+               deadline: float) -> bytes:
+    framing = responses.body_framing(head, method)
+    try:
+        while framing.wants_more(data) and len(data) < MAX_BODY:
+            chunk = _recv(sock, deadline)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass  # a body cut short (timeout, reset) does not change the verdict
+    return framing.decode(data)[:MAX_BODY]
 
 
 def _network_error(exc: BaseException, where: str, timeout: float) -> str:
@@ -86,18 +160,9 @@ def _network_error(exc: BaseException, where: str, timeout: float) -> str:
         return f"cannot resolve host of {where}: {exc.strerror}"
     if isinstance(exc, ConnectionRefusedError):
         return f"connection refused by {where} (is the server running?)"
-    if isinstance(exc, (http.client.BadStatusLine, http.client.RemoteDisconnected)):
-        return f"{where} did not answer with HTTP ({type(exc).__name__})"
-    if isinstance(exc, http.client.HTTPException):
-        return f"invalid HTTP answer from {where}: {type(exc).__name__}"
     if isinstance(exc, OSError):
         return f"network error with {where}: {exc.strerror or exc}"
     return f"error talking to {where}: {type(exc).__name__}: {logsafe(exc)}"
-
-
-def location(url: str, value: str | None) -> str | None:
-    """The absolute URL a ``Location`` *value* of a response to *url* points at."""
-    return None if value is None else urllib.parse.urljoin(url, value.strip())
 
 
 class WSGITransport:
@@ -130,8 +195,7 @@ class WSGITransport:
         if not captured:
             raise DoctorError("the application returned without calling start_response")
         status, header_list = captured
-        found = next((v for k, v in header_list if k.lower() == "location"), None)
-        return Response(int(str(status)[:3]), tuple(header_list), location(url, found))
+        return Response(int(str(status)[:3]), tuple(header_list), url=url)
 
 
 def path_info(url: str) -> str:
