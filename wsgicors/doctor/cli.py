@@ -8,6 +8,7 @@
     wsgicors check --django-settings mysite.settings --origin https://app.example.com /api/items/
     wsgicors explain --config myproject.cors:policy
     wsgicors explain --django-settings mysite.settings --path /api/items/
+    wsgicors proxy https://api.example.com --allow-origin http://localhost:5173
 
 Exit status: 0 allowed, 1 blocked, 2 usage or network error.
 """
@@ -38,6 +39,11 @@ EXIT_ALLOWED, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (the console script exits with it)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["proxy"]:  # its own parser: wsgicors.proxy.cli
+        from ..proxy import main as proxy_main
+
+        return proxy_main(words[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     out: TextIO = sys.stdout
@@ -72,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--timeout", type=float, default=10.0, help="seconds per request (10)")
     chk.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     _output_options(chk)
+    commands.add_parser("proxy", help="a development proxy adding CORS to a server you "
+                        "cannot change (wsgicors proxy --help)")
     exp = commands.add_parser("explain", help="print a wsgicors policy as a browser sees it")
     source = exp.add_mutually_exclusive_group(required=True)
     source.add_argument("--config", metavar="MODULE:ATTR",
