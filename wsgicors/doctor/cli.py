@@ -25,6 +25,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from ..audit import cli as audit_cli
 from ..errors import ConfigError
 from ..policy import CORSPolicy
 from ..targets import Target, find_target
@@ -47,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     out: TextIO = sys.stdout
+    if args.command == "audit":
+        return audit_cli.run(args, out)
     try:
         if args.command == "check":
             return _check(args, out)
@@ -80,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     _output_options(chk)
     commands.add_parser("proxy", help="a development proxy adding CORS to a server you "
                         "cannot change (wsgicors proxy --help)")
+    audit_cli.add_parser(commands)
     exp = commands.add_parser("explain", help="print a wsgicors policy as a browser sees it")
     source = exp.add_mutually_exclusive_group(required=True)
     source.add_argument("--config", metavar="MODULE:ATTR",
