@@ -1,0 +1,222 @@
+"""Configuring wsgicors.asgi.CORSMiddleware: Starlette's names and defaults, policy=,
+paths=, the ConfigErrors Starlette does not raise, and finding it from outside."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware as StarletteCORS
+from starlette.testclient import TestClient
+
+from wsgicors import ConfigError, CORSPolicy, explain
+from wsgicors.asgi import CORSMiddleware
+from wsgicors.targets import find_target
+
+from .support import EVIL, ORIGIN, OTHER, Site, cors_names, preflight_headers
+
+
+def client(options: dict[str, Any], layer: Any = CORSMiddleware) -> TestClient:
+    return TestClient(Site().starlette([Middleware(layer, **options)]))
+
+
+def problems(error: pytest.ExceptionInfo[ConfigError]) -> list[tuple[str, str]]:
+    return [(problem.code, problem.option) for problem in error.value.problems]
+
+
+# -- Starlette's keyword names and defaults -------------------------------------------
+
+def test_starlette_defaults() -> None:
+    reply = client({"allow_origins": [ORIGIN]}).options(
+        "/items", headers=preflight_headers(method="GET", headers="content-type"))
+    assert reply.status_code == 204
+    assert reply.headers["access-control-allow-methods"] == "GET"
+    assert reply.headers["access-control-max-age"] == "600"
+    assert "access-control-allow-credentials" not in reply.headers
+
+
+def test_default_methods_refuse_put_like_starlette() -> None:
+    sent = preflight_headers(method="PUT")
+    assert client({"allow_origins": [ORIGIN]}).options("/items", headers=sent).status_code == 403
+    assert client({"allow_origins": [ORIGIN]}, StarletteCORS).options(
+        "/items", headers=sent).status_code == 400
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "PROPFIND"])
+def test_star_methods_allow_any(method: str) -> None:
+    reply = client({"allow_origins": [ORIGIN], "allow_methods": ["*"]}).options(
+        "/items", headers=preflight_headers(method=method))
+    assert reply.status_code == 204
+    assert method in reply.headers["access-control-allow-methods"]
+
+
+def test_star_headers_allow_any() -> None:
+    reply = client({"allow_origins": [ORIGIN], "allow_headers": ["*"]}).options(
+        "/items", headers=preflight_headers(method="GET", headers="x-anything,authorization"))
+    assert reply.status_code == 204
+    assert reply.headers["access-control-allow-headers"] == "x-anything,authorization"
+
+
+def test_star_origins_without_credentials() -> None:
+    reply = client({"allow_origins": ["*"]}).get("/items", headers={"Origin": EVIL})
+    assert reply.headers["access-control-allow-origin"] == "*"
+
+
+def test_regex_is_full_matched() -> None:
+    options = {"allow_origin_regex": r"https://[a-z0-9-]+\.example\.com"}
+    test_client = client(options)
+    assert test_client.get("/items", headers={"Origin": OTHER}).headers[
+        "access-control-allow-origin"] == OTHER
+    for origin in ("https://other.example.com.evil.net", "https://example.com"):
+        assert cors_names(test_client.get("/items", headers={"Origin": origin}).headers) == set()
+
+
+def test_other_policy_options_as_keywords() -> None:
+    test_client = client({"allow_origin_func": lambda origin: origin == OTHER})
+    assert test_client.get("/items", headers={"Origin": OTHER}).headers[
+        "access-control-allow-origin"] == OTHER
+
+
+# -- what Starlette accepts and wsgicors refuses ----------------------------------------
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({"allow_origins": ["*"], "allow_credentials": True}, ("star-credentials", "allow_origins")),
+    ({"allow_origin_regex": r"https://.*example\.com"}, ("regex-unproven", "allow_origin_regex")),
+    ({"allow_origin_regex": "https://app.example.com"}, ("regex-unproven", "allow_origin_regex")),
+    ({"allow_origins": ["https://app.example.com/"]}, ("origin-not-serialized", "allow_origins")),
+    ({"allow_origins": [ORIGIN], "max_age": -1}, ("max-age-range", "max_age")),
+])
+def test_insecure_or_ineffective_configuration_is_a_config_error(
+    options: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        CORSMiddleware(Site().starlette(), **options)
+    assert expected in problems(error)
+    StarletteCORS(Site().starlette(), **options)  # Starlette takes every one of them
+
+
+def test_unknown_option_is_a_config_error_with_a_suggestion() -> None:
+    with pytest.raises(ConfigError) as error:
+        CORSMiddleware(Site().starlette(), allow_origins=[ORIGIN], allow_origin_fun=bool)
+    assert problems(error) == [("unknown-option", "allow_origin_fun")]
+    assert "allow_origin_func" in str(error.value)
+
+
+def test_error_raised_when_starlette_builds_the_stack() -> None:
+    app = Site().starlette([Middleware(CORSMiddleware, allow_origins=["*"],
+                                       allow_credentials=True)])
+    with pytest.raises(ConfigError):
+        TestClient(app).get("/items")
+
+
+def test_nothing_configured_is_an_error() -> None:
+    with pytest.raises(ConfigError) as error:
+        CORSMiddleware(Site().starlette())
+    assert problems(error) == [("no-policy", "policy")]
+
+
+def test_policy_and_options_together_is_an_error() -> None:
+    with pytest.raises(ConfigError) as error:
+        CORSMiddleware(Site().starlette(), allow_origins=[OTHER],
+                       policy=CORSPolicy(allow_origins=[ORIGIN]))
+    assert problems(error) == [("policy-and-options", "policy")]
+
+
+# -- policy= and paths= ---------------------------------------------------------------
+
+def test_policy_keyword_and_positional() -> None:
+    policy = CORSPolicy(allow_origins=[ORIGIN], allow_methods=["PUT"], max_age=None)
+    for app in (CORSMiddleware(Site().starlette(), policy=policy),
+                CORSMiddleware(Site().starlette(), policy)):
+        reply = TestClient(app).options("/items", headers=preflight_headers())
+        assert reply.status_code == 204
+        # The policy's own defaults, not Starlette's.
+        assert "access-control-max-age" not in reply.headers
+
+
+def test_paths() -> None:
+    public = CORSPolicy(allow_origins="*")
+    app = CORSMiddleware(Site().starlette(), allow_origins=[ORIGIN],
+                         paths={"/api/*": public, "/admin/*": None})
+    test_client = TestClient(app)
+    assert test_client.get("/api/items", headers={"Origin": EVIL}).headers[
+        "access-control-allow-origin"] == "*"
+    admin = test_client.get("/admin/items", headers={"Origin": ORIGIN})
+    assert cors_names(admin.headers) == set()
+    assert "vary" not in admin.headers  # CORS off there: untouched
+    assert test_client.get("/items", headers={"Origin": ORIGIN}).headers[
+        "access-control-allow-origin"] == ORIGIN
+
+
+def test_paths_match_below_the_root_path() -> None:
+    app = CORSMiddleware(Site().starlette(), paths={"/api/*": CORSPolicy(allow_origins="*")})
+    test_client = TestClient(app, root_path="/mounted")
+    reply = test_client.get("/api/items", headers={"Origin": EVIL})
+    assert reply.headers["access-control-allow-origin"] == "*"
+
+
+def test_reconfigure_swaps_the_configuration() -> None:
+    app = CORSMiddleware(Site().starlette(), allow_origins=[ORIGIN])
+    test_client = TestClient(app)
+    app.reconfigure(allow_origins=[OTHER])
+    assert cors_names(test_client.get("/items", headers={"Origin": ORIGIN}).headers) == set()
+    assert test_client.get("/items", headers={"Origin": OTHER}).headers[
+        "access-control-allow-origin"] == OTHER
+    with pytest.raises(ConfigError):
+        app.reconfigure(allow_origins=["*"], allow_credentials=True)
+    assert test_client.get("/items", headers={"Origin": OTHER}).status_code == 200
+
+
+# -- drop-in: the same answers as Starlette where both are right -----------------------
+
+DROP_IN = {"allow_origins": [ORIGIN], "allow_methods": ["GET", "PUT"],
+           "allow_headers": ["x-request-id"], "allow_credentials": True,
+           "expose_headers": ["X-Total"]}
+
+
+@pytest.mark.parametrize(("method", "headers"), [
+    ("GET", {"Origin": ORIGIN}),
+    ("GET", {"Origin": EVIL}),
+    ("POST", {"Origin": ORIGIN, "Content-Type": "text/plain"}),
+    ("OPTIONS", preflight_headers(headers="x-request-id,content-type")),
+    ("OPTIONS", preflight_headers(origin=EVIL)),
+    ("OPTIONS", preflight_headers(method="DELETE")),
+])
+def test_same_browser_verdict_as_starlette(method: str, headers: dict[str, str]) -> None:
+    ours = client(DROP_IN).request(method, "/items", headers=headers)
+    theirs = client(DROP_IN, StarletteCORS).request(method, "/items", headers=headers)
+    # Starlette's refusals carry CORS headers (a 400 preflight with Allow-Origin, ACAC
+    # on refused origins); a browser judges the status and Allow-Origin together.
+    assert browser_allows(ours, headers["Origin"]) == browser_allows(theirs, headers["Origin"])
+
+
+def browser_allows(reply: Any, origin: str) -> bool:
+    """The CORS check of the Fetch standard for a credentialed request."""
+    return (reply.is_success and reply.headers.get("access-control-allow-origin") == origin
+            and reply.headers.get("access-control-allow-credentials") == "true")
+
+
+# -- found from outside: explain() and the doctor's find_target ------------------------
+
+def test_explain_accepts_the_middleware() -> None:
+    app = CORSMiddleware(Site().starlette(), allow_origins=[ORIGIN],
+                         paths={re.compile(r"/admin/.*"): None})
+    assert explain(app, origin=ORIGIN).allowed
+    refused = explain(app, origin=EVIL, method="OPTIONS", request_method="PUT")
+    assert (refused.kind, refused.status, refused.option) == ("preflight", 403, "allow_origins")
+    assert explain(app, origin=ORIGIN, path="/admin/x").code == "path-not-covered"
+
+
+def test_find_target_sees_through_wrappers() -> None:
+    app = CORSMiddleware(Site().starlette(), allow_origins=[ORIGIN])
+
+    class Outer:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+    target = find_target(Outer(app))
+    assert target is not None
+    assert target.found is app
+    assert target.match("/items")[0] is app.routes.default
