@@ -181,6 +181,7 @@ def explain(
     are the names the browser would list in Access-Control-Request-Headers.
     The decision is computed by the same functions that serve real requests::
 
+        >>> policy = CORSPolicy(allow_origins=["https://app.example.com"])
         >>> explain(policy, origin="https://evil.example", method="GET").reason
         "Origin 'https://evil.example' is not allowed by allow_origins, allow_origin_regex"
     """

@@ -44,11 +44,13 @@ class ConfigError(ValueError):
 
     It lists every problem found, not only the first, so one edit fixes them all::
 
+        >>> from wsgicors import CORSPolicy
         >>> CORSPolicy(allow_origins=["https://app.example.com/", "null"])
         Traceback (most recent call last):
         ...
         wsgicors.errors.ConfigError: 2 problems in the CORS configuration:
-          - allow_origins: 'https://app.example.com/' has a trailing slash ...
+          - allow_origins: 'https://app.example.com/' has a path or trailing slash; ...
+          - allow_origins: 'null' is the origin of every sandboxed iframe ...
 
     The problems are available as :attr:`problems` (a list of :class:`Problem`).
     """

@@ -70,7 +70,7 @@ def _import(path: str, problems: list[Problem]) -> Callable[[str], bool] | None:
     try:
         func: Callable[[str], bool] = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError, ValueError) as exc:
-        problems.append(Problem("import", "allow_origin_func",
+        problems.append(Problem("func-import", "allow_origin_func",
                                 f"cannot import {path!r}: {exc}.",
                                 "write allow_origin_func = package.module:function."))
         return None

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import io
+import re
 import string
 import sys
 from collections import Counter
@@ -21,7 +22,8 @@ from e2e.figures import record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wsgicors import CORSMiddleware, CORSPolicy
+from wsgicors import ConfigError, CORSMiddleware, CORSPolicy
+from wsgicors.origins import is_serialized_origin
 
 EXACT = ["https://app.example.com", "http://localhost:8080", "https://foo.com", "https://bar.com"]
 PATTERNS = [("https", "example.com", None), ("http", "localhost", "*"), ("https", "a-b.io", "8443")]
@@ -170,6 +172,69 @@ def test_header_parsing_agrees_with_reference(value: str) -> None:
     names = reference_header_names(value)
     expected = names is not None and len(names) <= 64 and set(names) <= set(ALLOWED_HEADERS)
     assert (answer is not None) == expected, value
+
+
+# Regex pieces, safe and unsafe, that users write (and attackers hope for).
+SCHEMES = ["https", "https?", "http", "(https|http)", "[a-z]+", ".*", "htt.s"]
+HOST_HEADS = ["", r"[a-z0-9-]+\.", r"(\w+\.)?", r".*\.", ".*", "[a-z]+", r"app\.", "app.",
+              r"(app|api)\.", r"([a-z]+\.)*"]
+DOMAINS = [r"example\.com", "example.com", "com", r"co\.uk", r"github\.io",
+           r"amazonaws\.com", r"example\.co\.uk", "localhost"]
+TAILS = ["", r"(:\d+)?", ":8443", ".*", "[a-z]*", "(:.*)?", r"\.evil\.net", "/?", r"\d*"]
+PROBES = ["https://app.example.com.evil.net", "https://evilexample.com", "https://appxexample.com",
+          "http://app.example.com", "https://x.github.io", "https://s3.amazonaws.com",
+          "https://bucket.s3.amazonaws.com", "https://evil.co.uk", "https://example.com_.evil.net",
+          "https://app.example.com:8443", "https://example.com", "http://localhost:1"]
+
+
+def _psl() -> Any:
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+PSL = _psl()
+
+
+def _trusted_domain_ok(regex: str, origin: str) -> bool:
+    """Independent of wsgicors: plain http only for localhost, and the origin's host is
+    written out in the regex, or its registrable domain (never a public suffix) is."""
+    scheme, rest = origin.split("://", 1)
+    host = rest.rsplit(":", 1)[0] if not rest.endswith("]") else rest
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    if scheme != "https":
+        return False
+    if "://" + re.escape(host) in regex.replace("(", "").replace(")", ""):
+        return True  # an exact host, as allow_origins takes it
+    domain = PSL.privatesuffix(host)
+    return domain is not None and re.escape(domain) in regex
+
+
+@settings(max_examples=EXAMPLES // 3, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(scheme=st.sampled_from(SCHEMES), head=st.sampled_from(HOST_HEADS),
+       domain=st.sampled_from(DOMAINS), tail=st.sampled_from(TAILS),
+       anchored=st.booleans(), data=st.data())
+def test_accepted_credentialed_regex_only_matches_trusted_domains(
+    scheme: str, head: str, domain: str, tail: str, anchored: bool, data: st.DataObject
+) -> None:
+    """Every origin an accepted regex matches is one the pattern rules would accept."""
+    _runs["regex-validation"] += 1
+    regex = f"{scheme}://{head}{domain}{tail}"
+    if anchored:
+        regex = f"^{regex}$"
+    try:
+        policy = CORSPolicy(allow_origin_regex=regex, allow_credentials=True)
+    except ConfigError:
+        return
+    _runs["regex-validation accepted"] += 1
+    for probe in PROBES:
+        if policy.lookup(probe) is not None:
+            assert _trusted_domain_ok(regex, probe), (regex, probe)
+    matched = data.draw(st.from_regex(regex, fullmatch=True).filter(is_serialized_origin))
+    if policy.lookup(matched) is not None:
+        assert _trusted_domain_ok(regex, matched), (regex, matched)
 
 
 @pytest.fixture(scope="module", autouse=True)
