@@ -1,0 +1,1 @@
+"""Tests of the development proxy (``wsgicors proxy``, wsgicors.proxy.make_app)."""
