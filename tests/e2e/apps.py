@@ -44,6 +44,8 @@ def adapter_missing(adapter: str) -> str | None:
             return "wsgicors_flask.CORS does not exist yet (Flask extension not landed)"
     if adapter == "django" and importlib.util.find_spec("wsgicors_django.middleware") is None:
         return "wsgicors_django.middleware does not exist yet (Django middleware not landed)"
+    if adapter == "asgi" and importlib.util.find_spec("starlette") is None:
+        return "Starlette is not installed (pip install -e '.[test]')"
     return None
 
 
@@ -305,8 +307,56 @@ def build(adapter: str, profile: dict[str, Any]) -> WSGIApp:
     raise ValueError(f"unknown adapter {adapter!r}")
 
 
+# -- ASGI: Starlette behind wsgicors.asgi.CORSMiddleware ----------------------------
+
+def starlette_cors_app(profile: dict[str, Any]) -> Any:
+    """The endpoints as a Starlette application, wrapped whole by wsgicors.asgi.
+
+    Wrapped rather than added with ``middleware=[...]``: Starlette's own 500 page
+    comes from a layer outside every user middleware (see docs/asgi.rst).
+    """
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from wsgicors.asgi import CORSMiddleware
+
+    def reply(result: Reply) -> Response:
+        status, headers, body = result
+        return Response(body, status_code=status, headers=dict(headers))
+
+    async def data(request: Request) -> Response:
+        headers = dict(request.headers)
+        return reply(echo(request.method, request.url.path, headers, await request.body()))
+
+    async def not_found(request: Request) -> Response:
+        raise HTTPException(404)
+
+    async def server_error(request: Request) -> Response:
+        raise RuntimeError("a real unhandled exception")
+
+    async def redirect_view(request: Request) -> Response:
+        return reply(redirect(request.query_params.get("to", "")))
+
+    async def setcookie(request: Request) -> Response:
+        return reply(set_cookie(request.query_params.get("v", "")))
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    app = Starlette(routes=[
+        Route("/data", data, methods=[*methods, "OPTIONS"]),
+        Route("/u/{rest:path}", data, methods=methods),
+        Route("/status/404", not_found),
+        Route("/status/500", server_error),
+        Route("/redirect", redirect_view),
+        Route("/setcookie", setcookie),
+    ])
+    return CORSMiddleware(app, **_with_func(profile))
+
+
 class AsgiCounting:
-    """:class:`Counting` for an ASGI application (Django under uvicorn)."""
+    """:class:`Counting` for an ASGI application (Django or Starlette under uvicorn)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app

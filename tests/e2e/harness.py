@@ -12,10 +12,12 @@ from .scenarios import SCENARIOS
 
 #: Which real server runs the full scenario set for each adapter (the others get a
 #: smoke set in test_e2e_servers.py).
-SERVER_FOR = {"raw": "gunicorn-gthread", "flask": "waitress", "django": "gunicorn-sync"}
-#: Browser runs: (adapter, server kind). Django runs twice: WSGI and ASGI.
+SERVER_FOR = {"raw": "gunicorn-gthread", "flask": "waitress", "django": "gunicorn-sync",
+              "asgi": "uvicorn-asgi"}
+#: Browser runs: (adapter, server kind). Django runs twice: WSGI and ASGI; "asgi" is
+#: Starlette behind wsgicors.asgi.CORSMiddleware.
 RUNS = [("raw", "gunicorn-gthread"), ("flask", "waitress"), ("django", "gunicorn-sync"),
-        ("django", "uvicorn-asgi")]
+        ("django", "uvicorn-asgi"), ("asgi", "uvicorn-asgi")]
 CTX_FOR_PROFILE = {"main": "api", "nocache": "api0", "star": "star", "nullfunc": "nullapi"}
 
 

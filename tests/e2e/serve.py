@@ -1,6 +1,6 @@
 """Entry point for the server subprocesses: the app comes from the environment.
 
-``WSGICORS_E2E_ADAPTER`` (raw, flask, django) and ``WSGICORS_E2E_PROFILE`` (JSON
+``WSGICORS_E2E_ADAPTER`` (raw, flask, django; asgi: Starlette, ASGI only) and ``WSGICORS_E2E_PROFILE`` (JSON
 options, see apps.profiles). gunicorn and waitress load ``e2e.serve:app``; uvicorn
 loads ``e2e.serve:asgi_app``.
 """
@@ -24,7 +24,9 @@ def make_wsgi() -> apps.WSGIApp:
 
 
 def make_asgi() -> Any:
-    """Django's ASGI application described by the environment."""
+    """The ASGI application described by the environment (Django's, or Starlette's)."""
+    if os.environ["WSGICORS_E2E_ADAPTER"] == "asgi":
+        return apps.AsgiCounting(apps.starlette_cors_app(_profile()))
     from . import djsite
 
     return apps.AsgiCounting(djsite.asgi_application(_profile()))

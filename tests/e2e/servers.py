@@ -91,8 +91,10 @@ def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
 
 def start(kind: str, adapter: str, profile: dict[str, Any]) -> Server:
     """Start *kind* serving *adapter* configured with *profile*; wait until it answers."""
-    if kind == "uvicorn-asgi" and adapter != "django":
-        raise ValueError("uvicorn serves Django's ASGI application only")
+    if kind == "uvicorn-asgi" and adapter not in ("django", "asgi"):
+        raise ValueError("uvicorn serves the ASGI applications (django, asgi) only")
+    if adapter == "asgi" and kind != "uvicorn-asgi":
+        raise ValueError("the asgi adapter runs under uvicorn only")
     port = free_port()
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))

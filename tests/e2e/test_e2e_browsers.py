@@ -1,6 +1,7 @@
-"""Every scenario, in Chromium and Firefox, against the raw, Flask and Django adapters.
+"""Every scenario, in Chromium and Firefox, against the raw, Flask, Django and ASGI adapters.
 
-Django runs twice: under gunicorn (WSGI) and under uvicorn (ASGI).
+Django runs twice: under gunicorn (WSGI) and under uvicorn (ASGI); the ASGI adapter
+(wsgicors.asgi, in front of Starlette) runs under uvicorn.
 """
 
 from __future__ import annotations

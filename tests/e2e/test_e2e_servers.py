@@ -3,7 +3,7 @@
 The browser suite runs each adapter on one server; this checks the decisions that
 could differ with the server (header handling, error pages, streaming of the
 preflight answer) on all of them: gunicorn sync and gthread, waitress, and uvicorn
-for Django's ASGI mode.
+for Django's ASGI mode and for Starlette behind wsgicors.asgi.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ PAGE = f"http://localhost:{PAGE_PORT}"
 SUB = f"http://app.localhost:{PAGE_PORT}"
 EVIL = "http://evil.example"
 COMBOS = [(kind, adapter) for kind in servers.SERVER_KINDS[:3] for adapter in apps.ADAPTERS]
-COMBOS.append(("uvicorn-asgi", "django"))
+COMBOS += [("uvicorn-asgi", "django"), ("uvicorn-asgi", "asgi")]
 
 
 @pytest.fixture(scope="module", params=COMBOS, ids=[f"{a}@{k}" for k, a in COMBOS])
