@@ -162,7 +162,7 @@ def _load_policy(spec: str) -> CORSPolicy:
     except DoctorError as exc:
         raise Refused(f"--config: {exc}") from None
     if not isinstance(found, CORSPolicy):
-        raise Refused(f"--config {spec} is {type(found).__name__}, not a wsgicors CORSPolicy")
+        raise Refused(f"--config {spec} is not a wsgicors CORSPolicy (it is {found!r:.80})")
     return found
 
 

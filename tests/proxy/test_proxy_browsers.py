@@ -1,0 +1,194 @@
+"""The proxy in real headless Chromium and Firefox: one browser launch per browser.
+
+A page on ``http://localhost:A`` reads an upstream on ``127.0.0.1:C`` that sends no
+CORS headers (blocked), then the same through the proxy on ``127.0.0.1:B``
+(allowed), sends a preflighted JSON PUT (allowed, the body arrives, the preflight
+never reaches the upstream) and follows a redirect (back through the proxy). A frame
+on ``http://127.0.0.1:A``, an origin the proxy does not list, is blocked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e import browsers
+from wsgicors.proxy import make_app
+
+from .support import Upstream, serving, upstream_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+WAIT_SECONDS = 120.0
+
+SCRIPT = """
+"use strict";
+const ctx = %s;
+async function attempt(run) {
+  try {
+    return {outcome: "readable", value: await run()};
+  } catch (e) {
+    return {outcome: e instanceof TypeError ? "blocked" : "error", error: String(e)};
+  }
+}
+const read = (url, init) => attempt(async () => {
+  const r = await fetch(url, init);
+  return {status: r.status, url: r.url, redirected: r.redirected, json: await r.json()};
+});
+"""
+
+PAGE = SCRIPT + """
+function fromFrame() {
+  return new Promise((resolve) => {
+    window.addEventListener("message", (event) => resolve(event.data));
+    const frame = document.createElement("iframe");
+    frame.src = ctx.frame;
+    document.body.appendChild(frame);
+  });
+}
+(async () => {
+  const results = {};
+  results.direct = await read(ctx.upstream + "/data");
+  results.proxied = await read(ctx.proxy + "/data?run=" + ctx.run);
+  results.put = await read(ctx.proxy + "/echo", {
+    method: "PUT", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({run: ctx.run, n: 42})});
+  results.redirect = await read(ctx.proxy + "/redirect?to=/data%%3Fafter=redirect");
+  results.other = await fromFrame();
+  await fetch("/results", {method: "POST", body: JSON.stringify(results)});
+})();
+"""
+
+FRAME = SCRIPT + """
+read(ctx.proxy + "/data?from=frame").then((result) => parent.postMessage(result, "*"));
+"""
+
+
+@dataclass
+class Page:
+    """The page server on 127.0.0.1:A: the page, the frame, and the results."""
+
+    ctx: dict[str, Any]
+    results: dict[str, Any] = field(default_factory=dict)
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        """A request handler class bound to this page."""
+        page = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                script = FRAME if self.path == "/frame" else PAGE
+                body = ("<!doctype html><meta charset=utf-8><body><script>"
+                        + script % json.dumps(page.ctx) + "</script>").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                page.results = json.loads(self.rfile.read(length))
+                page.done.set()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@dataclass
+class Run:
+    """What one browser did, what the upstream saw, and the proxy's log lines."""
+
+    results: dict[str, Any]
+    ctx: dict[str, Any]
+    upstream: Upstream
+    log: list[str]
+
+
+@pytest.fixture(scope="module", params=["chromium", "firefox"])
+def run(request: pytest.FixtureRequest) -> Iterator[Run]:
+    """Every scenario in one launch of the browser."""
+    browser = request.param
+    if browsers.binary(browser) is None:
+        message = f"{browsers.BROWSERS[browser]} is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must run the browser suite")
+        pytest.skip(message)
+    log: list[str] = []
+    with upstream_server() as upstream:
+        page_server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+        port = page_server.server_port
+        app = make_app(upstream.url, allow_origins=[f"http://localhost:{port}"],
+                       log=log.append)
+        with serving(app) as proxy_port:
+            ctx = {"upstream": upstream.url, "proxy": f"http://127.0.0.1:{proxy_port}",
+                   "frame": f"http://127.0.0.1:{port}/frame", "run": secrets.token_hex(6)}
+            page = Page(ctx)
+            page_server.RequestHandlerClass = page.handler()
+            yield Run(_drive(browser, page, page_server), ctx, upstream, log)
+
+
+def _drive(browser: str, page: Page, server: ThreadingHTTPServer) -> dict[str, Any]:
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    workdir = Path(tempfile.mkdtemp(prefix=f"wsgicors-proxy-{browser}-"))
+    process = browsers.launch(browser, f"http://localhost:{server.server_port}/", workdir)
+    try:
+        if not page.done.wait(WAIT_SECONDS):
+            log = (workdir / f"{browser}.log").read_text(errors="replace")[-3000:]
+            raise AssertionError(f"{browser} posted no results in {WAIT_SECONDS} s:\n{log}")
+    finally:
+        browsers.kill(process)
+        server.shutdown()
+        server.server_close()
+    return page.results
+
+
+def test_the_upstream_alone_is_blocked(run: Run) -> None:
+    assert run.results["direct"]["outcome"] == "blocked"
+    assert "/data" in [seen.target for seen in run.upstream.seen]  # it did answer
+
+
+def test_the_same_through_the_proxy_is_readable(run: Run) -> None:
+    proxied = run.results["proxied"]
+    assert proxied["outcome"] == "readable", proxied
+    assert proxied["value"]["json"]["target"] == f"/data?run={run.ctx['run']}"
+
+
+def test_an_origin_the_proxy_does_not_list_is_blocked(run: Run) -> None:
+    assert run.results["other"]["outcome"] == "blocked", run.results["other"]
+    # It did reach the proxy, which answered without CORS headers for that origin.
+    assert any(line.startswith("'GET' '/data?from=frame'") and "origin-not-allowed" in line
+               for line in run.log), run.log
+
+
+def test_a_preflighted_json_put_is_allowed_and_its_body_arrives(run: Run) -> None:
+    put = run.results["put"]
+    assert put["outcome"] == "readable", put
+    echo = put["value"]["json"]
+    assert echo["method"] == "PUT"
+    assert json.loads(echo["body"]) == {"run": run.ctx["run"], "n": 42}
+    assert any(line.startswith("'OPTIONS' '/echo'") and "preflight allowed" in line
+               for line in run.log), run.log
+    assert "OPTIONS" not in [seen.method for seen in run.upstream.seen]
+
+
+def test_a_redirect_is_followed_through_the_proxy(run: Run) -> None:
+    redirect = run.results["redirect"]
+    assert redirect["outcome"] == "readable", redirect
+    assert redirect["value"]["redirected"] is True
+    assert redirect["value"]["url"] == f"{run.ctx['proxy']}/data?after=redirect"
+    assert redirect["value"]["json"]["target"] == "/data?after=redirect"
