@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from e2e import browsers
+
 from wsgicors.proxy import make_app
 
 from .support import Upstream, serving, upstream_server
