@@ -3,13 +3,15 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Matrix cells run two at a time (the machines have 2 cores); NOX="-s package" etc.
+NOX ?= --parallel 2
 
-.PHONY: venv demo test test-fast lint typecheck docs bench clean
+.PHONY: venv demo test test-fast lint typecheck docs matrix bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,docs,dev]'
+	$(BIN)/pip install --quiet -e '.[test,fuzz,docs,dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -17,18 +19,30 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 
-# The whole suite: unit, adapters, real servers, real browsers, lint, types, docs.
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/mypy
-	$(BIN)/python -m sphinx -W -q -b html docs docs/_build/html
+# The whole suite on the default Python: unit, adapters, real servers, real browsers,
+# fuzz, lint, types, docs.
+test: lint typecheck docs
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser and not slow"
 
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+docs: $(STAMP)
+	$(BIN)/python -m sphinx -W -q -b html docs docs/_build/html
+
+# Every supported Python x Flask x Django without browsers, then the built wheel
+# installed in a clean venv (noxfile.py). Needs python3.10 ... python3.13 (pyenv).
+matrix: $(STAMP)
+	$(BIN)/nox $(NOX)
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info docs/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .nox build dist *.egg-info docs/_build .pytest_cache .mypy_cache .ruff_cache

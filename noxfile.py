@@ -1,0 +1,135 @@
+"""Version matrix and packaging check (``make matrix`` runs both).
+
+* ``tests``: the suite without browsers, on every supported Python x Flask x Django
+  (Django 6.0 needs Python 3.12 or later, so those cells do not exist).
+* ``package``: build the sdist and the wheel, ``twine check --strict`` them, install the
+  wheel into this session's fresh venv and run the fast suite from a copy of tests/
+  outside the source tree, after proving that ``wsgicors`` is imported from site-packages.
+
+``nox -l`` lists the cells; ``nox -s "tests(3.12-flask3.1-django6.0)"`` runs one.
+Interpreters are looked up on PATH and in pyenv ($PYENV_ROOT/versions); a missing one
+fails its cells (nothing is downloaded).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nox
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+FLASKS = ["3.0", "3.1"]
+DJANGOS = ["5.2", "6.0"]
+DJANGO_MIN_PYTHON = {"6.0": (3, 12)}
+PACKAGE_PYTHON = "3.13"
+# The browser suite needs Chromium and Firefox and runs once, in `make test`.
+MATRIX_MARKERS = "not browser and not slow"
+
+ROOT = Path(__file__).resolve().parent
+# What the tests read besides tests/ itself (demo, example apps, fuzz target).
+TEST_DATA = ("tests", "examples", "fuzz", "pyproject.toml")
+# Reads the engine's source files from the checkout, which the package check has not.
+NEEDS_SOURCE_TREE = ("tests/django/test_djcors_checks.py"
+                     "::test_every_engine_problem_code_has_a_fixed_id")
+
+nox.options.sessions = ["tests", "package"]
+nox.options.error_on_missing_interpreters = True
+nox.options.download_python = "never"
+nox.options.default_venv_backend = "virtualenv"
+
+
+def _pyenv_interpreter(version: str) -> Path | None:
+    """The newest ``pythonX.Y`` that pyenv has installed, if any."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    found = sorted(root.glob(f"versions/{version}.*/bin/python{version}"),
+                   key=lambda path: [int(part) for part in path.parts[-3].split(".")
+                                     if part.isdigit()])
+    return found[-1] if found else None
+
+
+def _expose_pyenv_interpreters() -> None:
+    """Put pyenv's interpreters on PATH under their ``pythonX.Y`` names.
+
+    pyenv's shims only answer for the versions selected with ``pyenv global/local``,
+    so nox would not find the others; links to the real binaries, in a folder of
+    their own, add them without shadowing ``python3`` or ``pip``.
+    """
+    links = ROOT / ".nox" / "interpreters"
+    links.mkdir(parents=True, exist_ok=True)
+    for version in PYTHONS:
+        binary = _pyenv_interpreter(version)
+        link = links / f"python{version}"
+        link.unlink(missing_ok=True)
+        if binary is not None:
+            link.symlink_to(binary)
+        elif shutil.which(f"python{version}") is None:
+            print(f"noxfile: no python{version} on PATH or in pyenv; its cells will fail "
+                  f"(install it: pyenv install {version})", file=sys.stderr)
+    os.environ["PATH"] = os.pathsep.join([str(links), os.environ.get("PATH", "")])
+
+
+def _cells() -> list[nox.param]:
+    """Every (python, flask, django) that the supported versions allow."""
+    return [nox.param(python, flask, django, id=f"{python}-flask{flask}-django{django}")
+            for python in PYTHONS for flask in FLASKS for django in DJANGOS
+            if tuple(map(int, python.split("."))) >= DJANGO_MIN_PYTHON.get(django, (0, 0))]
+
+
+_expose_pyenv_interpreters()
+
+
+@nox.session(allow_parallel=True)
+@nox.parametrize(("python", "flask", "django"), _cells())
+def tests(session: nox.Session, flask: str, django: str) -> None:
+    """The suite without browsers against one Python, Flask and Django release line."""
+    session.install("-e", ".[test]", f"Flask=={flask}.*", f"Django=={django}.*")
+    session.run("python", "-c", _VERSIONS)
+    session.run("pytest", "-m", MATRIX_MARKERS, "-p", "no:cacheprovider", *session.posargs,
+                env={"WSGICORS_FIGURES": str(Path(session.create_tmp()) / "figures.json")})
+
+
+@nox.session(python=PACKAGE_PYTHON, allow_parallel=True)
+def package(session: nox.Session) -> None:
+    """Build, check and test the artefacts a user would install."""
+    tmp = Path(session.create_tmp())
+    dist = tmp / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.install("build", "twine")
+    session.run("python", "-m", "build", "--outdir", str(dist), str(ROOT))
+    artefacts = sorted(str(path) for path in dist.iterdir())
+    session.run("twine", "check", "--strict", *artefacts)
+    wheel = next(path for path in artefacts if path.endswith(".whl"))
+    session.install(f"{wheel}[test]")
+
+    # A copy of what the tests read, without wsgicors/: nothing to import but the wheel.
+    work = tmp / "installed"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    for name in TEST_DATA:
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
+        copy(ROOT / name, work / name)
+    session.chdir(work)
+    session.run("python", "-c", _PROVE_INSTALLED, env={"PYTHONPATH": None})
+    session.run("pytest", "-m", MATRIX_MARKERS, "-p", "no:cacheprovider",
+                "--deselect", NEEDS_SOURCE_TREE, *session.posargs,
+                env={"WSGICORS_FIGURES": str(tmp / "figures.json"), "PYTHONPATH": None})
+
+
+_VERSIONS = """
+import sys
+from importlib.metadata import version
+print("Python", sys.version.split()[0], *(f"{name} {version(name)}" for name in
+      ("Flask", "Werkzeug", "Django", "asgiref", "flask-cors", "django-cors-headers")))
+"""
+
+_PROVE_INSTALLED = """
+import sysconfig, pathlib, wsgicors, wsgicors_flask, wsgicors_django
+site = pathlib.Path(sysconfig.get_paths()["purelib"]).resolve()
+for module in (wsgicors, wsgicors_flask, wsgicors_django):
+    where = pathlib.Path(module.__file__).resolve()
+    assert site in where.parents, f"{module.__name__} imported from {where}, not {site}"
+    print(module.__name__, "from", where)
+"""
