@@ -1,0 +1,1 @@
+"""wsgicors audit: probes, CLI, and real servers of the ecosystem."""
