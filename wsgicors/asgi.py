@@ -26,12 +26,12 @@ framework: it runs under any ASGI 3 server on an asyncio event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from datetime import timedelta
 from typing import Any
 
 from .engine import Preflight, actual, is_preflight, preflight
-from .headers import CORSHeaders, add_to_header_list
+from .headers import CORSHeaders, add_to_raw_header_list, encode_raw
 from .middleware import build_routes
 from .paths import PathMap
 from .policy import CORSPolicy, NamesOption, OriginsOption, RegexOption
@@ -43,7 +43,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-RawHeaders = Iterable[tuple[bytes, bytes]]
 
 #: Starlette's CORSMiddleware defaults, which this middleware keeps.
 STARLETTE_DEFAULTS: dict[str, Any] = {
@@ -182,7 +181,9 @@ def route_path(scope: Scope) -> str:
     """
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
-    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+    if not root:
+        return path
+    if path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
         return path[len(root):]
     return path
 
@@ -211,27 +212,16 @@ async def _preflight(policy: CORSPolicy, environ: dict[str, str]) -> Preflight:
 
 async def _send_preflight(send: Send, answer: Preflight) -> None:
     await send({"type": "http.response.start", "status": int(answer.status[:3]),
-                "headers": _encoded(answer.headers)})
+                "headers": encode_raw(answer.headers)})
     await send({"type": "http.response.body", "body": answer.body})
 
 
 def _cors_send(send: Send, cors: CORSHeaders) -> Send:
     async def cors_send(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message = {**message, "headers": merge_raw_headers(message.get("headers", ()), cors)}
+            # A new message: the application's may be a constant it sends again.
+            message = {**message, "headers": add_to_raw_header_list(
+                message.get("headers", ()), cors)}
         await send(message)
 
     return cors_send
-
-
-def merge_raw_headers(raw: RawHeaders, cors: CORSHeaders) -> list[tuple[bytes, bytes]]:
-    """An ASGI header list with *cors* merged in by :func:`add_to_header_list`'s rule.
-
-    The application's list is never modified.
-    """
-    text = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
-    return _encoded(add_to_header_list(text, cors))
-
-
-def _encoded(headers: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
-    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]

@@ -216,6 +216,31 @@ def _merge_list(headers: list[Header], cors: CORSHeaders) -> list[Header]:
     return out
 
 
+#: An ASGI response header: latin-1 bytes, as in ``http.response.start`` messages.
+RawHeader = tuple[bytes, bytes]
+
+
+def add_to_raw_header_list(headers: Iterable[RawHeader], cors: CORSHeaders) -> list[RawHeader]:
+    """:func:`add_to_header_list` for an ASGI header list (latin-1 byte pairs).
+
+    A new list; the application's is never modified. Only a response that carries
+    ``Vary`` or CORS headers of its own is decoded to be merged.
+    """
+    raw = list(headers)
+    for name, _value in raw:
+        lname = name.lower()
+        if lname == b"vary" or lname.startswith(b"access-control-"):
+            text = [(key.decode("latin-1"), value.decode("latin-1")) for key, value in raw]
+            return encode_raw(_merge_list(text, cors))
+    raw += encode_raw(cors.appended)
+    return raw
+
+
+def encode_raw(headers: Iterable[Header]) -> list[RawHeader]:
+    """*headers* as an ASGI header list (latin-1 bytes)."""
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
+
 def response_updates(
     names: Iterable[str], get: Callable[[str], str | None], cors: CORSHeaders
 ) -> list[tuple[str, str | None]]:

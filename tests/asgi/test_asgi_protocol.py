@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.middleware import Middleware
@@ -241,3 +242,23 @@ def test_allow_origin_func_does_not_block_the_event_loop(site: Site) -> None:
         release.set()
         waiting.join(10)
     assert got == [OTHER]
+
+
+def test_a_constant_response_message_is_never_modified() -> None:
+    # An app may send the same message dict every time: merging into it would leak
+    # one origin's headers into the next response (the rs/cors#198 class of bug).
+    start = {"type": "http.response.start", "status": 200,
+             "headers": [(b"content-type", b"text/plain"), (b"vary", b"Accept")]}
+    body = {"type": "http.response.body", "body": b"ok"}
+
+    async def constant_app(scope: Any, receive: Any, send: Any) -> None:
+        await send(start)
+        await send(body)
+
+    client = TestClient(CORSMiddleware(constant_app, allow_origins=[ORIGIN, OTHER]))
+    for origin in (ORIGIN, OTHER, EVIL):
+        reply = client.get("/", headers={"Origin": origin})
+        assert reply.headers.get("access-control-allow-origin") == (
+            None if origin == EVIL else origin)
+        assert reply.headers["vary"] == "Accept, Origin"
+    assert start["headers"] == [(b"content-type", b"text/plain"), (b"vary", b"Accept")]
