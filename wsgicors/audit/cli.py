@@ -20,11 +20,12 @@ from typing import Any, TextIO
 
 from ..doctor.fetch import parse_header
 from ..doctor.report import DoctorError, Style, escape
-from ..doctor.transport import HTTPTransport, Transport, WSGITransport
+from ..doctor.transport import HTTPTransport
 from .findings import SEVERITIES, Header, at_or_above
+from .inprocess import app_transport
 from .probes import check_trusted
 from .report import as_dict, dumps, print_text, redact, sarif
-from .scan import MAX_CONCURRENT, Audit, audit
+from .scan import MAX_CONCURRENT, Audit, Sender, audit
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: Request headers the audit sets itself.
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     return EXIT_FINDINGS if hits else EXIT_CLEAN
 
 
-def _setup(args: argparse.Namespace) -> tuple[list[Header], Transport, list[str]]:
+def _setup(args: argparse.Namespace) -> tuple[list[Header], Sender, list[str]]:
     problems = check_trusted(args.origin)
     if problems:
         raise DoctorError(problems[0])
@@ -121,16 +122,6 @@ def _header(text: str) -> Header:
     if name.lower() in _OWN_HEADERS:
         raise DoctorError(f"--header {name}: the audit sets this header itself")
     return header
-
-
-def app_transport(spec: str) -> Transport:
-    """A transport calling the application *spec* names, in process."""
-    from ..doctor.cli import load_object
-
-    app = load_object(spec)
-    if not callable(app):
-        raise DoctorError(f"{spec} is not a WSGI application")
-    return WSGITransport(app)
 
 
 def _render(done: Audit, args: argparse.Namespace, out: TextIO, secrets: list[str]) -> str:

@@ -63,22 +63,28 @@ _ALLOWLIST_FIX = {
 
 @dataclass(frozen=True)
 class Rule:
-    """What one finding id means, how severe it is, and how to fix it."""
+    """What one finding id means, how severe it is, and how to fix it.
+
+    A finding is :attr:`severe` when :attr:`condition` holds (for most: the response
+    allows credentials), :attr:`mild` otherwise.
+    """
 
     id: str
     title: str
-    with_credentials: str
-    without_credentials: str
+    severe: str
+    mild: str
+    condition: str = "credentials are allowed"
     fix: dict[str, str] = field(default_factory=dict)
 
-    def severity(self, credentials: bool) -> str:
-        """The severity of this finding when credentials are (not) allowed."""
-        return self.with_credentials if credentials else self.without_credentials
+    def severity(self, condition: bool) -> str:
+        """The severity of this finding when :attr:`condition` holds, or not."""
+        return self.severe if condition else self.mild
 
 
-def _rule(id: str, title: str, high: str, low: str, **fix: str) -> Rule:
-    return Rule(id, title, high, low, {k.replace("_", "-"): v for k, v in fix.items()}
-                or dict(_ALLOWLIST_FIX))
+def _rule(id: str, title: str, severe: str, mild: str, condition: str = "", **fix: str
+          ) -> Rule:
+    return Rule(id, title, severe, mild, condition or "credentials are allowed",
+                {k.replace("_", "-"): v for k, v in fix.items()} or dict(_ALLOWLIST_FIX))
 
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in (
@@ -140,7 +146,8 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
                 "Access-Control-Allow-Credentials"),
     _rule("missing-vary-origin", "Access-Control-Allow-Origin depends on Origin but the "
           "response has no Vary: Origin: caches serve one origin's answer to another",
-          "low", "low",
+          "low", "info", "the server echoes more than one origin (one origin only: a stale "
+          "cached refusal can block it, no other origin gains access)",
           wsgicors="use CORSMiddleware (it always sends Vary: Origin when it has to)",
           flask_cors="keep flask-cors's vary_header=True",
           django_cors_headers="django-cors-headers adds Vary: Origin; check that no "
@@ -148,7 +155,7 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
           nginx="add_header Vary Origin always; next to Access-Control-Allow-Origin"),
     _rule("private-network-open", "Access-Control-Allow-Private-Network: true is sent to an "
           "untrusted origin: public sites reach this private-network server", "medium",
-          "low",
+          "low", "the preflight also allows the untrusted origin",
           wsgicors="keep allow_private_network=False unless the trusted origins need it "
                    "(wsgicors sends it to allowed origins only)",
           nginx="send Access-Control-Allow-Private-Network only when $cors_origin is set"),
@@ -228,14 +235,15 @@ def judge(results: Sequence[Result], url: str, trusted: Sequence[str]) -> list[F
                 rule_id, rule.severity(credentials), rule.title, result.probe.origin,
                 evidence(result, url), fixes(rule, trusted))
 
+    echoed = {r.probe.origin for r in results if allows(r) and not r.probe.preflight}
     for result in results:
-        _judge_one(result, add)
+        _judge_one(result, add, len(echoed) > 1)
     if any(f.id == "any-origin-reflected" for f in found.values()):
         found = {k: f for k, f in found.items() if f.id not in _IMPLIED_BY_REFLECTION}
     return sorted(found.values(), key=lambda f: (-SEVERITIES.index(f.severity), f.id))
 
 
-def _judge_one(result: Result, add: Any) -> None:
+def _judge_one(result: Result, add: Any, several_echoed: bool) -> None:
     probe, response = result.probe, result.response
     if response is None:
         return
@@ -245,7 +253,7 @@ def _judge_one(result: Result, add: Any) -> None:
         add("wildcard-with-credentials", result, creds)
     if acao is not None and acao != "*" and acao == probe.origin and not probe.preflight \
             and not _varies_by_origin(response):
-        add("missing-vary-origin", result, creds)
+        add("missing-vary-origin", result, several_echoed)
     if probe.private_network and \
             response.get("Access-Control-Allow-Private-Network") == "true":
         add("private-network-open", result, allows(result))

@@ -110,9 +110,9 @@ def sarif(audits: Sequence[Audit], version: str) -> dict[str, Any]:
         "shortDescription": {"text": rule.title},
         "helpUri": f"{TOOL_URI}#{rule.id}",
         "help": {"text": "\n".join(f"{tool}: {text}" for tool, text in rule.fix.items())},
-        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.with_credentials]},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severe]},
         "properties": {"tags": ["security", "cors"],
-                       "security-severity": _SECURITY_SEVERITY[rule.with_credentials]},
+                       "security-severity": _SECURITY_SEVERITY[rule.severe]},
     } for rule in RULES.values()]
     results = [_sarif_result(done, finding, rule_ids.index(finding.id))
                for done in audits for finding in done.findings]

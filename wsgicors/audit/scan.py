@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ..doctor.report import DoctorError
-from ..doctor.transport import Transport
-from .findings import Finding, Header, Result, allows, judge
+from .findings import Finding, Header, Response, Result, allows, judge
 from .probes import (
     Probe,
     new_token,
@@ -37,6 +37,13 @@ AUDIT_COOKIE = ("Cookie", "wsgicors_audit=1")
 Progress = Callable[[int, int], None]
 
 
+class Sender(Protocol):
+    """A doctor transport (network, WSGI) or :class:`~.inprocess.ASGITransport`."""
+
+    def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
+        """Send one request, return the response; raise DoctorError on failure."""
+
+
 @dataclass
 class Audit:
     """What the audit of one URL sent, got and found."""
@@ -48,7 +55,7 @@ class Audit:
     notes: list[str] = field(default_factory=list)
 
 
-def audit(transport: Transport, url: str, trusted: Sequence[str], *,
+def audit(transport: Sender, url: str, trusted: Sequence[str], *,
           headers: Sequence[Header] = (), credentials: bool = False,
           concurrency: int = MAX_CONCURRENT, token: str | None = None,
           progress: Progress | None = None) -> Audit:
@@ -95,7 +102,7 @@ def _notes(results: Sequence[Result]) -> list[str]:
 class _Sender:
     """Send probes concurrently (bounded) and report progress."""
 
-    def __init__(self, transport: Transport, url: str, headers: Sequence[Header],
+    def __init__(self, transport: Sender, url: str, headers: Sequence[Header],
                  credentials: bool, concurrency: int, progress: Progress | None) -> None:
         self.transport, self.url, self.progress = transport, url, progress
         self.concurrency = max(1, min(concurrency, MAX_CONCURRENT))
