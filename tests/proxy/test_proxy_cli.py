@@ -27,8 +27,9 @@ def upstream() -> Iterator[Upstream]:
 
 
 @pytest.mark.parametrize(("args", "reason"), [
-    ([], "no origin may use the proxy"),
-    (["--credentials"], "CORS flags without --allow-origin"),
+    ([], "no --allow-origin: name the origin of the page that uses the proxy"),
+    (["--credentials"], "no --allow-origin"),
+    (["--static", ".", "--credentials"], "CORS flags without --allow-origin"),
     (["--allow-origin", "*"], "'*' would let every web page you visit read the upstream"),
     (["--allow-origin", "http://localhost:5173/"], "--allow-origin: 'http://localhost:5173/'"),
     (["--allow-origin", PAGE, "--max-age", "-1"], "--max-age"),

@@ -91,9 +91,8 @@ def proxy_policy(policy: CORSPolicy | None, options: dict[str, Any],
         if not static:
             raise ConfigError([Problem(
                 "proxy-no-origin", "allow_origins", "no origin may use the proxy.",
-                "name the page's origin, e.g. --allow-origin http://localhost:5173 "
-                "(allow_origins=[...]), or serve the page from the proxy with "
-                "--static DIR (static=...).")])
+                "pass allow_origins=['http://localhost:5173'] (the page's origin), or "
+                "static=DIR to serve the page from the proxy itself.")])
         policy = CORSPolicy(allow_origins=())
     if policy.any_origin:
         raise ConfigError([Problem(

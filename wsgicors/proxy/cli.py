@@ -128,9 +128,12 @@ def _policy(args: argparse.Namespace) -> CORSPolicy | None:
                           "not both")
         return _load_policy(args.config)
     if not flags.get("allow_origins"):
+        if args.static is None:
+            raise Refused("no --allow-origin: name the origin of the page that uses the "
+                          "proxy, e.g. --allow-origin http://localhost:5173, or serve the "
+                          "page from the proxy itself with --static DIR")
         if flags:
-            raise Refused("CORS flags without --allow-origin: name the page's origin, "
-                          "e.g. --allow-origin http://localhost:5173")
+            raise Refused("CORS flags without --allow-origin have nothing to apply to")
         return None
     try:
         return CORSPolicy(**flags)
