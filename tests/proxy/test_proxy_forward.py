@@ -89,6 +89,23 @@ def test_a_chunked_request_body_is_streamed_upstream_chunked(
     assert seen.chunked and seen.header("Content-Length") is None
 
 
+def test_a_large_body_with_a_length_arrives_whole(upstream: Upstream, proxy: int) -> None:
+    body = b"0123456789abcdef" * 65536  # 1 MiB, many blocks each way
+    status, _headers, answer = request(proxy, "PUT", "/upload", body)
+    assert status == 200
+    seen = upstream.seen[-1]
+    assert seen.body == body and seen.header("Content-Length") == str(len(body))
+    assert not seen.chunked
+    assert json.loads(answer)["body"].encode() == body  # and back through the proxy
+
+
+def test_head_gets_the_headers_and_no_body(upstream: Upstream, proxy: int) -> None:
+    status, headers, body = request(proxy, "HEAD", "/data")
+    assert (status, body) == (200, b"")
+    assert header(headers, "Content-Type") == "application/json"
+    assert upstream.seen[-1].method == "HEAD"
+
+
 def test_a_streamed_response_is_passed_on_without_hop_by_hop_headers(proxy: int) -> None:
     status, headers, body = request(proxy, "GET", "/stream")
     assert (status, body) == (200, b"part1part2part3")
