@@ -5,9 +5,9 @@
 :class:`~wsgicors.CORSMiddleware` (WSGI, or any middleware with a ``routes``
 attribute, such as an ASGI one), a Flask app configured with ``wsgicors_flask.CORS``,
 a chain of WSGI wrappers around any of those (``app``, ``wsgi_app``, ``application``,
-``__wrapped__``), and a Django project using ``wsgicors_django`` (its WSGI/ASGI
-handler or ``django.conf.settings``). It only duck-types and imports no framework
-until it meets one of the framework's objects.
+``__wrapped__``), a Starlette or FastAPI app's middleware stack, and a Django project
+using ``wsgicors_django`` (its WSGI/ASGI handler or ``django.conf.settings``). It only
+duck-types and imports no framework until it meets one of the framework's objects.
 
 :func:`policy_for` is the one place that answers "which policy serves this path".
 """
@@ -131,7 +131,20 @@ def _wrapped(obj: Any) -> Any:
         inner = _attribute(obj, name)
         if inner is not None and inner is not obj:
             return inner
-    return None
+    return _starlette_stack(obj)
+
+
+def _starlette_stack(obj: Any) -> Any:
+    """The middleware stack of a Starlette or FastAPI app (``add_middleware``, or
+    ``middleware=[...]``); Starlette builds it on the first request, so before that it
+    is built here, without being installed on the app."""
+    if not isinstance(_attribute(obj, "user_middleware"), list):
+        return None
+    stack = _attribute(obj, "middleware_stack")
+    build = _attribute(obj, "build_middleware_stack")
+    if stack is None and callable(build):
+        stack = build()  # a ConfigError of a middleware's options propagates
+    return stack
 
 
 def _attribute(obj: Any, name: str) -> Any:

@@ -3,16 +3,20 @@ paths=, the ConfigErrors Starlette does not raise, and finding it from outside."
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware as StarletteCORS
 from starlette.testclient import TestClient
 
 from wsgicors import ConfigError, CORSPolicy, explain
 from wsgicors.asgi import CORSMiddleware
+from wsgicors.doctor.cli import main
 from wsgicors.targets import find_target
 
 from .support import EVIL, ORIGIN, OTHER, Site, cors_names, preflight_headers
@@ -198,7 +202,7 @@ def browser_allows(reply: Any, origin: str) -> bool:
             and reply.headers.get("access-control-allow-credentials") == "true")
 
 
-# -- found from outside: explain() and the doctor's find_target ------------------------
+# -- found from outside: explain(), the doctor's find_target, wsgicors explain ---------
 
 def test_explain_accepts_the_middleware() -> None:
     app = CORSMiddleware(Site().starlette(), allow_origins=[ORIGIN],
@@ -207,6 +211,79 @@ def test_explain_accepts_the_middleware() -> None:
     refused = explain(app, origin=EVIL, method="OPTIONS", request_method="PUT")
     assert (refused.kind, refused.status, refused.option) == ("preflight", 403, "allow_origins")
     assert explain(app, origin=ORIGIN, path="/admin/x").code == "path-not-covered"
+
+
+@pytest.mark.parametrize("style", ["add_middleware", "middleware=", "wrapped"])
+def test_find_target_in_a_fastapi_or_starlette_app(style: str) -> None:
+    app = fastapi_app(style)
+    target = find_target(app)
+    assert target is not None
+    assert isinstance(target.found, CORSMiddleware)
+    assert explain(target, origin=ORIGIN, path="/items").allowed
+    assert not explain(target, origin=EVIL, path="/items").allowed
+    if style != "wrapped":
+        assert app.middleware_stack is None  # built to look, not installed
+
+
+def test_find_target_ignores_starlettes_own_cors_middleware() -> None:
+    app = FastAPI()
+    app.add_middleware(StarletteCORS, allow_origins=[ORIGIN])
+    assert find_target(app) is None
+
+
+def test_find_target_reports_an_invalid_configuration() -> None:
+    app = FastAPI()
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)
+    with pytest.raises(ConfigError):
+        find_target(app)
+
+
+APP_MODULE = """
+from fastapi import FastAPI
+from wsgicors.asgi import CORSMiddleware
+
+app = FastAPI()
+
+
+@app.get("/items")
+def items():
+    return []
+
+
+app.add_middleware(CORSMiddleware, allow_origins=["https://app.example.com"],
+                   allow_methods=["GET", "PUT"])
+"""
+
+
+@pytest.mark.parametrize(("origin", "method", "status", "verdicts"), [
+    (ORIGIN, "PUT", 0, [("preflight", True), ("actual", True)]),
+    (EVIL, "GET", 1, [("actual", False)]),
+    (ORIGIN, "DELETE", 1, [("preflight", False), ("actual", True)]),
+])
+def test_explain_command_on_a_fastapi_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    origin: str, method: str, status: int, verdicts: list[tuple[str, bool]],
+) -> None:
+    (tmp_path / "asgi_cors_project.py").write_text(APP_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code = main(["explain", "--config", "asgi_cors_project:app", "--path", "/items",
+                 "--origin", origin, "--method", method, "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == status
+    assert data["methods"] == ["GET", "PUT"]
+    assert data["max_age"] == 600
+    assert [(d["kind"], d["allowed"]) for d in data["decisions"]] == verdicts
+
+
+def fastapi_app(style: str) -> Any:
+    options = {"allow_origins": [ORIGIN]}
+    if style == "wrapped":
+        return CORSMiddleware(FastAPI(), **options)
+    if style == "middleware=":
+        return FastAPI(middleware=[Middleware(CORSMiddleware, **options)])
+    app = FastAPI()
+    app.add_middleware(CORSMiddleware, **options)
+    return app
 
 
 def test_find_target_sees_through_wrappers() -> None:
