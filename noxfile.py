@@ -1,8 +1,8 @@
 """Version matrix and packaging check (``make matrix`` runs both).
 
-* ``tests``: the suite without browsers, on every supported Python x Flask x Django
+- ``tests``: the suite without browsers, on every supported Python x Flask x Django
   (Django 6.0 needs Python 3.12 or later, so those cells do not exist).
-* ``package``: build the sdist and the wheel, ``twine check --strict`` them, install the
+- ``package``: build the sdist and the wheel, ``twine check --strict`` them, install the
   wheel into this session's fresh venv and run the fast suite from a copy of tests/
   outside the source tree, after proving that ``wsgicors`` is imported from site-packages.
 

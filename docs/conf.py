@@ -7,10 +7,12 @@ import sys
 
 sys.path.insert(0, os.path.abspath(".."))
 
+import wsgicors
+
 project = "wsgicors"
 author = "The wsgicors developers"
 copyright = "2026, The wsgicors developers"
-release = "0.1.0"
+release = wsgicors.__version__  # one place for the version: wsgicors/__init__.py
 
 extensions = ["sphinx.ext.autodoc"]
 autodoc_member_order = "bysource"
