@@ -7,6 +7,7 @@ proxy: preflights and every request that would make it an open proxy.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -242,6 +243,38 @@ def test_only_this_machines_names_may_be_in_host(
         status, _headers, _body = request(port, "GET", "/data", headers={"Host": host})
     assert (status == 200) is allowed
     assert bool(upstream.seen) is allowed
+
+
+# -- another WSGI server ------------------------------------------------------------
+
+
+@pytest.fixture
+def on_waitress(upstream: Upstream) -> Iterator[int]:
+    """make_app served by waitress instead of werkzeug: the Python API's other use."""
+    waitress_server = pytest.importorskip("waitress.server")
+    server = waitress_server.create_server(make_app(upstream.url, allow_origins=[PAGE]),
+                                           host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield server.effective_port
+    finally:
+        server.close()
+        thread.join(10)
+
+
+def test_make_app_works_on_waitress_too(upstream: Upstream, on_waitress: int) -> None:
+    status, headers, _body = request(on_waitress, "GET", "/caf%C3%A9?x=1",
+                                     headers={"Origin": PAGE})
+    assert (status, header(headers, "Access-Control-Allow-Origin")) == (200, PAGE)
+    request(on_waitress, "POST", "/upload", iter([b"a", b"b"]))
+    assert [(seen.method, seen.target, seen.body) for seen in upstream.seen] == [
+        ("GET", "/caf%C3%A9?x=1", b""), ("POST", "/upload", b"ab")]
+    assert upstream.seen[0].header("Transfer-Encoding") is None  # no body, none invented
+    answer = raw_request(on_waitress, b"GET http://example.com/ HTTP/1.1\r\n"
+                         b"Host: example.com\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert len(upstream.seen) == 2
 
 
 # -- same-origin mode (--static) -------------------------------------------------

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from ..errors import ConfigError, Problem
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from _typeshed.wsgi import InputStream, StartResponse, WSGIEnvironment
 
 Header = tuple[str, str]
 
@@ -122,7 +122,9 @@ class Forwarder:
         sent it (raw, so ``%2F`` stays ``%2F``), then the query."""
         raw = environ.get("REQUEST_URI") or environ.get("RAW_URI")
         if not (isinstance(raw, str) and raw.startswith("/")):
-            raw = quote(environ.get("PATH_INFO", "") or "/", safe="/;=,:@!$&'()*+~")
+            # PATH_INFO is the decoded path as latin-1 text (PEP 3333): back to bytes.
+            path = (environ.get("PATH_INFO", "") or "/").encode("latin-1")
+            raw = quote(path, safe="/;=,:@!$&'()*+~")
             query = environ.get("QUERY_STRING")
             if query:
                 raw = f"{raw}?{query}"
@@ -226,22 +228,21 @@ def request_body(environ: WSGIEnvironment) -> Iterator[bytes] | None:
     """The request body as blocks read as they arrive; None when there is none.
 
     With a Content-Length, exactly that many bytes (the server's input stream may
-    not end there); a chunked body (``wsgi.input_terminated``) is read to its end and
+    not end there); a chunked body is read to its end (the server dechunks it) and
     http.client sends it upstream chunked again.
     """
     stream = environ["wsgi.input"]
     length = environ.get("CONTENT_LENGTH")
     if length:
         return _read_exactly(stream, int(length))
-    if environ.get("wsgi.input_terminated"):
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
         return iter(lambda: stream.read(BLOCK), b"")
     return None
 
 
-def _read_exactly(stream: object, length: int) -> Iterator[bytes]:
-    read = stream.read  # type: ignore[attr-defined]
+def _read_exactly(stream: InputStream, length: int) -> Iterator[bytes]:
     while length > 0:
-        block = read(min(length, BLOCK))
+        block = stream.read(min(length, BLOCK))
         if not block:
             raise ValueError("the client sent less than its Content-Length")
         length -= len(block)
