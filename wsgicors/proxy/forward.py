@@ -13,7 +13,7 @@ import http.client
 import socket
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 from ..errors import ConfigError, Problem
 
@@ -163,11 +163,12 @@ class Forwarder:
                 replaced = True
                 continue
             elif self.replace_cors and lname == "vary":
-                kept = _without_origin(value)
-                replaced = replaced or kept != value
+                tokens = [part.strip() for part in value.split(",") if part.strip()]
+                kept = [token for token in tokens if token.lower() != "origin"]
+                replaced = replaced or len(kept) < len(tokens)
                 if not kept:
                     continue
-                value = kept
+                value = ", ".join(kept)
             out.append((name, value))
         if replaced:
             environ[REPLACED_KEY] = True
@@ -178,8 +179,7 @@ class Forwarder:
         up = self.upstream
         parts = urlsplit(location)
         if parts.scheme or parts.netloc:
-            if (parts.scheme or up.scheme).lower() != up.scheme or \
-                    parts.netloc.lower() != up.authority:
+            if not self._is_upstream(parts):
                 return location  # somewhere else: the browser goes there itself
             local = _strip_prefix(parts.path or "/", up.prefix)
             if local is None:
@@ -192,6 +192,17 @@ class Forwarder:
             local = _strip_prefix(path, up.prefix)
             return location if local is None else local + sep + rest
         return location
+
+
+    def _is_upstream(self, url: SplitResult) -> bool:
+        """True when *url* (absolute or scheme-relative) names the upstream's origin."""
+        up = self.upstream
+        scheme = (url.scheme or up.scheme).lower()
+        try:
+            port = url.port or (443 if scheme == "https" else 80)
+        except ValueError:
+            return False
+        return (scheme, url.hostname, port) == (up.scheme, up.host.lower(), up.port)
 
 
 def _strip_prefix(path: str, prefix: str) -> str | None:
@@ -217,11 +228,6 @@ def _connection_tokens(headers: Iterable[Header]) -> frozenset[str]:
         token.strip().lower()
         for name, value in headers if name.lower() == "connection"
         for token in value.split(",") if token.strip())
-
-
-def _without_origin(vary: str) -> str:
-    return ", ".join(part.strip() for part in vary.split(",")
-                     if part.strip() and part.strip().lower() != "origin")
 
 
 def request_body(environ: WSGIEnvironment) -> Iterator[bytes] | None:
