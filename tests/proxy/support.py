@@ -4,7 +4,7 @@ The upstream is the standard library's HTTP/1.1 server: it records every request
 (method, raw target, headers, body, whether the body came chunked) and answers:
 
 * ``/redirect?to=PATH``: ``302`` with an absolute ``Location`` on the upstream itself;
-  ``/redirect-away``: ``302`` to another host.
+  ``/location?is=URL``: ``302`` with exactly that ``Location``.
 * ``/cors``: its own CORS headers (``Access-Control-Allow-Origin: *``,
   ``Access-Control-Allow-Credentials: true``, ``Vary: Origin, Accept-Encoding``).
 * ``/stream``: a chunked body in three parts, with hop-by-hop response headers.
@@ -85,11 +85,12 @@ def _handler(upstream: Upstream) -> type[BaseHTTPRequestHandler]:
 
         def answer(self, body: bytes) -> None:
             parts = urlsplit(self.path)
+            query = parse_qs(parts.query)
             if parts.path.endswith("/redirect"):
-                to = parse_qs(parts.query).get("to", ["/data"])[0]
+                to = query.get("to", ["/data"])[0]
                 self.send(302, b"", [("Location", upstream.url + to)])
-            elif parts.path == "/redirect-away":
-                self.send(302, b"", [("Location", "http://other.example/x")])
+            elif parts.path == "/location":
+                self.send(302, b"", [("Location", query["is"][0])])
             elif parts.path == "/cors":
                 self.send(200, b"cors", [
                     ("Access-Control-Allow-Origin", "*"),

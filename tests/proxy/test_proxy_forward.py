@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -119,8 +120,26 @@ def test_redirects_to_the_upstream_come_back_through_the_proxy(
         upstream: Upstream, proxy: int) -> None:
     _status, headers, _body = request(proxy, "GET", "/redirect?to=/data%3Fx%3D1")
     assert header(headers, "Location") == f"http://127.0.0.1:{proxy}/data?x=1"
-    _status, headers, _body = request(proxy, "GET", "/redirect-away")
-    assert header(headers, "Location") == "http://other.example/x"
+
+
+@pytest.mark.parametrize(("location", "local"), [
+    ("{up}/data", "{proxy}/data"),
+    ("HTTP://127.0.0.1:{port}/data#top", "{proxy}/data#top"),
+    ("//127.0.0.1:{port}/a/b?c=d", "{proxy}/a/b?c=d"),
+    ("http://127.0.0.1:{port}", "{proxy}/"),
+    ("https://127.0.0.1:{port}/data", None),    # another scheme is another origin
+    ("http://127.0.0.1:1/data", None),          # another port too
+    ("http://other.example/x", None),
+    ("/data?x=1", None),                        # relative: already the proxy's
+])
+def test_only_locations_on_the_upstream_are_rewritten(
+        upstream: Upstream, proxy: int, location: str, local: str | None) -> None:
+    port = upstream.server.server_port
+    values = {"up": upstream.url, "port": port, "proxy": f"http://127.0.0.1:{proxy}"}
+    location = location.format(**values)
+    _status, headers, _body = request(proxy, "GET", "/location?is=" + quote(location))
+    assert header(headers, "Location") == (location if local is None
+                                           else local.format(**values))
 
 
 @pytest.mark.parametrize(("suffix", "asked", "forwarded"), [
