@@ -27,6 +27,7 @@ from typing import Any, NamedTuple
 from .headers import REFUSED_PREFLIGHT, CORSHeaders, Header, preflight_headers
 from .logsafe import logsafe
 from .policy import CORSPolicy
+from .targets import policy_for
 
 _log = logging.getLogger("wsgicors")
 
@@ -174,7 +175,8 @@ def explain(
     private_network: bool = False,
     environ: Mapping[str, Any] | None = None,
 ) -> Decision:
-    """Say what *target* (a CORSPolicy or CORSMiddleware) does with a request.
+    """Say what *target* does with a request: a CORSPolicy, a CORS middleware, or an app
+    or project using one (anything :func:`wsgicors.targets.find_target` accepts).
 
     Describe the request either with keywords or with a WSGI *environ*. For a
     preflight, pass ``method="OPTIONS"`` and ``request_method``; *request_headers*
@@ -188,7 +190,7 @@ def explain(
     env = dict(environ) if environ is not None else _environ(
         origin, method, path, request_method, request_headers, private_network
     )
-    policy, covered = _resolve(target, env.get("PATH_INFO", "/"))
+    policy, covered = policy_for(target, env.get("PATH_INFO", "/"))
     if policy is None:
         return Decision("not-covered", False, "path-not-covered",
                         f"no CORS policy applies to path {logsafe(env.get('PATH_INFO'))}"
@@ -232,12 +234,3 @@ def _environ(
     if private_network:
         env["HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK"] = "true"
     return env
-
-
-def _resolve(target: Any, path: str) -> tuple[CORSPolicy | None, str | None]:
-    if isinstance(target, CORSPolicy):
-        return target, None
-    routes = getattr(target, "routes", None)
-    if routes is None:
-        raise TypeError(f"explain() needs a CORSPolicy or CORSMiddleware, got {target!r}")
-    return routes.match(path)  # type: ignore[no-any-return]

@@ -12,8 +12,8 @@ Rules (documented in docs/configuration.rst):
   unquoting, ``+`` stays ``+`` (the flask-cors CVE-2024-6844 and -6866 classes).
 * a pattern mapped to ``None`` switches CORS handling off there; a path no pattern
   covers uses the default policy, or passes through untouched without one.
-* an empty ``PATH_INFO`` (the root of an application mounted under a prefix, which
-  Flask and Django serve as ``/``) is matched as ``/``.
+* a ``PATH_INFO`` without its leading ``/`` (empty at the root of an application
+  mounted under a prefix) is matched with it, as Flask's and Django's request paths.
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ class Routes:
 
     def match(self, path: str) -> tuple[CORSPolicy | None, str | None]:
         """The policy for *path* and the pattern that chose it (None: the default)."""
-        path = path or "/"
+        if path[:1] != "/":
+            path = "/" + path  # '' is the mount point; werkzeug's request.path does this
         policy = self._exact.get(path, _MISSING)
         if policy is not _MISSING:
             return policy, path  # type: ignore[return-value]

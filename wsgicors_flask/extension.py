@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Blueprint, Flask, current_app, request
 from flask.sansio.blueprints import BlueprintSetupState
 
-from wsgicors import ConfigError, CORSPolicy, is_preflight
+from wsgicors import ConfigError, CORSPolicy, Problem, is_preflight
 from wsgicors.engine import actual, preflight
 from wsgicors.headers import response_updates
 
 from .layer import VIEW_ATTR, install
-from .options import build_policy, build_routes, check_names, config_options
+from .options import build_policy, build_routes, check_names, config_options, translate
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -91,6 +91,12 @@ class _ViewCORS:
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         self.where = f"@cross_origin on {name}: "
         _check(options, self.where)
+        # Values that do not depend on app.config are checked now, at import time: a
+        # bad decorator must not wait for the first request to break the app.
+        problems: list[Problem] = []
+        translate(options, self.where, problems)
+        if problems:
+            raise ConfigError(problems)
         self.options = dict(options)
         self.automatic_options = bool(options.get("automatic_options", True))
         self.view: Callable[..., Any] | None = None
@@ -113,7 +119,11 @@ class _ViewCORS:
         if is_preflight(environ):
             # No CORS(app) layer: the preflight reaches the view, as with flask-cors.
             answer = preflight(self.policy_for(app), environ)
-            return app.response_class(answer.body, status=answer.status, headers=answer.headers)
+            response = app.response_class(answer.body, status=answer.status,
+                                          headers=answer.headers)
+            if not answer.body:
+                del response.headers["Content-Type"]  # a 204 has no body to describe
+            return response
         if self.automatic_options and environ.get("REQUEST_METHOD") == "OPTIONS":
             return self.finish(app.make_default_options_response(), environ)
         return None

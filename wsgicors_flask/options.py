@@ -71,6 +71,8 @@ _ORIGIN_REGEX_CHARS = frozenset("\\[]?$^()+|{}")
 # flask-cors's own heuristic for path patterns: any of these makes a regex.
 _PATH_REGEX_CHARS = frozenset("*\\]?$^[]()")
 _CATCH_ALL = frozenset({"*", "/*", ".*", "/.*"})
+# "/api*": a '*' repeating a letter or digit, which nobody means as a regex in a path.
+_GLOB_TAIL = re.compile(r"[A-Za-z0-9_-]\*$")
 # An IPv6 origin's brackets are not a regex character class.
 _IPV6_HOST = re.compile(r"^([a-z][a-z0-9+.\-]*://)\[[0-9a-fA-F:.]+\]")
 
@@ -275,8 +277,8 @@ def path_key(pattern: str | re.Pattern[str]) -> PathKey:
     """A flask-cors resource pattern as a :class:`wsgicors.Routes` key.
 
     ``"/*"`` and friends are the catch-all, ``"/api/*"`` and ``"/api/.*"`` the prefix
-    ``/api`` (never ``/apix``), plain paths are exact, anything else is a regex
-    matched against the whole path.
+    ``/api`` (never ``/apix``), plain paths are exact, ``"/api*"`` every path starting
+    with ``/api``, anything else is a regex matched against the whole path.
     """
     if isinstance(pattern, re.Pattern):
         return pattern
@@ -288,6 +290,11 @@ def path_key(pattern: str | re.Pattern[str]) -> PathKey:
             return stem + "/*"
     if not _PATH_REGEX_CHARS.intersection(pattern):
         return pattern
+    if _GLOB_TAIL.search(pattern) and not _PATH_REGEX_CHARS.intersection(pattern[:-1]):
+        # "/api*" is a glob to everyone who writes it (flask-cors's prefix match made it
+        # work so): every path starting with "/api". As a full-match regex it would
+        # cover only "/ap", "/api", "/apii"...
+        return re.compile(re.escape(pattern[:-1]) + ".*")
     if pattern.endswith("/*"):
         # flask-cors's prefix match made "/x/*" mean "anything under /x"; keep that.
         pattern = pattern[:-2] + "(?:/.*)?"

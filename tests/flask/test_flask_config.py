@@ -36,7 +36,7 @@ def test_every_problem_is_reported_at_once_with_flask_cors_names() -> None:
     ({"origins": r"^https://.*", "supports_credentials": True}, "regex-unproven"),
     ({"origins": r"^https://.*"}, "regex-unproven"),
     ({"origins": r"https://.*", "supports_credentials": True}, "regex-unproven"),
-    ({"origins": "https://app.*.example.com"}, "origin-wildcard"),
+    ({"origins": "https://app*.example.com"}, "origin-wildcard"),
     ({"origins": ["http://app.example.com"], "supports_credentials": True}, "origin-insecure"),
     ({"origins": ["https://*.github.io"], "supports_credentials": True}, "origin-public-suffix"),
     ({"allow_private_network": True}, "star-private-network"),

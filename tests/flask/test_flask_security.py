@@ -207,3 +207,46 @@ def test_mount_point_of_a_prefixed_app_matches_the_root_resource() -> None:
     assert answer.headers.get("Access-Control-Allow-Origin") == ALLOWED
     page = client.get("/mount/", headers={"Origin": ALLOWED})
     assert page.get_data() == b"root" and page.headers.get("Access-Control-Allow-Origin") == ALLOWED
+
+
+# -- found by running flask-cors's own suite against the adapter ----------------------
+
+def test_relative_path_info_matches_like_flask_routes_it() -> None:
+    """Flask's test client sends PATH_INFO 'exact' for a relative URL; Flask routes it
+    as '/exact', and so must the resource lookup."""
+    app = Flask(__name__)
+    app.add_url_rule("/exact", "exact", lambda: "x")
+    CORS(app, resources={"/exact": {"origins": [ALLOWED]}})
+    response = app.test_client().get("exact", headers={"Origin": ALLOWED})
+    assert response.get_data() == b"x" and acao(response) == ALLOWED
+
+
+def test_bad_decorator_fails_at_import_time_not_on_every_request() -> None:
+    with pytest.raises(ConfigError) as raised:
+        @cross_origin(allow_headers=[r"X-.*"])
+        def view() -> str:
+            return "x"
+    assert [p.code for p in raised.value.problems] == ["header-regex"]
+
+
+def test_decorator_only_preflight_has_no_content_type() -> None:
+    app = Flask(__name__)
+
+    @app.route("/v", methods=["PUT"])
+    @cross_origin(origins=[ALLOWED])
+    def v() -> str:
+        return "x"
+
+    answer = preflight(app.test_client(), "/v")
+    assert answer.status_code == 204 and acao(answer) == ALLOWED
+    assert "Content-Type" not in answer.headers
+
+
+@pytest.mark.parametrize("pattern", [r"/api*", r"/ap*"])
+def test_glob_like_resource_covers_what_it_says(pattern: str) -> None:
+    app = make_app()
+    CORS(app, resources={pattern: {"origins": [ALLOWED]}})
+    client = app.test_client()
+    for path in ("/api/items", "/apix"):
+        assert acao(client.get(path, headers={"Origin": ALLOWED})) == ALLOWED, path
+    assert acao(client.get("/public/x", headers={"Origin": ALLOWED})) is None
