@@ -116,3 +116,9 @@ leaky = cors_app(lambda origin: True, extra=_leak)
 right = _recording(CORSMiddleware(_data, allow_origins=[TRUSTED], allow_credentials=True))
 subdomains = _recording(CORSMiddleware(_data, allow_origins=["https://*.example.com"],
                                        allow_credentials=True))
+
+
+def redirect(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    """Every URL moved to https, as a front server does."""
+    start_response("301 Moved Permanently", [("Location", "https://api.example.com/data")])
+    return []

@@ -314,3 +314,21 @@ def test_asgi_applications_in_process(app: str, expected: dict[str, str],
     assert {f["id"]: f["severity"] for f in data["findings"]} == expected
     assert data["notes"] == []  # the trusted origin itself got its CORS headers
     assert status == (1 if expected else 0)
+
+
+def test_a_redirect_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    status, data = run_json("redirect", capsys=capsys)
+    assert data["notes"][0] == ("the URL redirects (301) to 'https://api.example.com/data': "
+                                "audit that URL instead")
+    assert status == 0
+
+
+def test_one_json_document_per_url(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["audit", "--app", "audit.apps:suffix", "/data", "/other", "--origin",
+                   TRUSTED, "--json"])
+    text = capsys.readouterr().out
+    decoder = json.JSONDecoder()
+    first, end = decoder.raw_decode(text)
+    second, _end = decoder.raw_decode(text, end + 1)
+    assert [first["url"], second["url"]] == ["http://localhost/data", "http://localhost/other"]
+    assert status == 1

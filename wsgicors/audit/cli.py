@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import ssl
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -55,6 +56,7 @@ def add_parser(commands: Any) -> None:
     cmd.add_argument("--fail-on", choices=list(reversed(SEVERITIES)), default="low",
                      help="exit 1 on findings of this severity or above (default low)")
     cmd.add_argument("--timeout", type=float, default=10.0, help="seconds per request (10)")
+    cmd.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     cmd.add_argument("--color", choices=("auto", "always", "never"), default="auto")
 
 
@@ -106,7 +108,17 @@ def _setup(args: argparse.Namespace) -> tuple[list[Header], Sender, list[str]]:
     for url in args.urls:
         if not url.startswith(("http://", "https://")):
             raise DoctorError(f"not an http(s) URL: {url}")
-    return headers, HTTPTransport(args.timeout), list(args.urls)
+    return headers, HTTPTransport(args.timeout, _tls(args.insecure)), list(args.urls)
+
+
+def _tls(insecure: bool) -> ssl.SSLContext | None:
+    """The TLS context: the default one, or one that verifies nothing (``--insecure``)."""
+    if not insecure:
+        return None
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def _header(text: str) -> Header:

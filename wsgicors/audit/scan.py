@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..doctor.report import DoctorError
+from ..logsafe import logsafe
 from .findings import Finding, Header, Response, Result, allows, judge
 from .probes import (
     Probe,
@@ -87,7 +88,10 @@ def _prefix_open(results: Sequence[Result], trusted: str) -> bool:
 
 
 def _notes(results: Sequence[Result]) -> list[str]:
-    notes = [f"{r.probe.trusted} itself gets no Access-Control-Allow-Origin on a GET: is the "
+    notes = [f"the URL redirects ({r.response.status}) to "
+             f"{logsafe(r.response.get('Location'))}: audit that URL instead"
+             for r in results[:1] if r.response is not None and 300 <= r.response.status < 400]
+    notes += [f"{r.probe.trusted} itself gets no Access-Control-Allow-Origin on a GET: is the "
              "URL right, and is it a trusted origin of this server?"
              for r in results if r.probe.kind == "control" and not r.probe.preflight
              and r.response is not None and not allows(r)
