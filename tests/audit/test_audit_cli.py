@@ -332,3 +332,10 @@ def test_one_json_document_per_url(capsys: pytest.CaptureFixture[str]) -> None:
     second, _end = decoder.raw_decode(text, end + 1)
     assert [first["url"], second["url"]] == ["http://localhost/data", "http://localhost/other"]
     assert status == 1
+
+
+def test_note_on_a_wildcard(capsys: pytest.CaptureFixture[str]) -> None:
+    _status, data = run_json("wildcard_credentials", capsys=capsys)
+    assert data["notes"] == ["Access-Control-Allow-Origin: * lets every site read the "
+                             "responses to requests without credentials: right for public "
+                             "data only"]

@@ -9,7 +9,7 @@ fetch from the attacker's network position.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -246,7 +246,11 @@ def judge(results: Sequence[Result], url: str, trusted: Sequence[str]) -> list[F
     return sorted(found.values(), key=lambda f: (-SEVERITIES.index(f.severity), f.id))
 
 
-def _judge_one(result: Result, add: Any, several_echoed: bool) -> None:
+#: ``add(rule_id, result, condition, key=None)``: record a finding once per (id, key).
+_Add = Callable[..., None]
+
+
+def _judge_one(result: Result, add: _Add, several_echoed: bool) -> None:
     probe, response = result.probe, result.response
     if response is None:
         return
@@ -272,7 +276,7 @@ def _judge_one(result: Result, add: Any, several_echoed: bool) -> None:
         add(probe.kind, result, creds, probe.trusted)
 
 
-def _judge_preflight_grants(result: Result, creds: bool, add: Any) -> None:
+def _judge_preflight_grants(result: Result, creds: bool, add: _Add) -> None:
     response = result.response
     assert response is not None
     if _grants(response, "Access-Control-Allow-Headers", result.probe.request_headers):

@@ -9,6 +9,7 @@ headers, since browsers never send credentials on a preflight.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -88,19 +89,33 @@ def _prefix_open(results: Sequence[Result], trusted: str) -> bool:
 
 
 def _notes(results: Sequence[Result]) -> list[str]:
-    notes = [f"the URL redirects ({r.response.status}) to "
-             f"{logsafe(r.response.get('Location'))}: audit that URL instead"
-             for r in results[:1] if r.response is not None and 300 <= r.response.status < 400]
-    notes += [f"{r.probe.trusted} itself gets no Access-Control-Allow-Origin on a GET: is the "
-             "URL right, and is it a trusted origin of this server?"
-             for r in results if r.probe.kind == "control" and not r.probe.preflight
-             and r.response is not None and not allows(r)
-             and r.response.get("Access-Control-Allow-Origin") != "*"]
+    """What limits the audit: a redirect, the trusted origins' own answers, failures."""
+    first = results[0].response
+    notes = []
+    if first is not None and 300 <= first.status < 400:
+        notes.append(f"the URL redirects ({first.status}) to "
+                     f"{logsafe(first.get('Location'))}: audit that URL instead")
+    notes += _control_notes([r for r in results if r.probe.kind == "control"
+                             and not r.probe.preflight and r.response is not None])
     failed = [r for r in results if r.response is None]
     if failed:
         notes.append(f"{len(failed)} of {len(results)} requests failed, first: "
                      f"{failed[0].error}")
     return notes
+
+
+def _control_notes(controls: Sequence[Result]) -> list[str]:
+    """Notes on the GETs from the trusted origins themselves."""
+    notes = []
+    for result in controls:
+        assert result.response is not None
+        if result.response.get("Access-Control-Allow-Origin") == "*":
+            notes.append("Access-Control-Allow-Origin: * lets every site read the responses "
+                         "to requests without credentials: right for public data only")
+        elif not allows(result):
+            notes.append(f"{result.probe.trusted} itself gets no Access-Control-Allow-Origin "
+                         "on a GET: is the URL right, and is it a trusted origin here?")
+    return list(dict.fromkeys(notes))
 
 
 class _Sender:
@@ -117,6 +132,7 @@ class _Sender:
             self.shown.append(AUDIT_COOKIE)
         self.sent = 0
         self.total = 0
+        self.lock = threading.Lock()
 
     def run(self, probes: Sequence[Probe]) -> list[Result]:
         """Send *probes*, return their results in the same order."""
@@ -133,9 +149,10 @@ class _Sender:
             result = Result(probe, shown, self.transport.send(method, self.url, real))
         except DoctorError as exc:
             result = Result(probe, shown, error=str(exc))
-        self.sent += 1  # only read for the progress line: a lost update is harmless
-        if self.progress is not None:
-            self.progress(self.sent, self.total)
+        with self.lock:
+            self.sent += 1
+            if self.progress is not None:
+                self.progress(self.sent, self.total)
         return result
 
     def _headers(self, probe: Probe) -> tuple[list[Header], tuple[Header, ...]]:
