@@ -27,7 +27,6 @@ _SARIF_LEVEL = {"high": "error", "medium": "error", "low": "warning", "info": "n
 _SECURITY_SEVERITY = {"high": "8.1", "medium": "5.3", "low": "3.1", "info": "0.0"}
 #: Shortest secret redacted wherever it appears (shorter ones would blank common text).
 MIN_SECRET = 6
-TOOL_URI = "https://wsgicors.readthedocs.io/en/latest/audit.html"
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
@@ -108,7 +107,6 @@ def sarif(audits: Sequence[Audit], version: str) -> dict[str, Any]:
     rules = [{
         "id": rule.id, "name": rule.id,
         "shortDescription": {"text": rule.title},
-        "helpUri": f"{TOOL_URI}#{rule.id}",
         "help": {"text": "\n".join(f"{tool}: {text}" for tool, text in rule.fix.items())},
         "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severe]},
         "properties": {"tags": ["security", "cors"],
@@ -121,7 +119,7 @@ def sarif(audits: Sequence[Audit], version: str) -> dict[str, Any]:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "wsgicors audit", "version": version,
-                                "informationUri": TOOL_URI, "rules": rules}},
+                                "rules": rules}},
             "results": results,
         }],
     }
