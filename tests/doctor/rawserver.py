@@ -8,6 +8,7 @@ open without a word, to test timeouts.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -62,6 +63,9 @@ class RawServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        # shutdown() wakes the thread blocked in accept(); close() alone does not.
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
         for conn in self._held:
             conn.close()

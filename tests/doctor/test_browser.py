@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wsgicors.doctor import browser as rules
+from wsgicors.doctor import messages
 
 
 @pytest.mark.parametrize(("method", "headers"), [
@@ -92,14 +93,17 @@ def test_firefox_names_the_bad_token() -> None:
     failure = rules.evaluate_preflight(response, "https://a.example", "GET", [("x-a", "1")],
                                        False, "firefox")
     assert failure is not None
-    assert "invalid token \u2018x b\u2019" in rules.firefox_message(failure, "https://s/")
+    assert "invalid token \u2018x b\u2019" in messages.firefox_message(failure, "https://s/")
 
 
 def test_hidden_response_headers() -> None:
     response = rules.Response(200, (("Content-Type", "text/plain"), ("X-Total", "3"),
                                     ("X-Page", "1"), ("Access-Control-Expose-Headers", "x-page"),
                                     ("Set-Cookie", "a=b")))
-    assert rules.hidden_response_headers(response, credentials=False) == ["x-total"]
-    star = rules.Response(200, (("X-Total", "3"), ("Access-Control-Expose-Headers", "*")))
-    assert rules.hidden_response_headers(star, credentials=False) == []
-    assert rules.hidden_response_headers(star, credentials=True) == ["x-total"]
+    # Set-Cookie is never readable, even when listed (issue 11, class 9).
+    assert rules.hidden_response_headers(response, credentials=False) == [
+        "x-total", "set-cookie"]
+    star = rules.Response(200, (("X-Total", "3"), ("Access-Control-Expose-Headers", "*"),
+                                ("Set-Cookie", "a=b")))
+    assert rules.hidden_response_headers(star, credentials=False) == ["set-cookie"]
+    assert rules.hidden_response_headers(star, credentials=True) == ["x-total", "set-cookie"]

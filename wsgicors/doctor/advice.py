@@ -4,12 +4,13 @@ is a wsgicors one, what wsgicors decided and which of the user's options to chan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ..engine import Decision, explain
 from ..targets import Target
 from . import browser
-from .browser import Failure, Header
+from .browser import Failure, Header, Response
 from .report import Report
 from .transport import path_info
 
@@ -38,22 +39,33 @@ def advise(report: Report, target: Target | None) -> None:
         failures = [o.failure for o in report.outcomes.values() if o.failure is not None]
         if failures and not refused:
             report.fixes.append(_wsgicors_gap(failures[0], target))
-    seen: set[str] = set()
     for outcome in report.outcomes.values():
         failure = outcome.failure
-        if failure is None or failure.code in seen:
+        if failure is None:
             continue
-        seen.add(failure.code)
-        report.fixes.append(fix_for(failure, report, outcome.url))
+        last = report.exchanges[outcome.exchanges[-1]].response if outcome.exchanges else None
+        fix = fix_for(failure, report, outcome.url, last)
+        if fix not in report.fixes:
+            report.fixes.append(fix)
 
 
-def fix_for(failure: Failure, report: Report, url: str) -> str:
-    """What to change on the server, in HTTP terms, for *failure*."""
+def fix_for(failure: Failure, report: Report, url: str, response: Response | None = None
+            ) -> str:
+    """What to change on the server, in HTTP terms, for *failure*.
+
+    *response* is the response that failed; a refused wsgicors preflight says in its
+    body which step failed, and the fix then names the option to change.
+    """
     origin = report.origin
     status = failure.status
     where = {"preflight": "the preflight (OPTIONS) response",
              "redirect": f"the {status} redirect (each hop needs CORS headers)",
              "actual": "the response"}[failure.stage]
+    refused = _WSGICORS_REFUSAL.match(response.body) if response is not None else None
+    if failure.stage == "preflight" and status == 403 and refused:
+        return _refusal_fix(refused[1].decode(), report)
+    if failure.code in _BROKEN:
+        return _broken_fix(failure)
     if failure.code == "missing-allow-origin":
         if failure.stage == "preflight" and status >= 300:
             return _status_fix(status, url)
@@ -69,6 +81,56 @@ def fix_for(failure: Failure, report: Report, url: str) -> str:
                 "a preflight redirect. Call the final URL directly (https://, trailing "
                 "slash), or answer OPTIONS before the redirect happens.")
     return _header_fix(failure, report, where)
+
+
+# The body of a preflight refused by wsgicors: "CORS preflight refused: method not allowed".
+_WSGICORS_REFUSAL = re.compile(rb"CORS preflight refused: (origin|method|headers) not allowed")
+# Each wsgicors option, as wsgicors, wsgicors_flask and wsgicors_django spell it.
+_SPELLINGS = {
+    "origin": "allow_origins (Flask: origins; Django: CORS_ALLOWED_ORIGINS)",
+    "method": "allow_methods (Flask: methods; Django: CORS_ALLOW_METHODS)",
+    "headers": "allow_headers (Flask: allow_headers; Django: CORS_ALLOW_HEADERS)",
+}
+
+
+def _refusal_fix(step: str, report: Report) -> str:
+    """The fix for a preflight a wsgicors server refused, from the step its body names."""
+    what = {"origin": f"the origin {report.origin!r}",
+            "method": f"the method {report.method!r} (compared case-sensitively)",
+            "headers": "the request header(s) "
+                       + ", ".join(repr(n) for n in browser.unsafe_header_names(report.headers))
+            }[step]
+    return (f"The server runs wsgicors and refused the preflight because of {what}: add it "
+            f"to {_SPELLINGS[step]}.")
+
+
+# Failures where the browser refuses the response or the redirect outright.
+_BROKEN = frozenset({"network-error", "too-many-redirects", "redirect-unsafe",
+                     "redirect-scheme", "redirect-credentials"})
+_NET_ERRORS = {
+    "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH": "two different Content-Length headers",
+    "ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION": "two different Location headers",
+    "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_DISPOSITION": "two different Content-Disposition "
+                                                         "headers",
+    "ERR_INVALID_HTTP_RESPONSE": "a NUL byte in its header block",
+}
+
+
+def _broken_fix(failure: Failure) -> str:
+    location = next((value for _name, value in failure.headers), failure.hint)
+    if failure.code == "too-many-redirects":
+        return ("More than 20 redirects in a row (a redirect loop?): browsers give up with "
+                "a network error. Make the URL answer without redirecting to itself.")
+    if failure.code == "redirect-credentials":
+        return (f"The redirect goes to {location}, a URL with a user name or password: "
+                "browsers never follow that for a CORS request. Redirect to a URL "
+                "without credentials.")
+    if failure.code in ("redirect-unsafe", "redirect-scheme"):
+        return (f"The redirect goes to {location}: browsers follow a CORS request only to "
+                "http:// and https:// URLs. Redirect to one, or answer directly.")
+    what = _NET_ERRORS.get(failure.hint, "a malformed header block")
+    return (f"The response has {what}; browsers refuse such a response outright (a network "
+            "error, as protection against response smuggling). Send each header once.")
 
 
 def _status_fix(status: int, url: str) -> str:
@@ -114,8 +176,8 @@ def _header_fix(failure: Failure, report: Report, where: str) -> str:
     if code == "header-not-allowed":
         note = ""
         if hint == "authorization":
-            note = (" A '*' there does not cover Authorization (the standard and Firefox):"
-                    " list it by name.")
+            note = (" With credentials '*' is no wildcard, and the Fetch standard never lets"
+                    " it cover Authorization: list it by name.")
         return f"Add {hint} to Access-Control-Allow-Headers on the preflight response.{note}"
     header = "Methods" if code == "invalid-allow-methods" else "Headers"
     return (f"Access-Control-Allow-{header} must be a comma-separated list of names "

@@ -2,35 +2,44 @@
 
 Pure functions (stdlib only) saying what a browser does with a cross-origin
 ``fetch()``, following the WHATWG Fetch standard and the places where Chromium and
-Firefox depart from it:
+Firefox depart from it (each checked against the real browsers, see
+``tests/doctor/test_differential.py``):
 
 * :func:`needs_preflight` / :func:`unsafe_header_names`: is a preflight sent, and
-  which names go into ``Access-Control-Request-Headers``;
-* :func:`cors_check`, :func:`evaluate_preflight`, :func:`evaluate_response`: does a
-  response pass, and if not, the :class:`Failure` that blocks it;
-* :func:`chrome_message` / :func:`firefox_message`: the console line each browser
-  prints for a failure;
-* :func:`preflight_cache_seconds`: how long each browser caches a preflight.
+  which names go into ``Access-Control-Request-Headers`` (Chromium also safelists
+  some client hints; Firefox counts bytes over 0x7F in Accept and Content-Type as
+  unsafe);
+* :func:`cors_check`, :func:`evaluate_preflight`, :func:`evaluate_response`,
+  :func:`redirect_failure`: does a response pass, and if not, the :class:`Failure`
+  that blocks it, in each browser's order of tests;
+* :func:`hidden_response_headers`, :func:`preflight_cache_seconds`,
+  :func:`preflight_warnings`: what a script may read, how long a preflight is cached,
+  and what the standard refuses although browsers still allow it.
 
-The doctor (:func:`wsgicors.doctor.check`) drives these against a live server or an
-application in process, and the test suite uses them to judge wsgicors's own
-responses the way a browser would.
+How each browser reads the bytes of a response is in
+:mod:`wsgicors.doctor.responses`, and the console messages in
+:mod:`wsgicors.doctor.messages`. The doctor (:func:`wsgicors.doctor.check`) drives
+these against a live server or an application in process, and the test suite uses
+them to judge wsgicors's own responses the way a browser would.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import urllib.parse
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..http import (
+    FORBIDDEN_RESPONSE_HEADERS,
     NORMALIZED_METHODS,
     SAFELISTED_METHODS,
     SAFELISTED_RESPONSE_HEADERS,
     TOKEN,
 )
+from .responses import Header, Response, network_error
 
-Header = tuple[str, str]
+__all__ = ["BROWSERS", "Failure", "Header", "Response"]
 
 #: The browsers whose behaviour is modelled, in report order.
 BROWSERS = ("chrome", "firefox")
@@ -42,6 +51,12 @@ DEFAULT_MAX_AGE = 5
 SAFELISTED_VALUE_LIMIT = 128
 #: Longest total of safelisted request-header values before all count as unsafe.
 SAFELISTED_TOTAL_LIMIT = 1024
+#: Most redirects a browser follows; one more is a network error (both browsers).
+MAX_REDIRECTS = 20
+#: Schemes Chromium names when a CORS request is redirected elsewhere.
+CHROMIUM_CORS_SCHEMES = ("chrome", "chrome-experimental-site-token-provider",
+                         "chrome-extension", "chrome-untrusted", "data", "http", "https",
+                         "isolated-app")
 
 _SAFE_CONTENT_TYPES = frozenset(
     {"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"}
@@ -50,40 +65,26 @@ _SAFELISTED_NAMES = frozenset(
     {"accept", "accept-language", "content-language", "content-type", "range"}
 )
 _UNSAFE_BYTES = frozenset(b'"():<>?@[\\]{}\x7f') | (frozenset(range(0x20)) - {0x09})
+# Firefox tests those bytes as signed chars: everything from 0x80 is "below 0x20".
+_FIREFOX_UNSAFE_BYTES = _UNSAFE_BYTES | frozenset(range(0x80, 0x100))
 _LANGUAGE = re.compile(r"[0-9A-Za-z *,\-.;=]*")
 _RANGE = re.compile(r"bytes=([0-9]+)-([0-9]*)")
-
-# Codes of failures that Chromium reports as "Response to preflight request doesn't
-# pass access control check: ..." when they happen on the preflight.
-_PREFLIGHT_PREFIXED = frozenset({
-    "missing-allow-origin", "multiple-allow-origin", "invalid-allow-origin",
-    "allow-origin-mismatch", "wildcard-with-credentials", "allow-credentials-not-true",
-    "preflight-status", "preflight-redirect",
-})
-
-
-@dataclass(frozen=True)
-class Response:
-    """An HTTP response as the browser received it: status and raw header list."""
-
-    status: int
-    headers: tuple[Header, ...] = ()
-    location: str | None = None
-
-    def get_all(self, name: str) -> list[str]:
-        """Every value of header *name* (any case), in order."""
-        lname = name.lower()
-        return [value for key, value in self.headers if key.lower() == lname]
-
-    def get(self, name: str) -> str | None:
-        """Header *name* combined the way browsers combine repeats (``", "``)."""
-        values = self.get_all(name)
-        return ", ".join(values) if values else None
-
-    @property
-    def is_redirect(self) -> bool:
-        """True for a redirect status with a Location (what browsers follow)."""
-        return self.status in (301, 302, 303, 307, 308) and self.location is not None
+# Chromium's extra safelisted request headers (client hints), each with its value rule.
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
+_INTEGER = re.compile(r"[0-9]+")
+_CHROMIUM_HINTS: dict[str, Callable[[str], object]] = {
+    "device-memory": _NUMBER.fullmatch, "dpr": _NUMBER.fullmatch,
+    "downlink": _NUMBER.fullmatch, "width": _INTEGER.fullmatch,
+    "viewport-width": _INTEGER.fullmatch, "rtt": _INTEGER.fullmatch,
+    "ect": frozenset({"slow-2g", "2g", "3g", "4g"}).__contains__,
+    "save-data": lambda value: value.lower() == "on",
+    "intervention": lambda value: True,
+}
+# A URL Chromium's GURL accepts as an Access-Control-Allow-Origin value: a scheme and,
+# for the web schemes, a host without forbidden code points and a numeric port.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_WEB_URL = re.compile(r"(?:https?|wss?|ftp)://[^\x00-\x20#/:<>?@\[\\\]^|%]+(?::[0-9]*)?"
+                      r"(?:[/?#].*)?", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Failure:
     ``code`` is stable (``"allow-origin-mismatch"``...), ``stage`` is ``"preflight"``,
     ``"redirect"`` or ``"actual"``, ``hint`` is the offending value the console
     message quotes, ``headers`` the response headers that caused it, and
-    ``status`` the HTTP status of that response.
+    ``status`` the HTTP status of that response (0 when there was none).
     """
 
     code: str
@@ -112,28 +113,35 @@ def normalize_method(method: str) -> str:
     return upper if upper in NORMALIZED_METHODS else method
 
 
-def is_safelisted_header(name: str, value: str) -> bool:
-    """True if ``name: value`` is a CORS-safelisted request header (Fetch standard)."""
+def is_safelisted_header(name: str, value: str, browser: str | None = None) -> bool:
+    """True if ``name: value`` is a CORS-safelisted request header.
+
+    *browser* None means the Fetch standard; ``"chrome"`` adds Chromium's client
+    hints, ``"firefox"`` its stricter byte test in Accept and Content-Type.
+    """
     data = value.encode("latin-1", "replace")
     if len(data) > SAFELISTED_VALUE_LIMIT:
         return False
     lname = name.lower()
+    unsafe = _FIREFOX_UNSAFE_BYTES if browser == "firefox" else _UNSAFE_BYTES
     if lname == "accept":
-        return not _UNSAFE_BYTES.intersection(data)
+        return not unsafe.intersection(data)
     if lname in ("accept-language", "content-language"):
         return _LANGUAGE.fullmatch(value) is not None
     if lname == "content-type":
         essence = value.split(";", 1)[0].strip(" \t").lower()
-        return not _UNSAFE_BYTES.intersection(data) and essence in _SAFE_CONTENT_TYPES
+        return not unsafe.intersection(data) and essence in _SAFE_CONTENT_TYPES
     if lname == "range":
         match = _RANGE.fullmatch(value)
         return match is not None and (
             not match[2] or int(match[1]) <= int(match[2])
         )
+    if browser == "chrome" and lname in _CHROMIUM_HINTS:
+        return bool(_CHROMIUM_HINTS[lname](value))
     return False
 
 
-def unsafe_header_names(headers: Iterable[Header]) -> list[str]:
+def unsafe_header_names(headers: Iterable[Header], browser: str | None = None) -> list[str]:
     """The names a browser lists in Access-Control-Request-Headers: sorted, lowercase.
 
     A safelisted header turns unsafe when its value is over 128 bytes, and all of
@@ -142,7 +150,7 @@ def unsafe_header_names(headers: Iterable[Header]) -> list[str]:
     unsafe: set[str] = set()
     safe: list[Header] = []
     for name, value in headers:
-        if is_safelisted_header(name, value):
+        if is_safelisted_header(name, value, browser):
             safe.append((name, value))
         else:
             unsafe.add(name.lower())
@@ -151,18 +159,20 @@ def unsafe_header_names(headers: Iterable[Header]) -> list[str]:
     return sorted(unsafe)
 
 
-def needs_preflight(method: str, headers: Iterable[Header]) -> bool:
+def needs_preflight(method: str, headers: Iterable[Header], browser: str | None = None) -> bool:
     """True if a cross-origin ``fetch()`` with *method* and *headers* is preflighted."""
-    return normalize_method(method) not in SAFELISTED_METHODS or bool(unsafe_header_names(headers))
+    return (normalize_method(method) not in SAFELISTED_METHODS
+            or bool(unsafe_header_names(headers, browser)))
 
 
-def preflight_reasons(method: str, headers: Sequence[Header]) -> list[str]:
+def preflight_reasons(method: str, headers: Sequence[Header],
+                      browser: str | None = None) -> list[str]:
     """Sentences saying why a preflight is needed (empty when it is not)."""
     reasons: list[str] = []
     method = normalize_method(method)
     if method not in SAFELISTED_METHODS:
         reasons.append(f"method {method} is not GET, HEAD or POST")
-    for name in unsafe_header_names(headers):
+    for name in unsafe_header_names(headers, browser):
         if name in _SAFELISTED_NAMES:
             reasons.append(f"the value of header {name} is not CORS-safelisted")
         else:
@@ -170,10 +180,11 @@ def preflight_reasons(method: str, headers: Sequence[Header]) -> list[str]:
     return reasons
 
 
-def preflight_headers(origin: str, method: str, headers: Iterable[Header]) -> list[Header]:
+def preflight_headers(origin: str, method: str, headers: Iterable[Header],
+                      browser: str | None = None) -> list[Header]:
     """The request headers of the preflight a browser sends."""
     out = [("Origin", origin), ("Access-Control-Request-Method", normalize_method(method))]
-    names = unsafe_header_names(headers)
+    names = unsafe_header_names(headers, browser)
     if names:
         out.append(("Access-Control-Request-Headers", ",".join(names)))
     return out
@@ -207,13 +218,27 @@ def cors_check(
 
 
 def _mismatch_code(value: str, browser: str) -> str:
-    # Chromium distinguishes lists and non-URLs; Firefox calls every other value a mismatch.
+    # Chromium tells lists and values that are not URLs apart; Firefox calls every
+    # other value a mismatch.
     if browser == "chrome":
         if "," in value or " " in value:
             return "multiple-allow-origin"
-        if value != "null" and re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", value) is None:
+        if value != "null" and not _is_url(value):
             return "invalid-allow-origin"
     return "allow-origin-mismatch"
+
+
+def _is_url(value: str) -> bool:
+    if _SCHEME.match(value) is None:
+        return False
+    scheme = value.split(":", 1)[0].lower()
+    if scheme not in ("http", "https", "ws", "wss", "ftp"):
+        return True
+    match = _WEB_URL.fullmatch(value)
+    if match is None:
+        return False
+    port = urllib.parse.urlsplit(value).netloc.rpartition(":")[2]
+    return not port.isdigit() or int(port) <= 65535
 
 
 def _fail(
@@ -242,6 +267,9 @@ def evaluate_preflight(
     credentials: bool, browser: str,
 ) -> Failure | None:
     """What *browser* makes of a preflight response (None: the preflight passed)."""
+    broken = response_failure(response, browser, "preflight")
+    if broken is not None:
+        return broken
     if response.is_redirect:
         return _fail("preflight-redirect", "preflight", response, response.location or "",
                      "Location")
@@ -268,24 +296,33 @@ def evaluate_preflight(
     if names is None:
         return _fail("invalid-allow-headers", "preflight", response, "",
                      "Access-Control-Allow-Headers")
-    return _check_names(response, names, unsafe_header_names(headers), credentials, browser)
+    return _check_names(response, names, unsafe_header_names(headers, browser), credentials)
 
 
 def _check_names(
-    response: Response, allowed: list[str], requested: list[str], credentials: bool,
-    browser: str,
+    response: Response, allowed: list[str], requested: list[str], credentials: bool
 ) -> Failure | None:
     listed = {name.lower() for name in allowed}
+    # Without credentials "*" covers every name. The standard excepts Authorization,
+    # but Chromium and Firefox still let it through (see preflight_warnings).
     wildcard = not credentials and "*" in listed
     for name in requested:
-        if name in listed:
-            continue
-        # The standard's "*" never covers Authorization; Chromium still lets it through.
-        if wildcard and (name != "authorization" or browser == "chrome"):
-            continue
-        return _fail("header-not-allowed", "preflight", response, name,
-                     "Access-Control-Allow-Headers")
+        if name not in listed and not wildcard:
+            return _fail("header-not-allowed", "preflight", response, name,
+                         "Access-Control-Allow-Headers")
     return None
+
+
+def preflight_warnings(response: Response, requested: Sequence[str],
+                       credentials: bool) -> list[str]:
+    """What a passing preflight relies on that the Fetch standard refuses."""
+    listed = {name.lower() for name in
+              parse_allow_list(response.get("Access-Control-Allow-Headers")) or []}
+    if "authorization" in requested and "authorization" not in listed and not credentials:
+        return ["Access-Control-Allow-Headers: * lets Authorization through only because "
+                "Chromium and Firefox do not follow the Fetch standard here yet (it says "
+                "'*' never covers Authorization): list authorization by name."]
+    return []
 
 
 def evaluate_response(
@@ -293,34 +330,78 @@ def evaluate_response(
 ) -> Failure | None:
     """What *browser* makes of an actual response or a redirect on the way to it."""
     stage = "redirect" if response.is_redirect else "actual"
-    return cors_check(response, origin, credentials, browser, stage)
+    return (response_failure(response, browser, stage)
+            or cors_check(response, origin, credentials, browser, stage))
 
 
-# Response headers a script has no reason to read; not worth a warning.
-_UNINTERESTING = frozenset({
-    "connection", "date", "keep-alive", "server", "set-cookie", "set-cookie2",
-    "transfer-encoding", "vary",
-})
+def response_failure(response: Response, browser: str, stage: str) -> Failure | None:
+    """A network error *browser* raises for the response itself, before any CORS check.
+
+    Header copies that disagree (Content-Length, Content-Disposition, Location) are
+    refused as response smuggling; so is a NUL byte in the header block.
+    """
+    if response.raw is not None and b"\0" in response.raw:
+        return Failure("network-error", stage, "ERR_INVALID_HTTP_RESPONSE", (),
+                       response.status)
+    error = network_error(response, browser)
+    if error is None:
+        return None
+    return Failure("network-error", stage, error, (), response.status)
+
+
+def redirect_failure(response: Response, redirects: int) -> Failure | None:
+    """Why a browser refuses to follow *response*, its ``redirects``-th redirect.
+
+    In the Fetch standard's order: a Location that is not a URL, a scheme other than
+    http(s), more than :data:`MAX_REDIRECTS`, a URL with a user name or password.
+    """
+    location = response.location or ""
+    headers = tuple(h for h in response.headers if h[0].lower() == "location")
+    try:
+        parts = urllib.parse.urlsplit(location)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return Failure("redirect-unsafe", "redirect", "ERR_INVALID_REDIRECT", headers,
+                       response.status)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        if scheme in CHROMIUM_CORS_SCHEMES:
+            return Failure("redirect-unsafe", "redirect", "ERR_UNSAFE_REDIRECT", headers,
+                           response.status)
+        return Failure("redirect-scheme", "redirect", location, headers, response.status)
+    if redirects > MAX_REDIRECTS:
+        return Failure("too-many-redirects", "redirect", "ERR_TOO_MANY_REDIRECTS", (),
+                       response.status)
+    if parts.username is not None or parts.password is not None:
+        return Failure("redirect-credentials", "redirect", location, headers,
+                       response.status)
+    return None
 
 
 def hidden_response_headers(response: Response, credentials: bool) -> list[str]:
     """Response header names a script cannot read (not safelisted, not exposed).
 
     ``Access-Control-Expose-Headers: *`` exposes everything only without credentials;
-    Set-Cookie is never readable and not listed.
+    an exposed list that does not parse exposes nothing; Set-Cookie and Set-Cookie2
+    are never readable, even when listed.
     """
     exposed = {name.lower() for name in
                parse_allow_list(response.get("Access-Control-Expose-Headers")) or []}
-    if "*" in exposed and not credentials:
-        return []
+    every = "*" in exposed and not credentials
     hidden: dict[str, None] = {}
     for name, _value in response.headers:
         lname = name.lower()
-        if (lname in SAFELISTED_RESPONSE_HEADERS or lname in exposed
-                or lname in _UNINTERESTING or lname.startswith("access-control-")):
-            continue
-        hidden[lname] = None
+        readable = (every or lname in SAFELISTED_RESPONSE_HEADERS or lname in exposed
+                    or lname in _UNINTERESTING or lname.startswith("access-control-"))
+        if lname in FORBIDDEN_RESPONSE_HEADERS or not readable:
+            hidden[lname] = None
     return list(hidden)
+
+
+# Response headers a script has no reason to read; not worth a note.
+_UNINTERESTING = frozenset({
+    "connection", "date", "keep-alive", "server", "transfer-encoding", "vary",
+})
 
 
 def preflight_cache_seconds(value: str | None, browser: str) -> int:
@@ -332,95 +413,3 @@ def preflight_cache_seconds(value: str | None, browser: str) -> int:
     if value is None or not value.strip().isdigit():
         return DEFAULT_MAX_AGE
     return min(int(value.strip()), MAX_AGE_CAPS[browser])
-
-
-# -- console messages ------------------------------------------------------------
-
-_CHROME_TEXT = {
-    "missing-allow-origin": "No 'Access-Control-Allow-Origin' header is present on the "
-                            "requested resource.",
-    "multiple-allow-origin": "The 'Access-Control-Allow-Origin' header contains multiple "
-                             "values '{hint}', but only one is allowed.",
-    "invalid-allow-origin": "The 'Access-Control-Allow-Origin' header contains the invalid "
-                            "value '{hint}'.",
-    "allow-origin-mismatch": "The 'Access-Control-Allow-Origin' header has a value '{hint}' "
-                             "that is not equal to the supplied origin.",
-    "wildcard-with-credentials": "The value of the 'Access-Control-Allow-Origin' header in the "
-                                 "response must not be the wildcard '*' when the request's "
-                                 "credentials mode is 'include'.",
-    "allow-credentials-not-true": "The value of the 'Access-Control-Allow-Credentials' header "
-                                  "in the response is '{hint}' which must be 'true' when the "
-                                  "request's credentials mode is 'include'.",
-    "preflight-status": "It does not have HTTP ok status.",
-    "preflight-redirect": "Redirect is not allowed for a preflight request.",
-    "invalid-allow-methods": "Cannot parse Access-Control-Allow-Methods response header "
-                             "field in preflight response.",
-    "invalid-allow-headers": "Cannot parse Access-Control-Allow-Headers response header "
-                             "field in preflight response.",
-    "method-not-allowed": "Method {hint} is not allowed by Access-Control-Allow-Methods in "
-                          "preflight response.",
-    "header-not-allowed": "Request header field {hint} is not allowed by "
-                          "Access-Control-Allow-Headers in preflight response.",
-}
-# Chromium 156 appends this to the value errors (older versions also suggested
-# mode 'no-cors', which never helps a script that wants to read the response).
-_VALID_VALUE = " Have the server send the header with a valid value."
-
-
-def chrome_message(failure: Failure, url: str, origin: str, initial_url: str | None = None) -> str:
-    """The console error Chromium prints for *failure* on a ``fetch()`` of *url*."""
-    text = "Access to fetch at '" + url + "' "
-    if initial_url is not None and initial_url != url:
-        text += f"(redirected from '{initial_url}') "
-    text += f"from origin '{origin}' has been blocked by CORS policy: "
-    if failure.stage == "preflight" and failure.code in _PREFLIGHT_PREFIXED:
-        text += "Response to preflight request doesn't pass access control check: "
-    text += _CHROME_TEXT[failure.code].format(hint=failure.hint)
-    if failure.code in ("multiple-allow-origin", "invalid-allow-origin",
-                          "allow-origin-mismatch"):
-        text += _VALID_VALUE
-    return text
-
-
-_FIREFOX_REASON = {
-    "missing-allow-origin": "CORS header \u2018Access-Control-Allow-Origin\u2019 missing",
-    "multiple-allow-origin": "Multiple CORS header \u2018Access-Control-Allow-Origin\u2019 "
-                             "not allowed",
-    "allow-origin-mismatch": "CORS header \u2018Access-Control-Allow-Origin\u2019 does not "
-                             "match \u2018{hint}\u2019",
-    "wildcard-with-credentials": "Credential is not supported if the CORS header "
-                                 "\u2018Access-Control-Allow-Origin\u2019 is \u2018*\u2019",
-    "allow-credentials-not-true": "expected \u2018true\u2019 in CORS header "
-                                  "\u2018Access-Control-Allow-Credentials\u2019",
-    "preflight-status": "CORS preflight response did not succeed",
-    "preflight-redirect": "CORS request external redirect not allowed",
-    "invalid-allow-methods": "invalid token \u2018{hint}\u2019 in CORS header "
-                             "\u2018Access-Control-Allow-Methods\u2019",
-    "invalid-allow-headers": "invalid token \u2018{hint}\u2019 in CORS header "
-                             "\u2018Access-Control-Allow-Headers\u2019",
-    "method-not-allowed": "Did not find method in CORS header "
-                          "\u2018Access-Control-Allow-Methods\u2019",
-    "header-not-allowed": "header \u2018{hint}\u2019 is not allowed according to header "
-                          "\u2018Access-Control-Allow-Headers\u2019 from CORS preflight response",
-}
-
-
-def firefox_message(failure: Failure, url: str) -> str:
-    """The console error Firefox prints for *failure* on a request to *url*."""
-    reason = _FIREFOX_REASON[failure.code].format(hint=_firefox_hint(failure))
-    text = ("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the "
-            f"remote resource at {url}. (Reason: {reason}).")
-    if failure.code in ("missing-allow-origin", "preflight-status"):
-        text += f" Status code: {failure.status}."
-    return text
-
-
-def _firefox_hint(failure: Failure) -> str:
-    if failure.code in ("invalid-allow-methods", "invalid-allow-headers"):
-        # Firefox names the first element that is not a token.
-        for _name, value in failure.headers:
-            for part in value.split(","):
-                item = part.strip(" \t")
-                if item and TOKEN.fullmatch(item) is None:
-                    return item
-    return failure.hint

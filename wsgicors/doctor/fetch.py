@@ -1,17 +1,19 @@
-"""The fetch algorithm: the doctor plays the browser's part over a transport.
+"""The fetch algorithm: the doctor plays each browser's part over a transport.
 
-:func:`check` sends the preflight (when one is needed) and the actual request,
-follows redirects the way browsers do, judges every response with the browser model
-(:mod:`wsgicors.doctor.browser`) for each browser, and returns a
-:class:`~wsgicors.doctor.Report` with the verdict, the console messages, the headers
-to blame and the fix.
+:func:`check` runs one cross-origin ``fetch()`` once per modelled browser: the
+preflight when that browser sends one, the actual request, every redirect the way
+that browser follows it, each response read and judged with the browser model. The
+browsers' paths can part (Chromium safelists more request headers, Firefox
+preflights again after a redirect, they read malformed header lines differently),
+but no request is sent twice: identical requests share one exchange. The result is
+a :class:`~wsgicors.doctor.Report` with each browser's verdict, console message and
+the headers to blame, and the fix.
 """
 
 from __future__ import annotations
 
-import functools
 import urllib.parse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +24,11 @@ from ..targets import find_target
 from . import browser as rules
 from .advice import advise
 from .browser import Failure, Header, Response
+from .messages import chrome_message, firefox_message
 from .report import DoctorError, Exchange, Outcome, Report
+from .responses import seen_by
 from .transport import Transport
 
-#: Most redirects a browser follows before it gives up (Fetch standard).
-MAX_REDIRECTS = 20
 _BODY_HEADERS = frozenset({"content-encoding", "content-language", "content-location",
                            "content-type"})
 _PLACEHOLDERS = {"content-type": "application/json", "authorization": "Bearer doctor"}
@@ -76,8 +78,12 @@ def check(
     if report.same_origin:
         report.outcomes = {b: Outcome(b, url=url) for b in rules.BROWSERS}
         return report
-    report.preflight_reasons = rules.preflight_reasons(method, header_list)
-    _run(transport, report)
+    report.preflight_reasons = rules.preflight_reasons(method, header_list, "firefox")
+    exchanges = _Exchanges(transport, report)
+    for browser in rules.BROWSERS:
+        report.outcomes[browser] = _fetch(exchanges, report, browser)
+    report.hidden_headers = list(dict.fromkeys(
+        name for outcome in report.outcomes.values() for name in outcome.hidden_headers))
     advise(report, None if target is None else find_target(target))
     return report
 
@@ -95,73 +101,104 @@ def _validate(url: str, origin: str, method: str, headers: Sequence[Header]) -> 
             raise DoctorError(f"browsers never let scripts set the {name!r} header; drop it")
 
 
+class _Exchanges:
+    """Sends requests for every browser; an identical request is sent only once."""
+
+    def __init__(self, transport: Transport, report: Report) -> None:
+        self.transport = transport
+        self.report = report
+        self.sent: dict[tuple[str, str, tuple[Header, ...]], int] = {}
+
+    def send(self, method: str, url: str, headers: tuple[Header, ...], preflight: bool
+             ) -> tuple[int, Response]:
+        """The index of the exchange for this request, and its response."""
+        key = (method, url, headers)
+        index = self.sent.get(key)
+        if index is None:
+            response = self.transport.send(method, url, headers)
+            kind = "preflight" if preflight else (
+                "redirect" if response.is_redirect else "actual")
+            index = self.sent[key] = len(self.report.exchanges)
+            self.report.exchanges.append(Exchange(kind, method, url, headers, response))
+        return index, self.report.exchanges[index].response
+
+
 @dataclass
 class _State:
+    """Where one browser's fetch stands: the request it sends next."""
+
     url: str
     origin: str
     method: str
     headers: tuple[Header, ...]
-    alive: list[str]
 
 
-def _run(transport: Transport, report: Report) -> None:
-    state = _State(report.url, report.origin, report.method, report.headers,
-                   list(rules.BROWSERS))
-    report.outcomes = {b: Outcome(b, url=report.url) for b in rules.BROWSERS}
-    for _hop in range(MAX_REDIRECTS + 1):
-        if rules.needs_preflight(state.method, state.headers):
-            _preflight(transport, report, state)
-            if not state.alive:
-                return
+def _fetch(exchanges: _Exchanges, report: Report, browser: str) -> Outcome:
+    """Play one browser's fetch to its end: allowed, or blocked by a failure."""
+    outcome = Outcome(browser, url=report.url)
+    state = _State(report.url, report.origin, report.method, report.headers)
+    # Firefox keeps a request's need for a preflight across redirects, even when a
+    # 301/302/303 turned it into a GET that needs none.
+    forced = browser == "firefox" and rules.needs_preflight(state.method, state.headers,
+                                                            browser)
+    passed: set[tuple[str, str, str, str]] = set()
+    redirects = 0
+    while True:
+        if forced or rules.needs_preflight(state.method, state.headers, browser):
+            failure = _preflight(exchanges, report, state, outcome, passed)
+            if failure is not None:
+                return _blocked(report, outcome, failure)
         sent = (*state.headers, ("Origin", state.origin))
-        response = transport.send(state.method, state.url, sent)
-        redirect = response.is_redirect
-        report.exchanges.append(Exchange("redirect" if redirect else "actual", state.method,
-                                         state.url, sent, response))
-        _judge(report, state, functools.partial(
-            rules.evaluate_response, response, state.origin, report.credentials))
-        if not redirect or not state.alive:
-            if state.alive:
-                report.hidden_headers = rules.hidden_response_headers(
-                    response, report.credentials)
-            return
-        _follow(state, response)
-    raise DoctorError(f"more than {MAX_REDIRECTS} redirects; browsers give up there")
-
-
-def _preflight(transport: Transport, report: Report, state: _State) -> None:
-    sent = tuple(rules.preflight_headers(state.origin, state.method, state.headers))
-    response = transport.send("OPTIONS", state.url, sent)
-    report.exchanges.append(Exchange("preflight", "OPTIONS", state.url, sent, response))
-    _judge(report, state, functools.partial(
-        rules.evaluate_preflight, response, state.origin, state.method, state.headers,
-        report.credentials))
-    age = response.get("Access-Control-Max-Age")
-    for browser in state.alive:
-        report.outcomes[browser].preflight_cache = rules.preflight_cache_seconds(age, browser)
-
-
-def _judge(
-    report: Report, state: _State, evaluate: Callable[[str], Failure | None]
-) -> None:
-    for browser in list(state.alive):
-        failure = evaluate(browser)
-        outcome = report.outcomes[browser]
+        index, raw = exchanges.send(state.method, state.url, sent, preflight=False)
+        outcome.exchanges.append(index)
         outcome.url = state.url
-        if failure is None:
-            continue
-        state.alive.remove(browser)
-        outcome.failure = failure
-        if browser == "chrome":
-            outcome.message = rules.chrome_message(failure, state.url, report.origin, report.url)
-        else:
-            outcome.message = rules.firefox_message(failure, state.url)
+        response = seen_by(raw, browser)
+        failure = rules.evaluate_response(response, state.origin, report.credentials, browser)
+        if failure is None and response.is_redirect:
+            redirects += 1
+            failure = rules.redirect_failure(response, redirects)
+        if failure is not None:
+            return _blocked(report, outcome, failure)
+        if not response.is_redirect:
+            outcome.hidden_headers = rules.hidden_response_headers(response,
+                                                                   report.credentials)
+            return outcome
+        _follow(state, response)
+
+
+def _preflight(exchanges: _Exchanges, report: Report, state: _State, outcome: Outcome,
+               passed: set[tuple[str, str, str, str]]) -> Failure | None:
+    browser = outcome.browser
+    sent = tuple(rules.preflight_headers(state.origin, state.method, state.headers, browser))
+    requested = rules.unsafe_header_names(state.headers, browser)
+    key = (state.url, state.origin, state.method, ",".join(requested))
+    if key in passed:  # the preflight cache: same URL, origin, method and headers
+        return None
+    index, raw = exchanges.send("OPTIONS", state.url, sent, preflight=True)
+    outcome.exchanges.append(index)
+    outcome.url = state.url
+    response = seen_by(raw, browser)
+    failure = rules.evaluate_preflight(response, state.origin, state.method, state.headers,
+                                       report.credentials, browser)
+    if failure is None:
+        passed.add(key)
+        outcome.preflight_cache = rules.preflight_cache_seconds(
+            response.get("Access-Control-Max-Age"), browser)
+        outcome.warnings += rules.preflight_warnings(response, requested, report.credentials)
+    return failure
+
+
+def _blocked(report: Report, outcome: Outcome, failure: Failure) -> Outcome:
+    outcome.failure = failure
+    if outcome.browser == "chrome":
+        outcome.message = chrome_message(failure, outcome.url, report.origin, report.url)
+    else:
+        outcome.message = firefox_message(failure, outcome.url)
+    return outcome
 
 
 def _follow(state: _State, response: Response) -> None:
     location = response.location or ""
-    if urllib.parse.urlsplit(location).scheme not in ("http", "https"):
-        raise DoctorError(f"redirect to a non-HTTP URL {logsafe(location)}: a network error")
     if origin_of(location) != origin_of(state.url):
         # Fetch "HTTP-redirect fetch": the origin becomes opaque and Authorization goes.
         state.origin = "null"

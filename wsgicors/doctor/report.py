@@ -41,9 +41,17 @@ class Outcome:
 
     browser: str
     failure: Failure | None = None
+    #: The console message (None when allowed, or for a network error in Chromium).
     message: str | None = None
+    #: The last URL this browser requested (where it failed, if it did).
     url: str = ""
     preflight_cache: int | None = None
+    #: Indexes in :attr:`Report.exchanges` of the requests this browser sent, in order.
+    exchanges: list[int] = field(default_factory=list)
+    #: Response headers the script cannot read (allowed requests only).
+    hidden_headers: list[str] = field(default_factory=list)
+    #: What passes in this browser but not by the Fetch standard.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def allowed(self) -> bool:
@@ -86,7 +94,8 @@ class Report:
                         "headers": [list(h) for h in self.headers],
                         "credentials": self.credentials},
             "same_origin": self.same_origin,
-            "preflight": {"needed": bool(self.preflight_reasons),
+            "preflight": {"needed": any(self.exchanges[i].kind == "preflight"
+                                        for o in self.outcomes.values() for i in o.exchanges),
                           "reasons": self.preflight_reasons},
             "exchanges": [_exchange_dict(e) for e in self.exchanges],
             "browsers": {name: _outcome_dict(o) for name, o in self.outcomes.items()},
@@ -100,7 +109,8 @@ def _exchange_dict(exchange: Exchange) -> dict[str, Any]:
     return {"kind": exchange.kind, "method": exchange.method, "url": exchange.url,
             "request_headers": [list(h) for h in exchange.request_headers],
             "status": exchange.response.status,
-            "response_headers": [list(h) for h in exchange.response.headers]}
+            "response_headers": [list(h) for h in exchange.response.headers],
+            "response_lines": exchange.response.lines}
 
 
 def _outcome_dict(outcome: Outcome) -> dict[str, Any]:
@@ -110,7 +120,10 @@ def _outcome_dict(outcome: Outcome) -> dict[str, Any]:
             "stage": None if failure is None else failure.stage,
             "message": outcome.message,
             "culprit_headers": [] if failure is None else [list(h) for h in failure.headers],
-            "preflight_cache_seconds": outcome.preflight_cache}
+            "preflight_cache_seconds": outcome.preflight_cache,
+            "exchanges": outcome.exchanges,
+            "hidden_response_headers": outcome.hidden_headers,
+            "warnings": outcome.warnings}
 
 
 def decision_dict(decision: Decision) -> dict[str, Any]:
@@ -179,9 +192,10 @@ def print_report(report: Report, style: Style, out: TextIO) -> None:
         for name, value in exchange.request_headers:
             write(f"    {name}: {value}")
         write(style(f"< {exchange.response.status} ({exchange.kind})", "1"))
-        for name, value in exchange.response.headers:
-            line = f"    {name}: {value}"
-            write(style(line, "36") if name.lower().startswith("access-control-") else line)
+        for text in exchange.response.lines:
+            line = f"    {text}"
+            cors = text.lower().startswith("access-control-")
+            write(style(line, "36") if cors else line)
     write()
     _print_verdict(report, style, write)
 
@@ -198,9 +212,14 @@ def _print_verdict(report: Report, style: Style, write: Write) -> None:
         if outcome.failure is None:
             write(f"  {name}: allowed.")
             continue
-        write(f"  {name} console: ", style(outcome.message or "", "31"))
+        if outcome.message is None:
+            write(f"  {name}: network error ({outcome.failure.hint}), no CORS message.")
+        else:
+            write(f"  {name} console: ", style(outcome.message, "31"))
         for header, value in outcome.failure.headers:
             write(f"    caused by: {header}: {value}")
+    for warning in dict.fromkeys(w for o in report.outcomes.values() for w in o.warnings):
+        write(style("Warning: ", "1;33"), warning)
     for fix in report.fixes:
         write(style("Fix: ", "1;33"), fix)
     if report.hidden_headers:

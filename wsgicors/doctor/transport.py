@@ -79,10 +79,7 @@ class HTTPTransport:
             raise
         except Exception as exc:
             raise DoctorError(_network_error(exc, where, self.timeout)) from exc
-        try:
-            return responses.response_from_head(head, url, body)
-        except ValueError:
-            raise DoctorError(f"{where} did not answer with HTTP") from None
+        return responses.response_from_head(head, url, body)
 
     def _connect(self, scheme: str, host: str, port: int) -> socket.socket:
         sock = socket.create_connection((host, port), timeout=self.timeout)
@@ -123,16 +120,27 @@ def _read_head(sock: socket.socket, deadline: float, where: str) -> tuple[bytes,
             if len(data) > MAX_HEAD:
                 raise DoctorError(f"{where} sent more than {MAX_HEAD // 1024} KiB of "
                                   "headers; browsers give up there")
-            chunk = _recv(sock, deadline)
+            try:
+                chunk = _recv(sock, deadline)
+            except ConnectionResetError:
+                chunk = b""
             if not chunk:
                 if not data.strip():
                     raise DoctorError(f"{where} closed the connection without answering")
-                return data, b""  # the connection ended the header block
+                return _checked(data, where), b""  # the connection ended the header block
             data += chunk
             continue
         head, data = data[: match.end()], data[match.end():]
         if not responses.is_interim(head):
-            return head, data
+            return _checked(head, where), data
+
+
+def _checked(head: bytes, where: str) -> bytes:
+    try:
+        responses.status_of(head)
+    except ValueError:
+        raise DoctorError(f"{where} did not answer with HTTP") from None
+    return head
 
 
 def _read_body(sock: socket.socket, data: bytes, method: str, head: bytes,

@@ -1,0 +1,128 @@
+"""The doctor against real headless Chromium and Firefox, case by case.
+
+Every behaviour of the catalogue is served as raw bytes; one launch of each browser
+fetches all of them from a page on the other origin, and the doctor predicts the
+same fetches over the network. For each case and browser they must agree on:
+
+* the verdict (the script gets the response, or ``fetch()`` rejects);
+* the console message that says why (Chromium's from its stderr log, Firefox's from
+  WebDriver BiDi); a network error has none in Chromium;
+* the requests sent (a preflight or not, and where redirects lead);
+* which response headers the script can read.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from wsgicors.doctor import HTTPTransport, Report, check
+
+from .behaviours import Behaviour, Stage, staged
+from .browsers import executable, run_page
+from .catalogue import CATALOGUE
+
+pytestmark = pytest.mark.browser
+MODEL = {"chromium": "chrome", "firefox": "firefox"}
+RUN_TIMEOUT = 180.0
+_CASE = re.compile(r"/case/([a-z0-9-]+)")
+_ESCAPED = re.compile(r"\\u([0-9A-Fa-f]{4})")
+
+
+@dataclass
+class Observed:
+    """One browser's run: results per case, console messages and requests per case."""
+
+    results: dict[str, Any]
+    messages: dict[str, list[str]]
+    requests: dict[str, list[tuple[str, str]]]
+
+
+@pytest.fixture(scope="module")
+def stage() -> Iterator[Stage]:
+    with staged(CATALOGUE) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def predictions(stage: Stage) -> dict[str, Report]:
+    """The doctor's report for every case (before any browser runs)."""
+    reports = {case.name: check(HTTPTransport(5), stage.url(case.name), origin=stage.origin,
+                                method=case.method, headers=list(case.headers.items()),
+                                credentials=case.credentials)
+               for case in CATALOGUE}
+    stage.log.clear()
+    return reports
+
+
+_RUNS: dict[str, Observed] = {}
+
+
+@pytest.fixture(scope="module")
+def observe(stage: Stage, predictions: dict[str, Report]) -> Iterator[Any]:
+    """``observe(browser)``: that browser's run over the whole catalogue (once)."""
+
+    def run(browser: str) -> Observed:
+        if browser not in _RUNS:
+            if executable(browser) is None:
+                pytest.skip(f"{browser} is not installed")
+            stage.results = None
+            stage.log.clear()
+            done = run_page(browser, stage.origin + "/page", lambda: stage.results,
+                            RUN_TIMEOUT)
+            _RUNS[browser] = Observed(done.results, _by_case(done.console),
+                                      _requests(stage))
+        return _RUNS[browser]
+
+    yield run
+    _RUNS.clear()
+
+
+def _by_case(console: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in console:
+        match = _CASE.search(line)
+        if match:
+            # Chromium's log writes non-ASCII characters as \\uXXXX.
+            text = _ESCAPED.sub(lambda m: chr(int(m[1], 16)), line)
+            found.setdefault(match[1], []).append(text)
+    return found
+
+
+def _requests(stage: Stage) -> dict[str, list[tuple[str, str]]]:
+    found: dict[str, list[tuple[str, str]]] = {}
+    for name, request in stage.log:
+        found.setdefault(name, []).append((request.method, request.path))
+    return found
+
+
+def _path(url: str) -> str:
+    return urllib.parse.urlsplit(url).path
+
+
+@pytest.mark.parametrize("browser", ["chromium", "firefox"])
+@pytest.mark.parametrize("case", CATALOGUE, ids=[c.name for c in CATALOGUE])
+def test_doctor_predicts_the_browser(case: Behaviour, browser: str, observe: Any,
+                                     predictions: dict[str, Report]) -> None:
+    seen = observe(browser)
+    report = predictions[case.name]
+    outcome = report.outcomes[MODEL[browser]]
+    result = seen.results[case.name]
+    assert result["verdict"] == ("allowed" if outcome.allowed else "blocked"), outcome.message
+    sent = [(report.exchanges[i].method, _path(report.exchanges[i].url))
+            for i in outcome.exchanges]
+    assert seen.requests.get(case.name, []) == sent
+    messages = seen.messages.get(case.name, [])
+    if outcome.message is None:
+        assert messages == []
+    else:
+        assert messages[:1] == [outcome.message]
+    if outcome.allowed:
+        final = report.exchanges[outcome.exchanges[-1]].response
+        present = {name for name in case.probe if final.get(name) is not None}
+        assert set(result["readable"]) == present - set(outcome.hidden_headers)

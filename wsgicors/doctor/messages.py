@@ -1,0 +1,144 @@
+"""The console messages Chromium and Firefox print when they block a request.
+
+Worded as the browsers word them (Chromium 156, Firefox ESR 153), checked against
+their consoles by ``tests/doctor/test_differential.py``. A network error (a response
+the browser refuses outright, too many redirects, a redirect to ``data:``) gets no
+CORS message from Chromium: :func:`chrome_message` returns None for it.
+"""
+
+from __future__ import annotations
+
+from ..http import TOKEN
+from .browser import CHROMIUM_CORS_SCHEMES, Failure
+
+#: Failure codes that are network errors rather than CORS failures, per browser.
+NETWORK_ERRORS = {
+    "chrome": frozenset({"network-error", "too-many-redirects", "redirect-unsafe"}),
+    "firefox": frozenset({"network-error", "too-many-redirects", "redirect-unsafe",
+                          "redirect-credentials"}),
+}
+
+# Codes of failures that Chromium reports as "Response to preflight request doesn't
+# pass access control check: ..." when they happen on the preflight.
+_PREFLIGHT_PREFIXED = frozenset({
+    "missing-allow-origin", "multiple-allow-origin", "invalid-allow-origin",
+    "allow-origin-mismatch", "wildcard-with-credentials", "allow-credentials-not-true",
+    "preflight-status", "preflight-redirect",
+})
+
+_CHROME_TEXT = {
+    "missing-allow-origin": "No 'Access-Control-Allow-Origin' header is present on the "
+                            "requested resource.",
+    "multiple-allow-origin": "The 'Access-Control-Allow-Origin' header contains multiple "
+                             "values '{hint}', but only one is allowed.",
+    "invalid-allow-origin": "The 'Access-Control-Allow-Origin' header contains the invalid "
+                            "value '{hint}'.",
+    "allow-origin-mismatch": "The 'Access-Control-Allow-Origin' header has a value '{hint}' "
+                             "that is not equal to the supplied origin.",
+    "wildcard-with-credentials": "The value of the 'Access-Control-Allow-Origin' header in the "
+                                 "response must not be the wildcard '*' when the request's "
+                                 "credentials mode is 'include'.",
+    "allow-credentials-not-true": "The value of the 'Access-Control-Allow-Credentials' header "
+                                  "in the response is '{hint}' which must be 'true' when the "
+                                  "request's credentials mode is 'include'.",
+    "preflight-status": "It does not have HTTP ok status.",
+    "preflight-redirect": "Redirect is not allowed for a preflight request.",
+    "invalid-allow-methods": "Cannot parse Access-Control-Allow-Methods response header "
+                             "field in preflight response.",
+    "invalid-allow-headers": "Cannot parse Access-Control-Allow-Headers response header "
+                             "field in preflight response.",
+    "method-not-allowed": "Method {hint} is not allowed by Access-Control-Allow-Methods in "
+                          "preflight response.",
+    "header-not-allowed": "Request header field {hint} is not allowed by "
+                          "Access-Control-Allow-Headers in preflight response.",
+    # Chromium names no location here (its message has an empty parameter).
+    "redirect-credentials": "Redirect location '' contains a username and password, which "
+                            "is disallowed for cross-origin requests.",
+    "redirect-scheme": "Cross origin requests are only supported for protocol schemes: "
+                       + ", ".join(CHROMIUM_CORS_SCHEMES) + ".",
+}
+# Chromium 156 appends this to the value errors (older versions also suggested
+# mode 'no-cors', which never helps a script that wants to read the response).
+_VALID_VALUE = " Have the server send the header with a valid value."
+
+
+def chrome_message(failure: Failure, url: str, origin: str,
+                   initial_url: str | None = None) -> str | None:
+    """The console error Chromium prints for *failure* on a ``fetch()`` of *url*.
+
+    *url* is the request that failed (for a redirect to another scheme, the
+    redirect's target), *initial_url* the one the script fetched.
+    """
+    if failure.code in NETWORK_ERRORS["chrome"]:
+        return None
+    if failure.code == "redirect-scheme":
+        url = failure.hint
+    text = "Access to fetch at '" + url + "' "
+    if initial_url is not None and initial_url != url:
+        text += f"(redirected from '{initial_url}') "
+    text += f"from origin '{origin}' has been blocked by CORS policy: "
+    if failure.stage == "preflight" and failure.code in _PREFLIGHT_PREFIXED:
+        text += "Response to preflight request doesn't pass access control check: "
+    text += _CHROME_TEXT[failure.code].format(hint=failure.hint)
+    if failure.code in ("multiple-allow-origin", "invalid-allow-origin",
+                        "allow-origin-mismatch"):
+        text += _VALID_VALUE
+    return text
+
+
+_FIREFOX_REASON = {
+    "missing-allow-origin": "CORS header \u2018Access-Control-Allow-Origin\u2019 missing",
+    "multiple-allow-origin": "Multiple CORS header \u2018Access-Control-Allow-Origin\u2019 "
+                             "not allowed",
+    "allow-origin-mismatch": "CORS header \u2018Access-Control-Allow-Origin\u2019 does not "
+                             "match \u2018{hint}\u2019",
+    "wildcard-with-credentials": "Credential is not supported if the CORS header "
+                                 "\u2018Access-Control-Allow-Origin\u2019 is \u2018*\u2019",
+    "allow-credentials-not-true": "expected \u2018true\u2019 in CORS header "
+                                  "\u2018Access-Control-Allow-Credentials\u2019",
+    "preflight-status": "CORS preflight response did not succeed",
+    "preflight-redirect": "CORS request external redirect not allowed",
+    "invalid-allow-methods": "invalid token \u2018{hint}\u2019 in CORS header "
+                             "\u2018Access-Control-Allow-Methods\u2019",
+    "invalid-allow-headers": "invalid token \u2018{hint}\u2019 in CORS header "
+                             "\u2018Access-Control-Allow-Headers\u2019",
+    "method-not-allowed": "Did not find method in CORS header "
+                          "\u2018Access-Control-Allow-Methods\u2019",
+    "header-not-allowed": "header \u2018{hint}\u2019 is not allowed according to header "
+                          "\u2018Access-Control-Allow-Headers\u2019 from CORS preflight response",
+    "redirect-scheme": "CORS request not http",
+    "network": "CORS request did not succeed",
+}
+
+
+def firefox_message(failure: Failure, url: str) -> str:
+    """The console error Firefox prints for *failure* on a request to *url*.
+
+    For a failed preflight Firefox then adds a second line, "CORS request did not
+    succeed"; this is the first, the one that says why.
+    """
+    network = failure.code in NETWORK_ERRORS["firefox"]
+    code = "network" if network else failure.code
+    if code == "redirect-scheme":
+        url = failure.hint
+    if code == "wildcard-with-credentials":
+        url = f"\u2018{url}\u2019"  # only this message quotes the URL
+    reason = _FIREFOX_REASON[code].format(hint=_firefox_hint(failure))
+    text = ("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the "
+            f"remote resource at {url}. (Reason: {reason}).")
+    if network:
+        text += " Status code: (null)."
+    elif code in ("missing-allow-origin", "preflight-status"):
+        text += f" Status code: {failure.status}."
+    return text
+
+
+def _firefox_hint(failure: Failure) -> str:
+    hint = failure.hint
+    if failure.code in ("invalid-allow-methods", "invalid-allow-headers"):
+        # Firefox names the first element that is not a token.
+        items = (part.strip(" \t") for _name, value in failure.headers
+                 for part in value.split(","))
+        hint = next((item for item in items if item and TOKEN.fullmatch(item) is None), hint)
+    # Firefox shows header bytes decoded as UTF-8.
+    return hint.encode("latin-1", "replace").decode("utf-8", "replace")
