@@ -2,7 +2,8 @@
 
 Misconfigured as people do (prefix-matching regexes, ``*`` with credentials) and
 configured right, for flask-cors, django-cors-headers, Starlette and wsgicors. Served
-by servers.py under waitress (``wsgi_app``) or uvicorn (``asgi_app``).
+by servers.py under waitress (``wsgi_app``) or uvicorn (``asgi_app``: Starlette, and
+wsgicors.asgi in a Starlette app).
 """
 
 from __future__ import annotations
@@ -42,9 +43,14 @@ def _django(**settings: Any) -> Any:
 
 
 def _starlette(**options: Any) -> Any:
+    from starlette.middleware.cors import CORSMiddleware
+
+    return _starlette_with(CORSMiddleware, **options)
+
+
+def _starlette_with(middleware: Any, **options: Any) -> Any:
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
-    from starlette.middleware.cors import CORSMiddleware
     from starlette.responses import PlainTextResponse
     from starlette.routing import Route
 
@@ -52,7 +58,7 @@ def _starlette(**options: Any) -> Any:
         return PlainTextResponse("data\n")
 
     return Starlette(routes=[Route("/data", data)],
-                     middleware=[Middleware(CORSMiddleware, **options)])
+                     middleware=[Middleware(middleware, **options)])
 
 
 def _wsgicors() -> Any:
@@ -64,6 +70,12 @@ def _wsgicors() -> Any:
 
     return CORSMiddleware(data, allow_origins=[TRUSTED], allow_credentials=True,
                           allow_methods=["GET", "POST"], allow_headers=["content-type"])
+
+
+def _wsgicors_asgi() -> Any:
+    from wsgicors.asgi import CORSMiddleware
+
+    return _starlette_with(CORSMiddleware, allow_origins=[TRUSTED], allow_credentials=True)
 
 
 def build(name: str) -> Any:
@@ -87,10 +99,12 @@ def build(name: str) -> Any:
                           allow_methods=["GET", "POST"], allow_headers=["content-type"])
     if name == "wsgicors":
         return _wsgicors()
+    if name == "wsgicors-asgi":
+        return _wsgicors_asgi()
     raise ValueError(f"unknown app {name!r}")
 
 
-if NAME.startswith("starlette"):
+if NAME.startswith("starlette") or NAME.endswith("-asgi"):
     asgi_app = build(NAME)
 elif NAME:
     wsgi_app = build(NAME)

@@ -173,9 +173,9 @@ def express(config: str) -> Iterator[Server]:
 
 @contextmanager
 def python(app: str) -> Iterator[Server]:
-    """tests/audit/pyapps.py's *app* under waitress, or uvicorn for Starlette apps."""
+    """tests/audit/pyapps.py's *app* under waitress, or uvicorn for ASGI apps."""
     port = free_port()
-    if app.startswith("starlette"):
+    if app.startswith("starlette") or app.endswith("-asgi"):
         command = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port",
                    str(port), "--log-level", "warning", "audit.pyapps:asgi_app"]
     else:

@@ -82,6 +82,8 @@ SERVERS: dict[str, tuple[Start, str, dict[str, str], str | None]] = {
          "preflight-any-header": "low"}, "reflect_origin"),
     "starlette-allowlist": (_python("starlette-allowlist"), "allow_origins=[...]", {}, None),
     "wsgicors": (_python("wsgicors"), "allow_origins=[...], allow_credentials=True", {}, None),
+    "wsgicors-asgi": (_python("wsgicors-asgi"), "wsgicors.asgi.CORSMiddleware(allow_origins=[...], "
+                      "allow_credentials=True)", {}, None),
 }
 _audited: dict[str, dict[str, str]] = {}
 _scanned: dict[str, str | None] = {}

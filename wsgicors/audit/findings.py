@@ -117,7 +117,7 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in (
     _rule("unescaped-regex-dot", "a dot of the trusted host matches any character "
           "(unescaped '.' in a regex)", "high", "medium"),
     _rule("special-character-bypass", "a trusted host followed by a special character and "
-          "an attacker's domain is allowed (Safari and Chromium send such hosts)", "high",
+          "an attacker's domain is allowed (browsers send '_' in hosts, Safari more)", "high",
           "medium"),
     _rule("insecure-scheme-trusted", "the http:// twin of an https origin is allowed: a "
           "network attacker injects a page there and reads the responses", "medium", "low",
