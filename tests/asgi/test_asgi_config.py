@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +254,18 @@ def items():
 
 app.add_middleware(CORSMiddleware, allow_origins=["https://app.example.com"],
                    allow_methods=["GET", "PUT"])
+
+wrapped = CORSMiddleware(FastAPI(), allow_origins="*", allow_methods="*")
 """
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The module name of a FastAPI project written to disk, importable once."""
+    (tmp_path / "asgi_cors_project.py").write_text(APP_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "asgi_cors_project"
+    sys.modules.pop("asgi_cors_project", None)
 
 
 @pytest.mark.parametrize(("origin", "method", "status", "verdicts"), [
@@ -261,18 +274,35 @@ app.add_middleware(CORSMiddleware, allow_origins=["https://app.example.com"],
     (ORIGIN, "DELETE", 1, [("preflight", False), ("actual", True)]),
 ])
 def test_explain_command_on_a_fastapi_module(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    project: str, capsys: pytest.CaptureFixture[str],
     origin: str, method: str, status: int, verdicts: list[tuple[str, bool]],
 ) -> None:
-    (tmp_path / "asgi_cors_project.py").write_text(APP_MODULE)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    code = main(["explain", "--config", "asgi_cors_project:app", "--path", "/items",
+    code = main(["explain", "--config", f"{project}:app", "--path", "/items",
                  "--origin", origin, "--method", method, "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == status
     assert data["methods"] == ["GET", "PUT"]
     assert data["max_age"] == 600
     assert [(d["kind"], d["allowed"]) for d in data["decisions"]] == verdicts
+
+
+@pytest.mark.parametrize(("app", "origin", "method", "status"), [
+    ("app", ORIGIN, "PUT", 0), ("app", EVIL, "GET", 1), ("app", ORIGIN, "DELETE", 1),
+    ("wrapped", ORIGIN, "PUT", 0),
+])
+def test_check_command_calls_an_asgi_app_in_process(
+    project: str, capsys: pytest.CaptureFixture[str],
+    app: str, origin: str, method: str, status: int,
+) -> None:
+    code = main(["check", "--app", f"{project}:{app}", "/items",
+                 "--origin", origin, "--method", method, "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == status
+    assert report["verdict"] == ("allowed" if status == 0 else "blocked")
+    # The preflight was answered by the middleware, in process.
+    first = report["exchanges"][0]
+    assert (first["kind"], first["status"]) == (
+        ("preflight", 204 if status == 0 else 403) if method != "GET" else ("actual", 200))
 
 
 def fastapi_app(style: str) -> Any:

@@ -33,7 +33,7 @@ from . import browser
 from .advice import decisions
 from .fetch import check, parse_header
 from .report import DoctorError, Style, Write, decision_dict, escape, print_report, writer
-from .transport import HTTPTransport, Transport, WSGITransport
+from .transport import HTTPTransport, Transport, in_process
 
 EXIT_ALLOWED, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
 
@@ -76,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="credentials: 'include' (cookies, HTTP auth)")
     where = chk.add_mutually_exclusive_group()
     where.add_argument("--app", metavar="MODULE:CALLABLE",
-                       help="call this WSGI application in process instead of the network")
+                       help="call this WSGI or ASGI application in process instead of "
+                            "the network")
     _django_option(where)
     chk.add_argument("--timeout", type=float, default=10.0, help="seconds per request (10)")
     chk.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
@@ -121,14 +122,14 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
     if args.app:
         app = load_object(args.app)
         if not callable(app):
-            raise DoctorError(f"{args.app} is not a WSGI callable")
+            raise DoctorError(f"{args.app} is not a WSGI or ASGI application")
         target = find_target(app)
     elif args.django_settings:
         target = django_target(args.django_settings)
         if url.startswith("/"):
             app = importlib.import_module("django.core.wsgi").get_wsgi_application()
     if app is not None:
-        transport = WSGITransport(app)
+        transport = in_process(app)
         if url.startswith("/"):
             url = "http://localhost" + url
     else:

@@ -1,8 +1,8 @@
 """HTTP transports: how the doctor sends one request and gets the response back.
 
 :class:`HTTPTransport` talks to a real server over a socket; :class:`WSGITransport`
-calls a WSGI application in process. Neither follows redirects: the browser model
-decides what happens next.
+and :class:`ASGITransport` call a WSGI or ASGI application in process. None follows
+redirects: the browser model decides what happens next.
 
 The HTTP transport reads responses with its own small HTTP/1.1 reader instead of
 the stdlib's ``http.client``, which stops parsing at the first malformed header line
@@ -15,6 +15,8 @@ browser model (:mod:`wsgicors.doctor.responses`). The doctor imports no
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import io
 import re
 import socket
@@ -234,3 +236,75 @@ def _environ(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Hea
             key = "HTTP_" + key
             env[key] = f"{env[key]},{value}" if key in env else value
     return env
+
+
+def is_asgi(app: Any) -> bool:
+    """True if *app* is an ASGI application (a coroutine function, or an object with one
+    as ``__call__``)."""
+    return inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(
+        type(app).__call__)
+
+
+def in_process(app: Any) -> WSGITransport | ASGITransport:
+    """A transport calling *app* in process, WSGI or ASGI."""
+    return ASGITransport(app) if is_asgi(app) else WSGITransport(app)
+
+
+class ASGITransport:
+    """Call an ASGI 3 application in process.
+
+    One ``http`` scope per request on a fresh event loop, as a server would (no
+    lifespan, an empty body); the response is the ``http.response.start`` message's
+    status and headers.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
+        """Run the application on one request; raise DoctorError if it fails."""
+        try:
+            return asyncio.run(self._call(method, url, headers))
+        except DoctorError:
+            raise
+        except Exception as exc:
+            raise DoctorError(
+                f"the application raised {type(exc).__name__}: {logsafe(exc)}") from exc
+
+    async def _call(self, method: str, url: str, headers: Sequence[Header]) -> Response:
+        sent: list[dict[str, Any]] = []
+        requested = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await self.app(_scope(method, url, headers), receive, send)
+        start = next((m for m in sent if m.get("type") == "http.response.start"), None)
+        if start is None:
+            raise DoctorError("the application returned without http.response.start")
+        return Response(int(start["status"]), tuple(
+            (bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
+            for k, v in start.get("headers", ())), url=url)
+
+
+def _scope(method: str, url: str, headers: Sequence[Header]) -> dict[str, Any]:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme or "http"
+    port = parts.port or (443 if scheme == "https" else 80)
+    raw = [(b"host", (parts.netloc or "localhost").encode("latin-1"))]
+    raw += [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in headers]
+    return {
+        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1", "method": method, "scheme": scheme,
+        "path": path_info(url), "raw_path": (parts.path or "/").encode("latin-1"),
+        "query_string": parts.query.encode("latin-1"), "root_path": "",
+        "headers": raw, "server": (parts.hostname or "localhost", port),
+        "client": ("127.0.0.1", 50000), "state": {},
+    }
