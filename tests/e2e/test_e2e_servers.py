@@ -36,7 +36,10 @@ def server(request: pytest.FixtureRequest) -> Iterator[servers.Server]:
 
 @pytest.fixture(scope="module")
 def client(server: servers.Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=10) as session:
+    # Starlette re-raises an unhandled exception after sending its 500, and uvicorn then
+    # closes the connection: a kept-alive connection would race that close.
+    limits = httpx.Limits(max_keepalive_connections=0 if server.adapter == "asgi" else 20)
+    with httpx.Client(base_url=server.url, timeout=10, limits=limits) as session:
         yield session
 
 
