@@ -10,12 +10,13 @@ misconfigurations; what a browser does with each is for the browser to say.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from wsgicors.doctor.live import PAGE_PATH
 
 from . import rawserver
 from .rawserver import Request
@@ -105,38 +106,15 @@ def case(name: str, actual: Answer, preflight: Answer | None = None, *,
 
 # -- the server --------------------------------------------------------------------
 
-PAGE = """<!doctype html><meta charset=utf-8><title>doctor differential</title><script>
-const CASES = %s;
-(async () => {
-  const results = {};
-  for (const c of CASES) {
-    const ctl = new AbortController();
-    const timer = setTimeout(() => ctl.abort(), 8000);
-    const init = {method: c.method, headers: c.headers, signal: ctl.signal,
-                  credentials: c.credentials ? "include" : "same-origin", cache: "no-store"};
-    try {
-      const r = await fetch("http://127.0.0.1:" + location.port + "/case/" + c.name, init);
-      const readable = c.probe.filter(name => r.headers.get(name) !== null);
-      results[c.name] = {verdict: "allowed", status: r.status, readable: readable};
-    } catch (e) {
-      results[c.name] = {verdict: e.name === "AbortError" ? "timeout" : "blocked"};
-    }
-    clearTimeout(timer);
-  }
-  await fetch("/results", {method: "POST", body: JSON.stringify(results)});
-})();
-</script>"""
-
-
 class Stage:
-    """The server side of a run: the page, the cases, the results, the request log."""
+    """The server side of a run: the cases, and the log of the requests they got."""
 
     def __init__(self, behaviours: list[Behaviour]) -> None:
         self.by_name = {b.name: b for b in behaviours}
-        spec = [{"name": b.name, "method": b.method, "headers": dict(b.headers),
-                 "credentials": b.credentials, "probe": list(b.probe)} for b in behaviours]
-        self.page = (PAGE % json.dumps(spec)).encode()
-        self.results: dict[str, Any] | None = None
+        #: The cases as the page's script takes them.
+        self.spec = [{"name": b.name, "method": b.method, "headers": dict(b.headers),
+                      "credentials": b.credentials, "probe": list(b.probe)}
+                     for b in behaviours]
         self.log: list[tuple[str, Request]] = []
         self.port = 0
 
@@ -145,20 +123,21 @@ class Stage:
         """The page's origin (the cases are served from the other one)."""
         return f"http://localhost:{self.port}"
 
+    @property
+    def base(self) -> str:
+        """The cases' URLs, but for their names."""
+        return f"http://127.0.0.1:{self.port}/case/"
+
     def url(self, name: str) -> str:
         """The URL of case *name*."""
-        return f"http://127.0.0.1:{self.port}/case/{name}"
+        return self.base + name
 
     def script(self, request: Request) -> bytes:
         """Answer one request (the rawserver callback)."""
-        path = request.path
-        if path == "/page":
+        if request.path == PAGE_PATH:
             return Answer("200 OK", ("Content-Type: text/html; charset=utf-8",),
-                          self.page).render({})
-        if path == "/results" and request.method == "POST":
-            self.results = json.loads(request.body)
-            return status("204 No Content").render({})
-        _prefix, _case, rest = path.partition("/case/")
+                          b"<!doctype html><title>doctor differential</title>").render({})
+        _prefix, _case, rest = request.path.partition("/case/")
         name, _slash, hop = rest.partition("/")
         behaviour = self.by_name.get(name)
         if not _case or behaviour is None:

@@ -107,3 +107,20 @@ def test_hidden_response_headers() -> None:
                                 ("Set-Cookie", "a=b")))
     assert rules.hidden_response_headers(star, credentials=False) == ["set-cookie"]
     assert rules.hidden_response_headers(star, credentials=True) == ["x-total", "set-cookie"]
+
+
+@pytest.mark.parametrize(("origin", "url", "space"), [
+    ("https://app.example.com", "http://127.0.0.1:8000/api", "loopback"),
+    ("https://app.example.com", "http://localhost:8000/api", "loopback"),
+    ("https://app.example.com", "http://192.168.1.20/api", "local"),
+    ("http://10.0.0.5:3000", "http://[::1]:8000/api", "loopback"),
+    ("http://localhost:3000", "http://127.0.0.1:8000/api", None),
+    ("https://app.example.com", "https://api.example.com/items", None),
+    ("http://127.0.0.1:3000", "http://10.0.0.1/api", None),
+])
+def test_local_network_access_warning(origin: str, url: str, space: str | None) -> None:
+    warning = rules.local_network_warning(origin, url)
+    if space is None:
+        assert warning is None
+    else:
+        assert warning is not None and f"access the `{space}` address space" in warning

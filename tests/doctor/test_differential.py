@@ -5,8 +5,9 @@ fetches all of them from a page on the other origin, and the doctor predicts the
 same fetches over the network. For each case and browser they must agree on:
 
 * the verdict (the script gets the response, or ``fetch()`` rejects);
-* the console message that says why (Chromium's from its stderr log, Firefox's from
-  WebDriver BiDi); a network error has none in Chromium;
+* the console message that says why (Chromium's over the DevTools protocol,
+  Firefox's over WebDriver BiDi); for a network error Chromium has no CORS message
+  but names the error (``net::ERR_TOO_MANY_REDIRECTS``), and so must the doctor;
 * the requests sent (a preflight or not, and where redirects lead);
 * which response headers the script can read.
 """
@@ -24,22 +25,22 @@ import pytest
 from wsgicors.doctor import HTTPTransport, Report, check
 
 from .behaviours import Behaviour, Stage, staged
-from .browsers import executable, run_page
+from .browsers import executable, run_cases
 from .catalogue import CATALOGUE
 
 pytestmark = pytest.mark.browser
 MODEL = {"chromium": "chrome", "firefox": "firefox"}
 RUN_TIMEOUT = 180.0
 _CASE = re.compile(r"/case/([a-z0-9-]+)")
-_ESCAPED = re.compile(r"\\u([0-9A-Fa-f]{4})")
 
 
 @dataclass
 class Observed:
-    """One browser's run: results per case, console messages and requests per case."""
+    """One browser's run: per case, its result, console messages and requests."""
 
     results: dict[str, Any]
     messages: dict[str, list[str]]
+    network: dict[str, list[str]]
     requests: dict[str, list[tuple[str, str]]]
 
 
@@ -71,11 +72,11 @@ def observe(stage: Stage, predictions: dict[str, Report]) -> Iterator[Any]:
         if browser not in _RUNS:
             if executable(browser) is None:
                 pytest.skip(f"{browser} is not installed")
-            stage.results = None
             stage.log.clear()
-            done = run_page(browser, stage.origin + "/page", lambda: stage.results,
-                            RUN_TIMEOUT)
-            _RUNS[browser] = Observed(done.results, _by_case(done.console),
+            done = run_cases(browser, stage.origin, stage.base, stage.spec, RUN_TIMEOUT)
+            messages = [e.text for e in done.console if e.source == "javascript"]
+            network = [f"{e.url} {e.text}" for e in done.console if e.source == "network"]
+            _RUNS[browser] = Observed(done.results, _by_case(messages), _by_case(network),
                                       _requests(stage))
         return _RUNS[browser]
 
@@ -83,14 +84,12 @@ def observe(stage: Stage, predictions: dict[str, Report]) -> Iterator[Any]:
     _RUNS.clear()
 
 
-def _by_case(console: list[str]) -> dict[str, list[str]]:
+def _by_case(lines: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for line in console:
+    for line in lines:
         match = _CASE.search(line)
         if match:
-            # Chromium's log writes non-ASCII characters as \\uXXXX.
-            text = _ESCAPED.sub(lambda m: chr(int(m[1], 16)), line)
-            found.setdefault(match[1], []).append(text)
+            found.setdefault(match[1], []).append(line)
     return found
 
 
@@ -118,10 +117,13 @@ def test_doctor_predicts_the_browser(case: Behaviour, browser: str, observe: Any
             for i in outcome.exchanges]
     assert seen.requests.get(case.name, []) == sent
     messages = seen.messages.get(case.name, [])
-    if outcome.message is None:
+    if outcome.failure is None or outcome.message is None:
         assert messages == []
     else:
         assert messages[:1] == [outcome.message]
+    if outcome.failure is not None and outcome.message is None:
+        assert any(line.endswith(f"net::{outcome.failure.hint}")
+                   for line in seen.network.get(case.name, [])), seen.network.get(case.name)
     if outcome.allowed:
         final = report.exchanges[outcome.exchanges[-1]].response
         present = {name for name in case.probe if final.get(name) is not None}

@@ -2,11 +2,15 @@
 
 * :mod:`~wsgicors.doctor.browser`: the browser model, the client side of the CORS
   protocol as Chromium and Firefox implement it (pure functions);
-* :mod:`~wsgicors.doctor.transport`: HTTP transports, the network or a WSGI
-  application in process;
+* :mod:`~wsgicors.doctor.responses`: HTTP/1.1 responses as each browser reads them;
+* :mod:`~wsgicors.doctor.messages`: the console messages each browser prints;
+* :mod:`~wsgicors.doctor.transport`: HTTP transports, the network (with its own
+  bounded HTTP/1.1 reader) or a WSGI application in process;
 * :mod:`~wsgicors.doctor.fetch`: :func:`check`, one ``fetch()`` played over a transport;
 * :mod:`~wsgicors.doctor.advice`: the fixes, in HTTP terms and in the user's options;
 * :mod:`~wsgicors.doctor.report`: the :class:`Report`, as JSON and as text;
+* :mod:`~wsgicors.doctor.live`: the same request in a real headless browser
+  (``check --browser``), over :mod:`~wsgicors.doctor.websocket`;
 * :mod:`~wsgicors.doctor.cli`: the ``wsgicors`` command.
 
 It works without a server, in a test suite::

@@ -25,6 +25,7 @@ them to judge wsgicors's own responses the way a browser would.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
@@ -402,6 +403,36 @@ def hidden_response_headers(response: Response, credentials: bool) -> list[str]:
 _UNINTERESTING = frozenset({
     "connection", "date", "keep-alive", "server", "transfer-encoding", "vary",
 })
+
+
+def address_space(url: str) -> str:
+    """``"loopback"``, ``"local"`` (private addresses) or ``"public"`` for *url*'s host.
+
+    A host name other than ``localhost`` counts as public: only its address tells.
+    """
+    host = (urllib.parse.urlsplit(url).hostname or "").rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "public"
+    if address.is_loopback:
+        return "loopback"
+    return "local" if address.is_private or address.is_link_local else "public"
+
+
+_SPACE_RANK = {"public": 0, "local": 1, "loopback": 2}
+
+
+def local_network_warning(origin: str, url: str) -> str | None:
+    """Chromium's Local Network Access prompt, when a page reaches a more private address."""
+    target, page = address_space(url), address_space(origin)
+    if origin == "null" or _SPACE_RANK[target] <= _SPACE_RANK[page]:
+        return None
+    return (f"Chromium asks the user before a page on a {page} address reaches a {target} "
+            f"one (Local Network Access); refused, the request fails with \"Permission was "
+            f"denied for this request to access the `{target}` address space.\"")
 
 
 def preflight_cache_seconds(value: str | None, browser: str) -> int:

@@ -6,6 +6,7 @@
         --method PUT --header content-type --header authorization --credentials
     wsgicors check --app myproject.wsgi:application --origin https://app.example.com /api/items
     wsgicors check --django-settings mysite.settings --origin https://app.example.com /api/items/
+    wsgicors check https://api.example.com/items --origin https://app.example.com --browser chromium
     wsgicors explain --config myproject.cors:policy
     wsgicors explain --django-settings mysite.settings --path /api/items/
     wsgicors proxy https://api.example.com --allow-origin http://localhost:5173
@@ -29,10 +30,19 @@ from ..audit import cli as audit_cli
 from ..errors import ConfigError
 from ..policy import CORSPolicy
 from ..targets import Target, find_target
-from . import browser
+from . import browser, live
 from .advice import decisions
 from .fetch import check, parse_header
-from .report import DoctorError, Style, Write, decision_dict, escape, print_report, writer
+from .report import (
+    DoctorError,
+    Style,
+    Write,
+    decision_dict,
+    escape,
+    print_real,
+    print_report,
+    writer,
+)
 from .transport import HTTPTransport, Transport, in_process
 
 EXIT_ALLOWED, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
@@ -81,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
     _django_option(where)
     chk.add_argument("--timeout", type=float, default=10.0, help="seconds per request (10)")
     chk.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    chk.add_argument("--browser", action="append", choices=sorted(live.EXECUTABLES),
+                     default=[], help="also run the request in this real browser, headless "
+                                      "(repeatable), and print what it did")
     _output_options(chk)
     commands.add_parser("proxy", help="a development proxy adding CORS to a server you "
                         "cannot change (wsgicors proxy --help)")
@@ -134,17 +147,28 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
             url = "http://localhost" + url
     else:
         transport = _network(args)
+    if args.browser and app is not None:
+        raise DoctorError("--browser needs a URL on the network (a browser cannot reach an "
+                          "application running in this process)")
     report = check(transport, url, origin=args.origin, method=args.method, headers=headers,
                    credentials=args.credentials, target=target)
+    real = [live.fetch_in(name, url, origin=args.origin, method=report.method,
+                          headers=headers, credentials=args.credentials, timeout=args.timeout)
+            for name in dict.fromkeys(args.browser)]
     if args.json:
         data = report.as_dict()
         if target is not None:
             for decision in data["wsgicors"]:
                 decision["setting"] = decision["option"] and target.option(decision["option"])
+        if real:
+            data["real_browsers"] = {o.browser: live.outcome_dict(o, report) for o in real}
         json.dump(data, out, indent=2)
         out.write("\n")
     else:
-        print_report(report, Style.for_output(args.color, out), out)
+        style = Style.for_output(args.color, out)
+        print_report(report, style, out)
+        for outcome in real:
+            print_real(outcome, live.agrees(outcome, report), style, out)
     return EXIT_ALLOWED if report.allowed else EXIT_BLOCKED
 
 

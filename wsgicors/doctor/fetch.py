@@ -82,6 +82,9 @@ def check(
     exchanges = _Exchanges(transport, report)
     for browser in rules.BROWSERS:
         report.outcomes[browser] = _fetch(exchanges, report, browser)
+    warning = rules.local_network_warning(origin, url)
+    if warning is not None:
+        report.outcomes["chrome"].warnings.append(warning)
     report.hidden_headers = list(dict.fromkeys(
         name for outcome in report.outcomes.values() for name in outcome.hidden_headers))
     advise(report, None if target is None else find_target(target))

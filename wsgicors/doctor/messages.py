@@ -79,11 +79,16 @@ def chrome_message(failure: Failure, url: str, origin: str,
     text += f"from origin '{origin}' has been blocked by CORS policy: "
     if failure.stage == "preflight" and failure.code in _PREFLIGHT_PREFIXED:
         text += "Response to preflight request doesn't pass access control check: "
-    text += _CHROME_TEXT[failure.code].format(hint=failure.hint)
+    text += _CHROME_TEXT[failure.code].format(hint=_chrome_escape(failure.hint))
     if failure.code in ("multiple-allow-origin", "invalid-allow-origin",
                         "allow-origin-mismatch"):
         text += _VALID_VALUE
     return text
+
+
+def _chrome_escape(text: str) -> str:
+    """Chromium writes characters beyond ASCII in a message's value as ``\\uXXXX``."""
+    return "".join(ch if ord(ch) < 0x80 else f"\\u{ord(ch):04X}" for ch in text)
 
 
 _FIREFOX_REASON = {

@@ -11,10 +11,13 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..engine import Decision
 from .browser import Failure, Header, Response
+
+if TYPE_CHECKING:
+    from .live import Outcome as RealOutcome
 
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -230,3 +233,15 @@ def _print_verdict(report: Report, style: Style, write: Write) -> None:
     if caches:
         write("Preflight cached for: " + ", ".join(
             f"{b.capitalize()} {s} s" for b, s in caches) + ".")
+
+
+def print_real(outcome: RealOutcome, agrees: bool, style: Style, out: TextIO) -> None:
+    """Print what a real browser did (``check --browser``)."""
+    write = writer(out)
+    verdict = outcome.verdict.upper()
+    colour = "1;32" if outcome.verdict == "allowed" else "1;31"
+    note = ", as the doctor predicted." if agrees else (
+        ": the doctor predicted otherwise. Please report it, with this output.")
+    write(f"Real {outcome.version} (headless): ", style(verdict, colour), note)
+    for entry in outcome.console:
+        write(f"  {entry.source} console: {entry.text}")

@@ -2,7 +2,8 @@
 
 Enough for WebDriver BiDi and the Chrome DevTools protocol on loopback: one
 connection, text frames out (masked), text frames in (fragmented ones joined),
-pings answered. The project has no WebSocket dependency, and this needs none.
+pings answered, every read bounded by the socket timeout. Stdlib only: wsgicors has
+no WebSocket dependency.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class WebSocket:
 
     def __init__(self, url: str, timeout: float = 30.0) -> None:
         parts = urlsplit(url)
-        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
+        self.sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
         request = (f"GET {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
                    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
