@@ -128,26 +128,8 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
     headers = [parse_header(text) for text in args.header]
-    url = args.url
-    transport: Transport
-    target: Target | None = None
-    app = None
-    if args.app:
-        app = load_object(args.app)
-        if not callable(app):
-            raise DoctorError(f"{args.app} is not a WSGI or ASGI application")
-        target = find_target(app)
-    elif args.django_settings:
-        target = django_target(args.django_settings)
-        if url.startswith("/"):
-            app = importlib.import_module("django.core.wsgi").get_wsgi_application()
-    if app is not None:
-        transport = in_process(app)
-        if url.startswith("/"):
-            url = "http://localhost" + url
-    else:
-        transport = _network(args)
-    if args.browser and app is not None:
+    transport, target, url = _where(args)
+    if args.browser and not isinstance(transport, HTTPTransport):
         raise DoctorError("--browser needs a URL on the network (a browser cannot reach an "
                           "application running in this process)")
     report = check(transport, url, origin=args.origin, method=args.method, headers=headers,
@@ -170,6 +152,25 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         for outcome in real:
             print_real(outcome, live.agrees(outcome, report), style, out)
     return EXIT_ALLOWED if report.allowed else EXIT_BLOCKED
+
+
+def _where(args: argparse.Namespace) -> tuple[Transport, Target | None, str]:
+    """How to reach the URL (network or in process), what serves CORS there, the URL."""
+    app = None
+    target: Target | None = None
+    if args.app:
+        app = load_object(args.app)
+        if not callable(app):
+            raise DoctorError(f"{args.app} is not a WSGI or ASGI application")
+        target = find_target(app)
+    elif args.django_settings:
+        target = django_target(args.django_settings)
+        if args.url.startswith("/"):
+            app = importlib.import_module("django.core.wsgi").get_wsgi_application()
+    if app is None:
+        return _network(args), target, args.url
+    url = "http://localhost" + args.url if args.url.startswith("/") else args.url
+    return in_process(app), target, url
 
 
 def _network(args: argparse.Namespace) -> HTTPTransport:
