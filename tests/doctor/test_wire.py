@@ -137,6 +137,14 @@ def test_network_errors_have_no_chromium_console_message(stage: Stage) -> None:
         "Status code: (null).")
 
 
+def test_a_space_before_the_colon_is_named_in_the_fix(stage: Stage) -> None:
+    fixes = _check(stage, "space-before-colon").fixes
+    assert fixes == [f"The response has the line 'Access-Control-Allow-Origin : "
+                     f"{stage.origin}': with white space before the colon, Firefox ignores "
+                     "the whole line (Chromium reads it). Write the header name right before "
+                     "the colon."]
+
+
 def test_wsgicors_refusal_names_the_option(stage: Stage) -> None:
     fixes = _check(stage, "pf-403-wsgicors-refusal").fixes
     assert ("The server runs wsgicors and refused the preflight because of the method "

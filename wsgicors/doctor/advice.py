@@ -66,6 +66,11 @@ def fix_for(failure: Failure, report: Report, url: str, response: Response | Non
         return _refusal_fix(refused[1].decode(), report)
     if failure.code in _BROKEN:
         return _broken_fix(failure)
+    malformed = _malformed_line(failure, response)
+    if malformed is not None:
+        return (f"The response has the line {malformed!r}: with white space before the "
+                "colon, Firefox ignores the whole line (Chromium reads it). Write the "
+                "header name right before the colon.")
     if failure.code == "missing-allow-origin":
         if failure.stage == "preflight" and status >= 300:
             return _status_fix(status, url)
@@ -131,6 +136,25 @@ def _broken_fix(failure: Failure) -> str:
     what = _NET_ERRORS.get(failure.hint, "a malformed header block")
     return (f"The response has {what}; browsers refuse such a response outright (a network "
             "error, as protection against response smuggling). Send each header once.")
+
+
+# The header each failure is about.
+_HEADER_OF = {"missing-allow-origin": "access-control-allow-origin",
+              "method-not-allowed": "access-control-allow-methods",
+              "header-not-allowed": "access-control-allow-headers",
+              "allow-credentials-not-true": "access-control-allow-credentials"}
+
+
+def _malformed_line(failure: Failure, response: Response | None) -> str | None:
+    """The received line for the failure's header with white space before its colon."""
+    wanted = _HEADER_OF.get(failure.code)
+    if wanted is None or response is None:
+        return None
+    for line in response.lines:
+        name = line.partition(":")[0]
+        if name != name.rstrip(" \t") and name.strip(" \t").lower() == wanted:
+            return line
+    return None
 
 
 def _status_fix(status: int, url: str) -> str:
