@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -29,11 +30,14 @@ PACKAGE_PYTHON = "3.13"
 MATRIX_MARKERS = "not browser and not slow"
 
 ROOT = Path(__file__).resolve().parent
-# What the tests read besides tests/ itself (demo, example apps, fuzz target).
-TEST_DATA = ("tests", "examples", "fuzz", "pyproject.toml")
-# Reads the engine's source files from the checkout, which the package check has not.
-NEEDS_SOURCE_TREE = ("tests/django/test_djcors_checks.py"
-                     "::test_every_engine_problem_code_has_a_fixed_id")
+# What the tests read besides tests/ itself (examples, fuzz target, the pages whose
+# examples they run) and the pytest configuration.
+TEST_DATA = ("tests", "examples", "fuzz", "docs", "README.md", "pyproject.toml")
+# These read the packages' .py files from the checkout, which the package check has not.
+NEEDS_SOURCE_TREE = (
+    "tests/django/test_djcors_checks.py::test_every_engine_problem_code_has_a_fixed_id",
+    "tests/core/test_core_docs.py::test_validation_page_lists_every_problem_code",
+)
 
 nox.options.sessions = ["tests", "package"]
 nox.options.error_on_missing_interpreters = True
@@ -62,13 +66,31 @@ def _expose_pyenv_interpreters() -> None:
     for version in PYTHONS:
         binary = _pyenv_interpreter(version)
         link = links / f"python{version}"
-        link.unlink(missing_ok=True)
         if binary is not None:
-            link.symlink_to(binary)
-        elif shutil.which(f"python{version}") is None:
+            _symlink(link, binary)
+        elif not _runs(f"python{version}"):
             print(f"noxfile: no python{version} on PATH or in pyenv; its cells will fail "
                   f"(install it: pyenv install {version})", file=sys.stderr)
     os.environ["PATH"] = os.pathsep.join([str(links), os.environ.get("PATH", "")])
+
+
+def _runs(command: str) -> bool:
+    """Whether *command* starts (a pyenv shim for an unselected version does not)."""
+    try:
+        return subprocess.run([command, "-c", ""], capture_output=True, check=False,
+                              timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _symlink(link: Path, target: Path) -> None:
+    """Point *link* at *target*, atomically: parallel workers each load this file."""
+    if link.is_symlink() and link.readlink() == target:
+        return
+    staged = link.with_name(f"{link.name}.{os.getpid()}")
+    staged.unlink(missing_ok=True)
+    staged.symlink_to(target)
+    staged.replace(link)
 
 
 def _cells() -> list[nox.param]:
@@ -113,8 +135,9 @@ def package(session: nox.Session) -> None:
         copy(ROOT / name, work / name)
     session.chdir(work)
     session.run("python", "-c", _PROVE_INSTALLED, env={"PYTHONPATH": None})
-    session.run("pytest", "-m", MATRIX_MARKERS, "-p", "no:cacheprovider",
-                "--deselect", NEEDS_SOURCE_TREE, *session.posargs,
+    deselect = [arg for test in NEEDS_SOURCE_TREE for arg in ("--deselect", test)]
+    session.run("pytest", "-m", MATRIX_MARKERS, "-p", "no:cacheprovider", *deselect,
+                *session.posargs,
                 env={"WSGICORS_FIGURES": str(tmp / "figures.json"), "PYTHONPATH": None})
 
 
@@ -122,7 +145,8 @@ _VERSIONS = """
 import sys
 from importlib.metadata import version
 print("Python", sys.version.split()[0], *(f"{name} {version(name)}" for name in
-      ("Flask", "Werkzeug", "Django", "asgiref", "flask-cors", "django-cors-headers")))
+      ("Flask", "Werkzeug", "Django", "asgiref", "starlette", "fastapi", "flask-cors",
+       "django-cors-headers")))
 """
 
 _PROVE_INSTALLED = """
