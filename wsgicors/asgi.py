@@ -30,8 +30,8 @@ from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from datetime import timedelta
 from typing import Any
 
-from .engine import Preflight, actual, is_preflight, preflight
-from .headers import CORSHeaders, add_to_raw_header_list, encode_raw
+from .engine import actual, is_preflight, preflight
+from .headers import CORSHeaders, Preflight, add_to_raw_header_list, encode_raw
 from .middleware import build_routes
 from .paths import PathMap
 from .policy import CORSPolicy, NamesOption, OriginsOption, RegexOption

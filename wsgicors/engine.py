@@ -24,15 +24,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .headers import REFUSED_PREFLIGHT, CORSHeaders, Header, preflight_headers
+from .headers import (
+    REFUSED_PREFLIGHT,
+    CORSHeaders,
+    Header,
+    Preflight,
+    preflight_answer,
+)
 from .logsafe import logsafe
 from .policy import CORSPolicy
 from .targets import policy_for
 
 _log = logging.getLogger("wsgicors")
 
-PREFLIGHT_OK = "204 No Content"
-PREFLIGHT_REFUSED = "403 Forbidden"
 
 # Which option to change for each refusal code (used by explain() and the doctor).
 OPTION_FOR = {
@@ -50,17 +54,6 @@ class Refusal(NamedTuple):
 
     code: str
     reason: str
-
-
-class Preflight(NamedTuple):
-    """A complete response to a preflight: it never reaches the application."""
-
-    status: str
-    #: A new list for every call: the caller may hand it to start_response.
-    headers: list[Header]
-    body: bytes
-    #: The step that failed (``"origin"``, ``"method"``, ``"headers"``), None if allowed.
-    failed: str | None
 
 
 def is_preflight(environ: Mapping[str, Any]) -> bool:
@@ -81,6 +74,8 @@ def preflight(policy: CORSPolicy, environ: Mapping[str, Any]) -> Preflight:
 
     Checks the origin, then the method, then the headers, and stops at the first
     failure. The refused answer's body names the failed step, never request data.
+    The answer is immutable and usually ready-made: pass ``list(answer.headers)`` to
+    a WSGI ``start_response``.
     """
     allowed = policy.lookup(environ.get("HTTP_ORIGIN", ""))
     if allowed is None:
@@ -94,21 +89,21 @@ def preflight(policy: CORSPolicy, environ: Mapping[str, Any]) -> Preflight:
         answer = policy.allow_headers_for(requested)
         if answer is None:
             return _refused(policy, environ, "headers")
+    if policy.fixed_preflight:
+        return allowed.answer_with_headers if requested else allowed.answer
     private_network = (
         policy.allow_private_network
         and environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true"
     )
     echo = method if policy.allow_methods_value is None else None
-    headers = preflight_headers(allowed, echo, answer, private_network)
-    return Preflight(PREFLIGHT_OK, headers, b"", None)
+    return preflight_answer(allowed, echo, answer, private_network)
 
 
 def _refused(policy: CORSPolicy, environ: Mapping[str, Any], step: str) -> Preflight:
     if _log.isEnabledFor(logging.DEBUG):
         code, reason = refusal(policy, environ, step)
         _log.debug("CORS preflight refused (%s): %s", code, reason)
-    headers, body = REFUSED_PREFLIGHT[step]
-    return Preflight(PREFLIGHT_REFUSED, list(headers), body, step)
+    return REFUSED_PREFLIGHT[step]
 
 
 def actual(policy: CORSPolicy, origin: str | None) -> CORSHeaders:

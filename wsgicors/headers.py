@@ -42,6 +42,24 @@ MAX_AGE = "Access-Control-Max-Age"
 ACAPN = "Access-Control-Allow-Private-Network"
 
 
+PREFLIGHT_OK = "204 No Content"
+PREFLIGHT_REFUSED = "403 Forbidden"
+
+
+class Preflight(NamedTuple):
+    """A complete response to a preflight: it never reaches the application.
+
+    Immutable and often ready-made (shared): a WSGI caller passes ``list(headers)``
+    to ``start_response``.
+    """
+
+    status: str
+    headers: tuple[Header, ...]
+    body: bytes
+    #: The step that failed (``"origin"``, ``"method"``, ``"headers"``), None if allowed.
+    failed: str | None
+
+
 class CORSHeaders(NamedTuple):
     """The ready-made headers for one origin's answer (allowed or refused).
 
@@ -58,14 +76,25 @@ class CORSHeaders(NamedTuple):
     #: ``actual`` plus ``Vary: Origin`` when ``varies``: what a response with no
     #: Vary and no CORS headers of its own gets appended.
     appended: tuple[Header, ...]
+    #: The ready-made answer to a preflight from this origin when nothing is echoed
+    #: and no header is requested, and the one when headers are requested (with the
+    #: policy's fixed Access-Control-Allow-Headers).
+    answer: Preflight
+    answer_with_headers: Preflight
 
 
 def cors_headers(
-    actual: tuple[Header, ...], varies: bool, preflight: tuple[Header, ...] = ()
+    actual: tuple[Header, ...], varies: bool, preflight: tuple[Header, ...] = (),
+    allow_headers: str | None = None,
 ) -> CORSHeaders:
-    """A :class:`CORSHeaders` with ``appended`` derived from *actual* and *varies*."""
+    """A :class:`CORSHeaders`, with ``appended`` and the ready-made preflight answers."""
     appended = (*actual, VARY_ORIGIN) if varies else actual
-    return CORSHeaders(actual, varies, preflight, appended)
+    with_headers = (*preflight, (ACAH, allow_headers)) if allow_headers else preflight
+    return CORSHeaders(
+        actual, varies, preflight, appended,
+        Preflight(PREFLIGHT_OK, preflight, b"", None),
+        Preflight(PREFLIGHT_OK, with_headers, b"", None),
+    )
 
 
 #: No CORS handling at all (CORS is off for the path).
@@ -84,6 +113,8 @@ class Template(NamedTuple):
     methods: str | None
     max_age: int | None
     varies: bool
+    #: Access-Control-Allow-Headers value, or None when the requested names are echoed.
+    allow_headers: str | None
 
     def for_origin(self, origin: str) -> CORSHeaders:
         """The headers that allow *origin* (``"*"`` for the any-origin policy)."""
@@ -96,25 +127,28 @@ class Template(NamedTuple):
             preflight += ((ACAM, self.methods),)
         if self.max_age is not None:
             preflight += ((MAX_AGE, str(self.max_age)),)
-        return cors_headers(actual, self.varies, (*preflight, PREFLIGHT_VARY))
+        return cors_headers(
+            actual, self.varies, (*preflight, PREFLIGHT_VARY), self.allow_headers
+        )
 
 
-def preflight_headers(
+def preflight_answer(
     allowed: CORSHeaders, echo_method: str | None, allow_headers: str | None,
     private_network: bool,
-) -> list[Header]:
-    """The full header list of a successful preflight (a new list every time)."""
-    headers = list(allowed.preflight)
+) -> Preflight:
+    """A successful preflight's answer with what it echoes (method, headers) or
+    Private Network Access; without any of these, ``allowed.answer`` is ready-made."""
+    headers = allowed.preflight
     if echo_method is not None:
-        headers.append((ACAM, echo_method))
+        headers += ((ACAM, echo_method),)
     if allow_headers is not None:
-        headers.append((ACAH, allow_headers))
+        headers += ((ACAH, allow_headers),)
     if private_network:
-        headers.append((ACAPN, "true"))
-    return headers
+        headers += ((ACAPN, "true"),)
+    return Preflight(PREFLIGHT_OK, headers, b"", None)
 
 
-def _refused_preflight(step: str) -> tuple[tuple[Header, ...], bytes]:
+def _refused_preflight(step: str) -> Preflight:
     # The body names the failed step, never request data: the doctor reads it.
     body = f"CORS preflight refused: {step} not allowed\n".encode("ascii")
     headers = (
@@ -123,10 +157,10 @@ def _refused_preflight(step: str) -> tuple[tuple[Header, ...], bytes]:
         ("X-Content-Type-Options", "nosniff"),
         PREFLIGHT_VARY,
     )
-    return headers, body
+    return Preflight(PREFLIGHT_REFUSED, headers, body, step)
 
 
-#: A refused preflight's headers and body, per failed step.
+#: A refused preflight's ready-made answer, per failed step.
 REFUSED_PREFLIGHT = {step: _refused_preflight(step) for step in ("origin", "method", "headers")}
 
 
@@ -191,7 +225,7 @@ def add_to_header_list(headers: list[Header], cors: CORSHeaders) -> list[Header]
     The application's list is never modified (it may be a shared constant).
     """
     for name, _value in headers:
-        if _is_cors_or_vary(name):
+        if name not in _PLAIN and _is_cors_or_vary(name):
             return _merge_list(headers, cors)
     return [*headers, *cors.appended]
 

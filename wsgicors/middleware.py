@@ -1,10 +1,10 @@
-"""CORSMiddleware, and the one WSGI request path it shares with the Flask extension."""
+"""CORSMiddleware: the one WSGI request path, which the Flask extension's layer runs too."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from .engine import actual, is_preflight, preflight
 from .errors import ConfigError, Problem
@@ -35,42 +35,6 @@ class Scope(Protocol):
         """The policy for a response, when the application starts it."""
 
 
-def serve(
-    app: WSGIApplication,
-    environ: WSGIEnvironment,
-    start_response: StartResponse,
-    policy: CORSPolicy | None,
-    scope: Scope | None = None,
-) -> Iterable[bytes]:
-    """Run one request through the engine: the whole WSGI request path.
-
-    Preflights are answered here and never reach *app*; every other response gets
-    the engine's headers merged in when it starts, whatever its status. *policy*
-    None (and no *scope*) means CORS is off: the request passes through untouched.
-    """
-    if scope is None and policy is None:
-        return app(environ, start_response)
-    if is_preflight(environ):
-        if scope is not None:
-            policy = scope.preflight_policy(environ, policy)
-        if policy is None:
-            return app(environ, start_response)
-        answer = preflight(policy, environ)
-        start_response(answer.status, answer.headers)
-        return [answer.body] if answer.body else []
-    origin = environ.get("HTTP_ORIGIN")
-    if scope is not None:
-        return app(environ, _scoped(environ, start_response, scope, policy, origin))
-    cors = actual(policy, origin)  # type: ignore[arg-type]
-
-    def cors_start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
-    ) -> Callable[[bytes], object]:
-        return start_response(status, add_to_header_list(headers, cors), exc_info)
-
-    return app(environ, cors_start_response)
-
-
 def _scoped(
     environ: WSGIEnvironment,
     start_response: StartResponse,
@@ -87,6 +51,14 @@ def _scoped(
         return start_response(status, headers, exc_info)
 
     return cors_start_response
+
+
+class Config(NamedTuple):
+    """What a middleware runs with, swapped in one assignment."""
+
+    routes: Routes
+    #: Policies that depend on more than the path (the Flask layer's), or None.
+    scope: Scope | None
 
 
 class CORSMiddleware:
@@ -117,7 +89,12 @@ class CORSMiddleware:
         **options: Any,
     ) -> None:
         self.app = app
-        self.routes = build_routes(policy, paths, options)
+        self._config = Config(build_routes(policy, paths, options), None)
+
+    @property
+    def routes(self) -> Routes:
+        """The paths and policies in force (what :func:`wsgicors.explain` reads)."""
+        return self._config.routes
 
     def reconfigure(
         self, policy: CORSPolicy | None = None, *, paths: PathMap | None = None, **options: Any
@@ -127,14 +104,49 @@ class CORSMiddleware:
         The new configuration is validated first (a ConfigError leaves the running
         one in place) and then installed with one atomic assignment.
         """
-        self.routes = build_routes(policy, paths, options)
+        self._config = Config(build_routes(policy, paths, options), None)
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
-        routes = self.routes
+        """The WSGI request path: the one the Flask extension's layer runs too.
+
+        Preflights are answered here and never reach the application; every other
+        response gets the engine's headers merged in when it starts, whatever its
+        status. No policy for the path means CORS is off there: the request passes
+        through untouched.
+        """
+        # Written flat on purpose: every call here is paid by every request. The tests
+        # in front of is_preflight() only spare most requests the call (a preflight
+        # has an Origin and ACRM), and origin-less requests get the policy's refused
+        # headers without calling actual().
+        routes, scope = self._config
         policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
-        return serve(self.app, environ, start_response, policy)
+        if policy is None and scope is None:
+            return self.app(environ, start_response)
+        origin = environ.get("HTTP_ORIGIN")
+        if (
+            origin is not None
+            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+            and is_preflight(environ)
+        ):
+            if scope is not None:
+                policy = scope.preflight_policy(environ, policy)
+            if policy is None:
+                return self.app(environ, start_response)
+            status, headers, body, _failed = preflight(policy, environ)
+            start_response(status, list(headers))
+            return [body] if body else []
+        if scope is not None:
+            return self.app(environ, _scoped(environ, start_response, scope, policy, origin))
+        cors = policy.refused if origin is None else actual(policy, origin)  # type: ignore[union-attr,arg-type]
+
+        def cors_start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+        ) -> Callable[[bytes], object]:
+            return start_response(status, add_to_header_list(headers, cors), exc_info)
+
+        return self.app(environ, cors_start_response)
 
 
 def build_routes(

@@ -102,9 +102,10 @@ class CORSPolicy:
 
     __slots__ = (
         "_acrh_cache", "_any_header", "_any_method", "_cache", "_exact", "_frozen",
-        "_func", "_header_ok", "_options", "_pattern", "_regexes", "_template",
+        "_func", "_header_ok", "_matchers", "_options", "_pattern", "_regexes", "_template",
         "allow_credentials", "allow_headers_value", "allow_methods_value",
-        "allow_private_network", "any_origin", "expose_headers_value", "max_age",
+        "allow_private_network", "any_origin", "expose_headers_value", "fixed_preflight",
+        "max_age",
         "method_ok", "refused", "varies_by_origin",
     )
 
@@ -186,10 +187,15 @@ class CORSPolicy:
         self.expose_headers_value = "*" if any_expose else ", ".join(exposed) or None
         self._template = Template(
             credentials, self.expose_headers_value, self.allow_methods_value, age,
-            self.varies_by_origin,
+            self.varies_by_origin, self.allow_headers_value,
         )
+        #: True if a successful preflight's answer is ready-made (nothing echoed, no
+        #: Private Network Access): CORSHeaders.preflight or .preflight_with_headers.
+        self.fixed_preflight = not (any_method or any_header or allow_private_network is True)
         self._pattern = compile_rules(rules)
         self._regexes = tuple(regexes)
+        #: True if anything but the exact origins can match (only then is there a cache).
+        self._matchers = bool(self._pattern is not None or self._regexes or any_origin)
         self._func = allow_origin_func
         #: What a response without an allowed origin gets: no CORS headers and
         #: ``Vary: Origin`` (the ``*`` headers when every origin is allowed).
@@ -198,7 +204,7 @@ class CORSPolicy:
         # listed origin wait for (or lose) a cache entry.
         self._exact = {rule.text: self._template.for_origin(rule.text)
                        for rule in rules if rule.is_exact}
-        self._cache: dict[str, CORSHeaders | None] = {}
+        self._cache: dict[str, CORSHeaders | None] = dict(self._exact)
         self._acrh_cache: dict[str, str | None] = {}
         self._frozen = True
 
@@ -229,29 +235,29 @@ class CORSPolicy:
 
     def lookup(self, origin: str) -> CORSHeaders | None:
         """The ready-made headers for *origin*, or None if it is not allowed."""
-        found = self._exact.get(origin)
-        if found is not None:
-            return found
-        found = self.static_lookup(origin)
+        found = self._cache.get(origin, _MISSING)
+        if found is _MISSING:
+            found = self._remember(origin)
         if found is None and self._func is not None:
             return self._ask_func(origin)
-        return found
+        return found  # type: ignore[no-any-return]
 
     def static_lookup(self, origin: str) -> CORSHeaders | None:
         """:meth:`lookup` without ``allow_origin_func``: origins, patterns, regexes."""
-        found = self._exact.get(origin)
-        if found is not None or (self._pattern is None and not self._regexes
-                                 and not self.any_origin):
-            return found
-        cache = self._cache
-        found = cache.get(origin, _MISSING)
-        if found is _MISSING:
-            found = self._match_static(origin)
-            if len(origin) <= MAX_ORIGIN_LENGTH:  # longer values never match: not stored
-                if len(cache) >= CACHE_SIZE:
-                    cache = {}
-                    object.__setattr__(self, "_cache", cache)  # one atomic swap
-                cache[origin] = found
+        found = self._cache.get(origin, _MISSING)
+        return self._remember(origin) if found is _MISSING else found
+
+    def _remember(self, origin: str) -> CORSHeaders | None:
+        found = self._match_static(origin)
+        if len(origin) <= MAX_ORIGIN_LENGTH:  # longer values never match: not stored
+            cache = self._cache
+            if len(cache) >= CACHE_SIZE + len(self._exact):
+                # A new generation, complete before it is installed with one atomic
+                # assignment: the exact origins are in every generation, so a listed
+                # origin is never missing, even for a moment (issue 9 item 4).
+                cache = dict(self._exact)
+                object.__setattr__(self, "_cache", cache)
+            cache[origin] = found
         return found
 
     def needs_func(self, origin: str) -> bool:
@@ -259,6 +265,9 @@ class CORSPolicy:
         return self._func is not None and self.static_lookup(origin) is None
 
     def _match_static(self, origin: str) -> CORSHeaders | None:
+        found = self._exact.get(origin)
+        if found is not None or not self._matchers:
+            return found
         if self.any_origin:
             return self.refused if origin == "null" or is_serialized_origin(origin) else None
         if not is_serialized_origin(origin):

@@ -17,8 +17,8 @@ from django.http.response import HttpResponseBase
 from django.urls import Resolver404, get_resolver
 
 from wsgicors import CORSPolicy, Decision, explain, is_preflight
-from wsgicors.engine import Preflight, actual, preflight
-from wsgicors.headers import NOTHING, REFUSED, CORSHeaders, response_updates
+from wsgicors.engine import actual, preflight
+from wsgicors.headers import NOTHING, REFUSED, CORSHeaders, Preflight, response_updates
 from wsgicors.logsafe import logsafe
 
 from .conf import STATE, Compiled, current

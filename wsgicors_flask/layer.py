@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
-from wsgicors import CORSPolicy, Routes
-from wsgicors.middleware import serve
+from wsgicors import CORSMiddleware, CORSPolicy, Routes
+from wsgicors.middleware import Config, build_routes
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -52,63 +52,76 @@ class ViewCORS(Protocol):
         """The view's policy in *app* (its options over ``app.config``)."""
 
 
-class _Compiled(NamedTuple):
-    routes: Routes
-    #: Decorated views' and blueprints' policies, or None when there are none.
-    scope: _EndpointScope | None
+class CORSLayer(CORSMiddleware):
+    """The per-app WSGI layer installed by :meth:`wsgicors_flask.CORS.init_app`.
 
-
-class CORSLayer:
-    """The per-app WSGI layer installed by :meth:`wsgicors_flask.CORS.init_app`."""
+    It is a :class:`wsgicors.CORSMiddleware` around Flask's own ``wsgi_app`` (the same
+    request path), whose configuration is compiled at the first request, when every
+    view and blueprint is known, with the policies of decorated views and blueprints
+    as its scope.
+    """
 
     def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
-        self.app = app
-        self.wsgi_app = wsgi_app
-        self._routes = Routes(None)
+        self.flask = app
+        #: Flask's own wsgi_app: what the middleware calls (``app``), and what a
+        #: wrapper walk (``wsgicors.targets``) finds under the layer (``wsgi_app``).
+        self.app = self.wsgi_app = wsgi_app
+        self._app_routes = Routes(None)
         self._blueprints: dict[str, Routes] = {}
         #: Decorated views found so far (their wrappers are gone once found).
         self._views: dict[str, ViewCORS] = {}
-        self._compiled: _Compiled | None = None
+        self._config = Config(self._app_routes, None)
+        self._stale = True
         self._lock = threading.Lock()
 
     @property
     def routes(self) -> Routes:
         """The app-level paths and policies, so ``wsgicors.explain(layer, ...)`` works."""
-        return self._routes
+        return self._app_routes
 
     def configure_app(self, routes: Routes) -> None:
         """Replace the app-level configuration (``CORS(app)`` twice replaces)."""
         # Under the lock: a first request compiling at this moment must not install
         # the old configuration after this one (it would stay for good).
         with self._lock:
-            self._routes = routes
-            self._compiled = None
+            self._app_routes = routes
+            self._stale = True
 
     def configure_blueprint(self, prefix: str, routes: Routes) -> None:
         """Replace the configuration of the blueprint whose endpoints start with *prefix*."""
         with self._lock:
             self._blueprints = {**self._blueprints, prefix: routes}
-            self._compiled = None
+            self._stale = True
 
-    def _compile(self) -> _Compiled:
+    def reconfigure(self, policy: CORSPolicy | None = None, **options: Any) -> None:
+        """Replace the app-level configuration, like :meth:`configure_app`."""
+        self.configure_app(build_routes(policy, options.pop("paths", None), options))
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        if self._stale:
+            self._compile()
+        return CORSMiddleware.__call__(self, environ, start_response)
+
+    def _compile(self) -> None:
         # Done at the first request: by then every view and blueprint is
         # registered (Flask refuses new routes afterwards) and app.config is final.
         with self._lock:
-            compiled = self._compiled
-            if compiled is None:
+            if self._stale:
                 scoped = self._scopes()
-                scope = _EndpointScope(self.app, scoped) if scoped else None
-                compiled = self._compiled = _Compiled(self._routes, scope)
-            return compiled
+                scope = _EndpointScope(self.flask, scoped) if scoped else None
+                self._config = Config(self._app_routes, scope)
+                self._stale = False
 
     def _scopes(self) -> dict[str, ScopeEntry]:
         # Longest prefix first: a nested blueprint's configuration beats its parent's.
         blueprints = sorted(self._blueprints.items(), key=lambda item: -len(item[0]))
         scoped: dict[str, ScopeEntry] = {}
-        for endpoint, view in list(self.app.view_functions.items()):
+        for endpoint, view in list(self.flask.view_functions.items()):
             view_cors = self._views.get(endpoint) or getattr(view, VIEW_ATTR, None)
             if view_cors is not None:
-                scoped[endpoint] = view_cors.policy_for(self.app)
+                scoped[endpoint] = view_cors.policy_for(self.flask)
                 self._unwrap(endpoint, view, view_cors)
                 continue
             for prefix, routes in blueprints:
@@ -131,17 +144,9 @@ class CORSLayer:
         if view is not view_cors.wrapper:
             return
         if view_cors.automatic_options:
-            for rule in self.app.url_map.iter_rules(endpoint):
+            for rule in self.flask.url_map.iter_rules(endpoint):
                 rule.provide_automatic_options = True  # type: ignore[attr-defined]
-        self.app.view_functions[endpoint] = view_cors.view
-
-    def __call__(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> Iterable[bytes]:
-        compiled = self._compiled or self._compile()
-        routes = compiled.routes
-        policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
-        return serve(self.wsgi_app, environ, start_response, policy, compiled.scope)
+        self.flask.view_functions[endpoint] = view_cors.view
 
 
 class _EndpointScope:

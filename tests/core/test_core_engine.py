@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wsgicors import CORSPolicy, is_preflight
+from wsgicors import CORSMiddleware, CORSPolicy, is_preflight
 from wsgicors.engine import actual, preflight, refusal
 from wsgicors.headers import add_to_header_list, merge_vary, response_updates
 
@@ -111,14 +111,22 @@ def test_responses_never_share_a_mutable_header_list() -> None:
     first.append(("X-Leak", "1"))
     second = add_to_header_list([], actual(PATTERN_POLICY, "https://a.example.com"))
     assert ("X-Leak", "1") not in second
-    answer = preflight(POLICY, _preflight_environ())
-    answer.headers.append(("X-Leak", "1"))
-    assert ("X-Leak", "1") not in preflight(POLICY, _preflight_environ()).headers
-    refused = preflight(POLICY, _preflight_environ("https://x.example"))
-    refused.headers.append(("X-Leak", "1"))
-    assert ("X-Leak", "1") not in preflight(POLICY, _preflight_environ("https://y.example")).headers
+    # Ready-made answers are shared, so they are immutable all the way down.
+    for answer in (preflight(POLICY, _preflight_environ()),
+                   preflight(POLICY, _preflight_environ("https://x.example")),
+                   preflight(CORSPolicy(allow_origins="*", allow_headers="*"),
+                             {**_preflight_environ(), "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "x"})):
+        assert isinstance(answer.headers, tuple)
+        assert all(isinstance(header, tuple) for header in answer.headers)
     cors = actual(POLICY, ORIGIN)
     assert isinstance(cors.actual, tuple) and isinstance(cors.appended, tuple)
+    # ...and what the middleware hands to start_response is a fresh list each time.
+    seen: list[list[tuple[str, str]]] = []
+    app = CORSMiddleware(lambda e, s: [], POLICY)
+    for _ in range(2):
+        app(_preflight_environ(), lambda status, headers, exc=None: seen.append(headers))
+    seen[0].append(("X-Leak", "1"))
+    assert ("X-Leak", "1") not in seen[1]
 
 
 def test_response_updates_for_framework_response_objects() -> None:
