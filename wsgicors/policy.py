@@ -87,7 +87,10 @@ class CORSPolicy:
     :param allow_methods: methods a preflight may ask for, or ``"*"`` to allow any
         requested method (answered by echoing it, so it works with credentials).
     :param allow_headers: request headers a preflight may ask for (any case), or
-        ``"*"`` to allow any (echoed, so it covers ``Authorization`` too).
+        ``"*"`` to allow any (echoed, so it covers ``Authorization`` too). Compiled
+        regexes may stand for families of names (``re.compile(r"x-acme-.*", re.I)``):
+        they are full-matched against the lower-case names, and the names they allow
+        are echoed.
     :param expose_headers: response headers scripts may read beyond the safelisted ones.
     :param allow_credentials: send ``Access-Control-Allow-Credentials: true`` so
         cookies and HTTP authentication work cross-origin.
@@ -102,7 +105,8 @@ class CORSPolicy:
 
     __slots__ = (
         "_acrh_cache", "_any_header", "_any_method", "_cache", "_exact", "_frozen",
-        "_func", "_header_ok", "_matchers", "_options", "_pattern", "_regexes", "_template",
+        "_func", "_header_ok", "_header_patterns", "_matchers", "_options", "_pattern",
+        "_regexes", "_template",
         "allow_credentials", "allow_headers_value", "allow_methods_value",
         "allow_private_network", "any_origin", "expose_headers_value", "fixed_preflight",
         "max_age",
@@ -116,7 +120,7 @@ class CORSPolicy:
         allow_origin_regex: RegexOption = None,
         allow_origin_func: Callable[[str], bool] | None = None,
         allow_methods: NamesOption = DEFAULT_METHODS,
-        allow_headers: NamesOption = DEFAULT_HEADERS,
+        allow_headers: NamesOption | Iterable[str | re.Pattern[str]] = DEFAULT_HEADERS,
         expose_headers: NamesOption = (),
         allow_credentials: bool = False,
         max_age: int | timedelta | None = None,
@@ -145,6 +149,7 @@ class CORSPolicy:
             allow_private_network is True,
         )
         any_method, methods = _methods(allow_methods, problems)
+        header_patterns, allow_headers = _header_patterns(allow_headers, problems)
         any_header, headers = _names(allow_headers, "allow_headers", problems)
         for name in headers:
             if is_forbidden_request_header(name):
@@ -165,7 +170,7 @@ class CORSPolicy:
             "allow_origin_regex": tuple(regexes),
             "allow_origin_func": allow_origin_func,
             "allow_methods": "*" if any_method else tuple(methods),
-            "allow_headers": "*" if any_header else tuple(headers),
+            "allow_headers": "*" if any_header else (*headers, *header_patterns),
             "expose_headers": "*" if any_expose else tuple(exposed),
             "allow_credentials": credentials,
             "max_age": age,
@@ -184,14 +189,16 @@ class CORSPolicy:
         self._any_header = any_header
         self.allow_headers_value = None if any_header else ", ".join(headers)
         self._header_ok = frozenset(headers)
+        self._header_patterns = tuple(header_patterns)
         self.expose_headers_value = "*" if any_expose else ", ".join(exposed) or None
         self._template = Template(
             credentials, self.expose_headers_value, self.allow_methods_value, age,
             self.varies_by_origin, self.allow_headers_value,
         )
         #: True if a successful preflight's answer is ready-made (nothing echoed, no
-        #: Private Network Access): CORSHeaders.preflight or .preflight_with_headers.
-        self.fixed_preflight = not (any_method or any_header or allow_private_network is True)
+        #: Private Network Access): CORSHeaders.answer or .answer_with_headers.
+        self.fixed_preflight = not (any_method or any_header or header_patterns
+                                    or allow_private_network is True)
         self._pattern = compile_rules(rules)
         self._regexes = tuple(regexes)
         #: True if anything but the exact origins can match (only then is there a cache).
@@ -351,9 +358,14 @@ class CORSPolicy:
         if self._any_header:
             return ",".join(dict.fromkeys(names))
         allowed = self._header_ok
-        if all(name in allowed for name in names):
-            return self.allow_headers_value
+        if not self._header_patterns:
+            return self.allow_headers_value if all(name in allowed for name in names) else None
+        if all(name in allowed or self._header_matches(name) for name in names):
+            return ",".join(dict.fromkeys(names))  # names a pattern allowed are echoed
         return None
+
+    def _header_matches(self, name: str) -> bool:
+        return any(pattern.fullmatch(name) for pattern in self._header_patterns)
 
     def header_refusal(self, request_headers: str) -> tuple[str, str]:
         """Why *request_headers* is refused, as ``(code, sentence)``."""
@@ -363,7 +375,8 @@ class CORSPolicy:
                 f"Access-Control-Request-Headers {logsafe(request_headers)} is not a "
                 "short comma-separated list of header names"
             )
-        refused = [name for name in names if name not in self._header_ok]
+        refused = [name for name in names
+                   if name not in self._header_ok and not self._header_matches(name)]
         shown = ", ".join(logsafe(name) for name in refused[:5])
         return "header-not-allowed", f"request header(s) {shown} not in allow_headers"
 
@@ -554,6 +567,24 @@ def _methods(value: NamesOption, problems: list[Problem]) -> tuple[bool, list[st
             if method not in methods:
                 methods.append(method)
     return False, methods
+
+
+def _header_patterns(
+    value: NamesOption | Iterable[str | re.Pattern[str]], problems: list[Problem]
+) -> tuple[list[re.Pattern[str]], NamesOption]:
+    """The compiled regexes of ``allow_headers``, and the rest (names, for _names)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        return [], value  # _names reports a wrong type
+    items: list[Any] = list(value)
+    patterns = [item for item in items if isinstance(item, re.Pattern)]
+    for pattern in patterns:
+        if not isinstance(pattern.pattern, str):
+            problems.append(Problem(
+                "type", "allow_headers", f"{pattern!r} is a bytes pattern; names are text.",
+                r"write re.compile(r'x-acme-.*', re.IGNORECASE).",
+            ))
+    names = [item for item in items if not isinstance(item, re.Pattern)]
+    return [p for p in patterns if isinstance(p.pattern, str)], names
 
 
 def _names(value: NamesOption, option: str, problems: list[Problem]) -> tuple[bool, list[str]]:

@@ -211,21 +211,28 @@ def _methods(value: Any) -> Any:
 
 
 def _allow_headers(value: Any, where: str, problems: list[Problem]) -> Any:
+    """flask-cors's header patterns: strings with regex characters are regexes, matched
+    in any case (as there), against the whole name (there: a prefix)."""
     items = [value] if isinstance(value, (str, re.Pattern)) else value
     if not isinstance(items, Iterable):
         return value
+    items = list(items)
+    if "*" in items:
+        return ["*"]
+    result: list[Any] = []
     for item in items:
-        if isinstance(item, re.Pattern) or (
-            isinstance(item, str) and item != "*" and _PATH_REGEX_CHARS.intersection(item)
-        ):
-            shown = item.pattern if isinstance(item, re.Pattern) else item
-            problems.append(Problem(
-                "header-regex", _at(where, "allow_headers"),
-                f"{shown!r} is a regex; header names are matched as names (any case).",
-                "list the header names, or use '*' to allow any header.",
-            ))
-            return ()
-    return ["*"] if "*" in items else items
+        if isinstance(item, str) and _PATH_REGEX_CHARS.intersection(item):
+            try:
+                item = re.compile(item, re.IGNORECASE)
+            except re.error as exc:
+                problems.append(Problem(
+                    "regex-invalid", _at(where, "allow_headers"),
+                    f"{item!r} is not a valid regex: {exc}.",
+                    "fix the expression (it is full-matched against each header name).",
+                ))
+                continue
+        result.append(item)
+    return result
 
 
 def _max_age(value: Any, where: str) -> Any:

@@ -7,7 +7,7 @@ import time
 import pytest
 from core_support import ALLOWED, client, preflight_headers
 
-from wsgicors import CORSPolicy
+from wsgicors import ConfigError, CORSPolicy
 
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 
@@ -140,3 +140,18 @@ def test_star_origin_preflight_sends_star_and_no_credentials() -> None:
     r = client(allow_origins="*").options("/", headers=preflight_headers())
     assert r.headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Credentials" not in r.headers
+
+
+def test_header_patterns_echo_the_names_they_allow() -> None:
+    import re
+
+    policy = CORSPolicy(allow_origins=[ALLOWED],
+                        allow_headers=["content-type", re.compile(r"x-acme-[a-z]+", re.I)])
+    app = client(policy)
+    r = app.options("/", headers=preflight_headers(headers="X-Acme-Trace,Content-Type"))
+    assert r.status_int == 204
+    assert r.headers["Access-Control-Allow-Headers"] == "x-acme-trace,content-type"
+    app.options("/", headers=preflight_headers(headers="x-acme-1"), status=403)
+    assert policy.options["allow_headers"][1].pattern == r"x-acme-[a-z]+"
+    with pytest.raises(ConfigError):
+        CORSPolicy(allow_origins=[ALLOWED], allow_headers=[re.compile(rb"x-.*")])

@@ -223,10 +223,27 @@ def test_relative_path_info_matches_like_flask_routes_it() -> None:
 
 def test_bad_decorator_fails_at_import_time_not_on_every_request() -> None:
     with pytest.raises(ConfigError) as raised:
-        @cross_origin(allow_headers=[r"X-.*"])
+        @cross_origin(allow_headers=[r"X-(unclosed"])
         def view() -> str:
             return "x"
-    assert [p.code for p in raised.value.problems] == ["header-regex"]
+    assert [p.code for p in raised.value.problems] == ["regex-invalid"]
+
+
+def test_allow_headers_patterns_as_flask_cors_users_write_them() -> None:
+    """flask-cors's header patterns: any case, the allowed names echoed; a name no
+    pattern or name allows still refuses the preflight."""
+    app = Flask(__name__)
+
+    @app.route("/v", methods=["PUT"])
+    @cross_origin(origins=[ALLOWED], allow_headers=["X-COMPANY-.*", "content-type"])
+    def v() -> str:
+        return "x"
+
+    client = app.test_client()
+    answer = preflight(client, "/v", headers="x-company-a,content-type")
+    assert answer.status_code == 204
+    assert answer.headers["Access-Control-Allow-Headers"] == "x-company-a,content-type"
+    assert preflight(client, "/v", headers="x-company-b,x-other").status_code == 403
 
 
 def test_decorator_only_preflight_has_no_content_type() -> None:
