@@ -22,7 +22,7 @@ response objects (Flask, Django):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 Header = tuple[str, str]
@@ -277,16 +277,20 @@ def encode_raw(headers: Iterable[Header]) -> list[RawHeader]:
 
 def response_updates(
     names: Iterable[str], get: Callable[[str], str | None], cors: CORSHeaders
-) -> list[tuple[str, str | None]]:
+) -> Sequence[tuple[str, str | None]]:
     """What to do to a framework response object (Flask, Django) to merge *cors*.
 
     *names* are the response's header names and ``get(name)`` returns all values of a
     header joined with ``", "`` (None when absent). Returns ``(name, value)`` pairs to
     set, replacing any present value, and ``(name, None)`` for headers to delete.
     """
-    special = {name.lower() for name in names if _is_cors_or_vary(name)}
-    if not special:
-        return list(cors.appended)
+    special: set[str] | None = None
+    for name in names:
+        if name not in _PLAIN and _is_cors_or_vary(name):
+            special = special or set()
+            special.add(name.lower())
+    if special is None:
+        return cors.appended  # the common case: nothing to merge, nothing allocated
     vary = get("Vary") if "vary" in special else None
     changes = _changes(vary, special, cors)
     updates: list[tuple[str, str | None]] = [(name, None) for name in sorted(changes.drop)]
