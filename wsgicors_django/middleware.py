@@ -54,13 +54,11 @@ class CorsMiddleware:
         current()  # invalid settings stop the server at start-up, not on a request
 
     def __call__(self, request: HttpRequest) -> Any:
-        # Written flat on purpose: every call here is paid by every request. The key
-        # test in front of is_preflight() only spares most requests the call.
         if self.async_mode:
             return self.__acall__(request)
         compiled = STATE.compiled or current()
         meta = request.META
-        if "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in meta and is_preflight(meta):
+        if is_preflight(meta):
             answered = _preflight_sync(request, compiled)
             if answered is not None:
                 return answered
