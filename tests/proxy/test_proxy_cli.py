@@ -114,8 +114,10 @@ def test_the_command_serves_and_logs_each_request_with_its_cors_decision(
         upstream: Upstream) -> None:
     command = [sys.executable, "-m", "wsgicors", "proxy", upstream.url,
                "--allow-origin", PAGE, "--port", "0"]
+    # A CI shell may run the suite with SIGINT ignored (a background job); Python then
+    # keeps ignoring it in the child, and Ctrl+C could not stop the proxy there.
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=_default_sigint)
     try:
         banner = _line(process)
         url, _arrow, rest = banner.partition(" -> ")
@@ -132,6 +134,10 @@ def test_the_command_serves_and_logs_each_request_with_its_cors_decision(
         assert process.wait(timeout=30) == 0
         _close(process)
     assert [seen.target for seen in upstream.seen] == ["/data?x=1", "/data"]
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _line(process: subprocess.Popen[Any]) -> str:
