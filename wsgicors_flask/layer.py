@@ -63,9 +63,8 @@ class CORSLayer(CORSMiddleware):
 
     def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
         self.flask = app
-        #: Flask's own wsgi_app: what the middleware calls (``app``), and what a
-        #: wrapper walk (``wsgicors.targets``) finds under the layer (``wsgi_app``).
-        self.app = self.wsgi_app = wsgi_app
+        #: Flask's own wsgi_app, which the middleware calls.
+        self.app = wsgi_app
         self._app_routes = Routes(None)
         self._blueprints: dict[str, Routes] = {}
         #: Decorated views found so far (their wrappers are gone once found).
@@ -78,6 +77,15 @@ class CORSLayer(CORSMiddleware):
     def routes(self) -> Routes:
         """The app-level paths and policies, so ``wsgicors.explain(layer, ...)`` works."""
         return self._app_routes
+
+    @property
+    def wsgi_app(self) -> WSGIApplication:
+        """Flask's own wsgi_app, under the layer (the name Flask middlewares use)."""
+        return self.app
+
+    @wsgi_app.setter
+    def wsgi_app(self, app: WSGIApplication) -> None:
+        self.app = app
 
     def configure_app(self, routes: Routes) -> None:
         """Replace the app-level configuration (``CORS(app)`` twice replaces)."""
