@@ -15,7 +15,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from e2e.figures import record
+
+from tests.support.figures import record
 
 pytestmark = pytest.mark.slow
 

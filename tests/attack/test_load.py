@@ -19,10 +19,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from e2e import apps, servers
-from e2e.conftest import require_adapter
-from e2e.figures import record
 
+from tests.e2e import apps, servers
+from tests.e2e.apps import require_adapter
+from tests.support.figures import record
 from wsgicors import CORSMiddleware
 
 pytestmark = pytest.mark.slow

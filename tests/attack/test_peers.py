@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
-from e2e import apps
-from e2e.figures import record
 
+from tests.e2e import apps
+from tests.support.figures import record
 from wsgicors import ConfigError, CORSMiddleware, CORSPolicy
 
 Headers = dict[str, str]

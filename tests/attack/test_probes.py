@@ -8,13 +8,14 @@ answer must still carry ``Vary: Origin``.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from e2e import apps, servers
-from e2e.conftest import require_adapter
+
+from tests.e2e import apps, servers
+from tests.e2e.apps import require_adapter
+from tests.support.servers import raw_request
 
 pytestmark = pytest.mark.server
 
@@ -98,14 +99,8 @@ def test_probe_gets_no_cors_headers(client: httpx.Client, origin: str) -> None:
 
 
 def _raw_get(server: servers.Server, origin: bytes) -> bytes:
-    request = (b"GET /data HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: " + origin
-               + b"\r\nConnection: close\r\n\r\n")
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        sock.sendall(request)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
+    return raw_request(server.port, b"GET /data HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: "
+                       + origin + b"\r\nConnection: close\r\n\r\n")
 
 
 @pytest.mark.parametrize("origin", RAW_PROBES)
@@ -127,7 +122,7 @@ def test_huge_request_headers_refused(client: httpx.Client, acrh: str) -> None:
     """rs/cors GO-2024-2883 class: oversized ACRH values are refused outright.
 
     Kept under the servers' 8 KB header limit so the middleware sees them; the
-    100,000-comma case runs in-process in test_attack_peers.py.
+    100,000-comma case runs in-process in test_peers.py.
     """
     reply = client.options("/data", headers={
         "Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT",

@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from e2e import apps
-from e2e.figures import record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.e2e import apps
+from tests.support.figures import record
 from wsgicors import ConfigError, CORSMiddleware, CORSPolicy
 from wsgicors.origins import is_serialized_origin
 

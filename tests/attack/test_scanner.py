@@ -1,7 +1,7 @@
 """CORScanner (the ``cors`` package from PyPI) against live servers: zero findings.
 
-The scanner lives in its own virtualenv (``.venv-scanner/``, made on first use) and
-runs in a subprocess. It derives its probe origins from the scanned host
+The scanner lives in its own virtualenv (tests/support/scanner.py) and runs in a
+subprocess. It derives its probe origins from the scanned host
 (``127.0.0.1.evil.com``, ``evil.127.0.0.1``, ``127.0.0a1``, special characters after
 the host...), so the allowlists list ``http://127.0.0.1``, the host scanned; a dotless
 host such as ``localhost`` would turn its "unescaped dot" probe into the host itself. The same scan of a deliberately broken
@@ -10,26 +10,21 @@ app that reflects any origin must report it, so a silent scanner cannot pass.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from e2e import apps, servers
-from e2e.conftest import require_adapter
-from e2e.figures import record
+
+from tests.e2e import apps, servers
+from tests.e2e.apps import require_adapter
+from tests.support.figures import record
+from tests.support.scanner import scan, scanner_python
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
+__all__ = ["scanner_python"]  # the fixture, imported to use it here
 
-ROOT = Path(__file__).resolve().parents[2]
-SCANNER_VENV = ROOT / ".venv-scanner"
-SCANNER = "cors==1.0.1"
-RUNNER = Path(__file__).resolve().parent / "scan_runner.py"
 CONFIGS: dict[str, dict[str, Any]] = {
     "exact-list": {"allow_origins": ["http://127.0.0.1", "http://localhost:3000"]},
     "subdomain-pattern": {"allow_origins": ["http://127.0.0.1", "http://*.localhost"]},
@@ -37,34 +32,6 @@ CONFIGS: dict[str, dict[str, Any]] = {
                     "allow_credentials": True, "expose_headers": ["x-exposed"]},
 }
 _findings: dict[str, Any] = {}
-
-
-@pytest.fixture(scope="session")
-def scanner_python() -> Path:
-    """The scanner venv's interpreter, creating the venv on first use."""
-    python = SCANNER_VENV / "bin" / "python"
-    if not (SCANNER_VENV / ".installed").exists():
-        try:
-            subprocess.run([sys.executable, "-m", "venv", str(SCANNER_VENV)], check=True,
-                           timeout=120, capture_output=True)
-            subprocess.run([str(python), "-m", "pip", "install", "--quiet", SCANNER],
-                           check=True, timeout=300, capture_output=True)
-        except (subprocess.SubprocessError, OSError) as exc:
-            message = f"could not install {SCANNER} into {SCANNER_VENV}: {exc}"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
-        (SCANNER_VENV / ".installed").write_text(SCANNER + "\n")
-    return python
-
-
-def scan(python: Path, url: str) -> dict[str, Any]:
-    """CORScanner's findings for *url* ({} when clean)."""
-    env = {key: value for key, value in os.environ.items() if "proxy" not in key.lower()}
-    done = subprocess.run([str(python), str(RUNNER), url], capture_output=True, text=True,
-                          timeout=180, env=env, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
 @pytest.fixture(scope="module", params=[(a, c) for a in apps.ADAPTERS for c in CONFIGS],

@@ -11,23 +11,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from e2e.servers import Server, free_port
+from tests.support.servers import Server, free_port, python_env, spawn
 
 TRUSTED = "https://app.example.com"
 HERE = Path(__file__).resolve().parent
 NODE_DIR = Path(os.environ.get("WSGICORS_AUDIT_NODE")
                 or Path.home() / ".cache" / "wsgicors-audit-node")
 NODE_PACKAGES = ("express@4", "cors@2")
-START_TIMEOUT = 30.0
 
 
 class Unavailable(Exception):
@@ -177,13 +174,11 @@ def python(app: str) -> Iterator[Server]:
     port = free_port()
     if app.startswith("starlette") or app.endswith("-asgi"):
         command = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port",
-                   str(port), "--log-level", "warning", "audit.pyapps:asgi_app"]
+                   str(port), "--log-level", "warning", "tests.audit.pyapps:asgi_app"]
     else:
         command = [sys.executable, "-m", "waitress", f"--listen=127.0.0.1:{port}",
-                   "--threads=4", "audit.pyapps:wsgi_app"]
-    tests = str(HERE.parent)
-    env = {**os.environ, "WSGICORS_AUDIT_APP": app,
-           "PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))}
+                   "--threads=4", "tests.audit.pyapps:wsgi_app"]
+    env = python_env(WSGICORS_AUDIT_APP=app)
     with tempfile.TemporaryDirectory(prefix="wsgicors-audit-py-") as tmp, \
             _process(app, command, port, Path(tmp), env) as server:
         yield server
@@ -195,24 +190,5 @@ def python(app: str) -> Iterator[Server]:
 @contextmanager
 def _process(kind: str, command: list[str], port: int, tmp: Path,
              env: dict[str, str] | None = None) -> Iterator[Server]:
-    log = tmp / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=out, stdin=subprocess.DEVNULL,
-                                   env=env, cwd=tmp, start_new_session=True)
-    with Server(kind, kind, port, process, log) as server:
-        _wait_listening(server)
+    with spawn(kind, kind, command, port, env=env, cwd=tmp, log=tmp / "server.log") as server:
         yield server
-
-
-def _wait_listening(server: Server) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"{server.kind} exited early:\n{server.log_tail()}")
-        try:
-            socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{server.kind} not listening after {START_TIMEOUT} s:\n"
-                       + server.log_tail())

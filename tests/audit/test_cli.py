@@ -29,7 +29,7 @@ SECRET = "Bearer s3cr3t-t0ken-value"
 
 
 def run_json(app: str, *extra: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, Any]:
-    status = main(["audit", "--app", f"audit.apps:{app}", "/data", "--origin", TRUSTED,
+    status = main(["audit", "--app", f"tests.audit.apps:{app}", "/data", "--origin", TRUSTED,
                    "--json", *extra])
     return status, json.loads(capsys.readouterr().out)
 
@@ -87,7 +87,7 @@ def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_text_output_has_severity_evidence_and_fixes(
         capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["audit", "--app", "audit.apps:reflect", "--origin", TRUSTED,
+    status = main(["audit", "--app", "tests.audit.apps:reflect", "--origin", TRUSTED,
                    "--color", "never"])
     out = capsys.readouterr().out
     assert status == 1
@@ -110,7 +110,7 @@ def test_fail_on(fail_on: str, app: str, status: int,
 
 def test_sarif(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "cors.sarif"
-    main(["audit", "--app", "audit.apps:suffix", "/data", "--origin", TRUSTED,
+    main(["audit", "--app", "tests.audit.apps:suffix", "/data", "--origin", TRUSTED,
           "--sarif", str(target)])
     capsys.readouterr()
     log = json.loads(target.read_text())
@@ -133,7 +133,7 @@ def test_sarif(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_clean_sarif_has_no_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "cors.sarif"
-    assert main(["audit", "--app", "audit.apps:right", "--origin", TRUSTED,
+    assert main(["audit", "--app", "tests.audit.apps:right", "--origin", TRUSTED,
                  "--sarif", str(target)]) == 0
     assert json.loads(target.read_text())["runs"][0]["results"] == []
 
@@ -144,7 +144,7 @@ def test_header_values_never_appear(tmp_path: Path, capsys: pytest.CaptureFixtur
     target = tmp_path / "cors.sarif"
     outputs = []
     for extra in ([], ["--json"]):
-        main(["audit", "--app", "audit.apps:leaky", "--origin", TRUSTED, "--header",
+        main(["audit", "--app", "tests.audit.apps:leaky", "--origin", TRUSTED, "--header",
               f"Authorization: {SECRET}", "--sarif", str(target), *extra])
         captured = capsys.readouterr()
         outputs += [captured.out, captured.err, target.read_text()]
@@ -155,7 +155,7 @@ def test_header_values_never_appear(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_server_text_is_escaped(capsys: pytest.CaptureFixture[str]) -> None:
-    main(["audit", "--app", "audit.apps:leaky", "--origin", TRUSTED, "--color", "never"])
+    main(["audit", "--app", "tests.audit.apps:leaky", "--origin", TRUSTED, "--color", "never"])
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\r" not in out
     assert not any(line.startswith("Injected") for line in out.splitlines())
@@ -172,8 +172,8 @@ def test_server_text_is_escaped(capsys: pytest.CaptureFixture[str]) -> None:
      "sets this header itself"),
     (["http://127.0.0.1:1/", "--origin", TRUSTED, "--header", "Authorization hunter22"],
      "needs 'Name: value'"),
-    (["--app", "audit.apps:failing", "--origin", TRUSTED], "RuntimeError"),
-    (["--app", "audit.apps:nothing_here", "--origin", TRUSTED], "no attribute"),
+    (["--app", "tests.audit.apps:failing", "--origin", TRUSTED], "RuntimeError"),
+    (["--app", "tests.audit.apps:nothing_here", "--origin", TRUSTED], "no attribute"),
 ])
 def test_could_not_audit(argv: list[str], message: str,
                          capsys: pytest.CaptureFixture[str]) -> None:
@@ -239,7 +239,7 @@ class _TTY(io.StringIO):
 def test_progress_line_on_a_terminal_only() -> None:
     parser = argparse.ArgumentParser()
     cli.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["audit", "--app", "audit.apps:right", "--origin", TRUSTED])
+    args = parser.parse_args(["audit", "--app", "tests.audit.apps:right", "--origin", TRUSTED])
     terminal = _TTY()
     cli.run(args, io.StringIO(), terminal)
     assert "\rwsgicors audit: 1/" in terminal.getvalue()
@@ -250,7 +250,7 @@ def test_progress_line_on_a_terminal_only() -> None:
 
 
 def test_standalone_entry_point(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["audit", "--app", "audit.apps:reflect", "--origin", TRUSTED]) == 1
+    assert cli.main(["audit", "--app", "tests.audit.apps:reflect", "--origin", TRUSTED]) == 1
 
 
 # -- the network: at most four requests at a time ----------------------------------------
@@ -308,7 +308,7 @@ def test_at_most_four_requests_at_a_time(counting_server: str,
 def test_asgi_applications_in_process(app: str, expected: dict[str, str],
                                       capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("starlette", reason="Starlette is not installed (pip install starlette)")
-    status = main(["audit", "--app", f"audit.asgiapps:{app}", "/data", "--origin", TRUSTED,
+    status = main(["audit", "--app", f"tests.audit.asgiapps:{app}", "/data", "--origin", TRUSTED,
                    "--json"])
     data = json.loads(capsys.readouterr().out)
     assert {f["id"]: f["severity"] for f in data["findings"]} == expected
@@ -324,7 +324,7 @@ def test_a_redirect_is_named(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_one_json_document_per_url(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["audit", "--app", "audit.apps:suffix", "/data", "/other", "--origin",
+    status = main(["audit", "--app", "tests.audit.apps:suffix", "/data", "/other", "--origin",
                    TRUSTED, "--json"])
     text = capsys.readouterr().out
     decoder = json.JSONDecoder()

@@ -1,7 +1,7 @@
 """``wsgicors audit`` against real servers of the ecosystem, and CORScanner beside it.
 
 Each misconfigured server must get exactly its expected findings, each correctly
-configured one none above ``info``. CORScanner (tests/attack's own venv) scans the
+configured one none above ``info``. CORScanner (tests/support/scanner.py) scans the
 same servers; both results go into the table docs/audit.rst shows, written by
 :func:`_comparison` from what was measured here.
 """
@@ -15,16 +15,16 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from attack.test_attack_scanner import SCANNER, scan, scanner_python
-from e2e.figures import record
-from e2e.servers import Server
 
+from tests.support.figures import record
+from tests.support.scanner import SCANNER, scan, scanner_python
+from tests.support.servers import Server
 from wsgicors.doctor.cli import main
 
 from . import servers
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
-__all__ = ["scanner_python"]  # the fixture, imported to reuse tests/attack's scanner venv
+__all__ = ["scanner_python"]  # the fixture, imported to use it here
 
 ROOT = Path(__file__).resolve().parents[2]
 Start = Callable[[], AbstractContextManager[Server]]

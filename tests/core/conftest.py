@@ -1,11 +1,12 @@
-"""Fixtures for the core tests; shared helpers live in core_support.py."""
+"""Fixtures for the core tests; shared helpers live in support.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from core_support import hello_app
+
+from tests.core.support import hello_app
 
 
 @pytest.fixture

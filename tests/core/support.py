@@ -39,5 +39,5 @@ def preflight_headers(origin: str = ALLOWED, method: str = "PUT", headers: str |
 
 
 def make_hello(global_conf: dict[str, str] | None = None, **local: str) -> Any:
-    """Paste Deploy app factory (``use = call:core_support:make_hello``)."""
+    """Paste Deploy app factory (``use = call:tests.core.support:make_hello``)."""
     return hello_app

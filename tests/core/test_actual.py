@@ -10,9 +10,9 @@ from wsgiref.util import FileWrapper
 from wsgiref.validate import validator
 
 import pytest
-from core_support import ALLOWED, OTHER, client
 from webtest import TestApp
 
+from tests.core.support import ALLOWED, OTHER, client
 from wsgicors import CORSMiddleware, CORSPolicy
 
 POLICY = CORSPolicy(allow_origins=[ALLOWED], allow_credentials=True, expose_headers=["X-Request-Id"])

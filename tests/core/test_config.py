@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from core_support import hello_app
 
+from tests.core.support import hello_app
 from wsgicors import ConfigError, CORSMiddleware, CORSPolicy
 
 # (options, problem code, option named, text the hint must contain)

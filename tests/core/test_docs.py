@@ -8,29 +8,18 @@ import importlib
 import pkgutil
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import wsgicors
+from tests.support.docs import FLAGS, ROOT, page, run_examples
 
-ROOT = Path(__file__).resolve().parents[2]
-FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 # Pages whose examples need a framework set up; they run in tests/flask and tests/django.
 FRAMEWORK_PAGES = {"flask.rst", "django.rst"}
 
 
-def run_examples(text: str, name: str, globs: dict[str, Any] | None = None) -> int:
-    """Run the examples in *text*; return how many ran (fails the test on a mismatch)."""
-    text = re.sub(r"(?m)^```.*$", "", text)  # a Markdown fence ends an example's output
-    test = doctest.DocTestParser().get_doctest(text, dict(globs or {}), name, name, 0)
-    runner = doctest.DocTestRunner(optionflags=FLAGS)
-    result = runner.run(test, out=lambda report: pytest.fail(report, pytrace=False))
-    return result.attempted
-
-
 @pytest.mark.parametrize("path", [ROOT / "README.md", *sorted(
-    page for page in (ROOT / "docs").glob("*.rst") if page.name not in FRAMEWORK_PAGES)],
+    doc for doc in (ROOT / "docs").glob("*.rst") if doc.name not in FRAMEWORK_PAGES)],
     ids=lambda path: path.name)
 def test_examples_in_readme_and_docs_run(path: Path) -> None:
     run_examples(path.read_text(encoding="utf-8"), path.name)
@@ -67,8 +56,8 @@ def _problem_codes() -> set[str]:
 
 
 def test_validation_page_lists_every_problem_code() -> None:
-    page = (ROOT / "docs" / "validation.rst").read_text(encoding="utf-8")
+    text = page("validation.rst")
     codes = _problem_codes()
     assert len(codes) > 30
-    missing = sorted(code for code in codes if f"``{code}``" not in page)
+    missing = sorted(code for code in codes if f"``{code}``" not in text)
     assert missing == []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from core_support import ALLOWED, client, preflight_headers
 
+from tests.core.support import ALLOWED, client, preflight_headers
 from wsgicors import CORSMiddleware, CORSPolicy, explain
 from wsgicors.logsafe import logsafe
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from core_support import ALLOWED, client
 
+from tests.core.support import ALLOWED, client
 from wsgicors import CORSPolicy
 
 POLICY = CORSPolicy(allow_origins=[ALLOWED, "https://*.example.com", "http://localhost:*"],

@@ -13,7 +13,7 @@ from wsgicors.paste import filter_factory, parse_ini_options
 
 INI = """
 [app:main]
-use = call:core_support:make_hello
+use = call:tests.core.support:make_hello
 filter-with = cors
 
 [filter:cors]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from core_support import ALLOWED, client
 
+from tests.core.support import ALLOWED, client
 from wsgicors import ConfigError, CORSPolicy
 
 PUBLIC = CORSPolicy(allow_origins="*")

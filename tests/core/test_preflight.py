@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from core_support import ALLOWED, client, preflight_headers
 
+from tests.core.support import ALLOWED, client, preflight_headers
 from wsgicors import ConfigError, CORSPolicy
 
 PREFLIGHT_VARY = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"

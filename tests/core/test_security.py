@@ -10,8 +10,8 @@ import tracemalloc
 from typing import Any
 
 import pytest
-from core_support import ALLOWED, client
 
+from tests.core.support import ALLOWED, client
 from wsgicors import ConfigError, CORSMiddleware, CORSPolicy
 from wsgicors.paste import filter_factory
 

@@ -7,10 +7,11 @@ collects this folder; its fixtures (``settings``, ``client``...) then work here.
 from __future__ import annotations
 
 import django
-import djcors_settings
 from django.conf import settings
 
+from tests.django import settings as test_settings
+
 if not settings.configured:
-    settings.configure(**{name: getattr(djcors_settings, name)
-                          for name in dir(djcors_settings) if name.isupper()})
+    settings.configure(**{name: getattr(test_settings, name)
+                          for name in dir(test_settings) if name.isupper()})
     django.setup()

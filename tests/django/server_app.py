@@ -10,8 +10,7 @@ from django.core.wsgi import get_wsgi_application
 wsgi = get_wsgi_application()
 asgi = get_asgi_application()
 
-import djcors_views  # noqa: E402  (needs the settings loaded above)
-
+from tests.django import views  # noqa: E402  (needs the settings loaded above)
 from wsgicors_django.signals import check_request_enabled  # noqa: E402
 
-check_request_enabled.connect(djcors_views.signal_receiver)
+check_request_enabled.connect(views.signal_receiver)

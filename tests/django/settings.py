@@ -1,7 +1,8 @@
 """Django settings for the wsgicors_django tests and the real-server tests.
 
 A module (not only settings.configure) so gunicorn and uvicorn subprocesses can use
-it as DJANGO_SETTINGS_MODULE with this folder on PYTHONPATH.
+it as DJANGO_SETTINGS_MODULE (``tests.django.settings``, the repository root on
+PYTHONPATH).
 """
 
 import os
@@ -10,7 +11,7 @@ SECRET_KEY = "wsgicors-tests-only"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
-ROOT_URLCONF = "djcors_urls"
+ROOT_URLCONF = "tests.django.urls"
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import djcors_views as views
 import pytest
 from asgiref.sync import async_to_sync, iscoroutinefunction
 from django.http import HttpResponse
 from django.test import AsyncClient
 
+from tests.django import views
 from wsgicors_django.middleware import CorsMiddleware
 from wsgicors_django.signals import check_request_enabled
 
@@ -136,7 +136,7 @@ def test_async_receiver_under_wsgi(client):
 
 
 def test_allow_origin_func_may_use_the_orm_under_asgi(settings, db):
-    settings.CORS_ALLOW_ORIGIN_FUNC = "djcors_views.origin_in_db"
+    settings.CORS_ALLOW_ORIGIN_FUNC = "tests.django.views.origin_in_db"
     assert acao(fetch("/api/async/", TENANT)) == TENANT
     assert preflight("/api/async/", TENANT).status_code == 204
     assert acao(fetch("/api/async/", APP)) == APP  # static origins: no thread needed

@@ -64,7 +64,7 @@ def test_errors_can_be_silenced_by_id(settings):
     ("CORS_ALLOW_ALL_ORIGINS", "yes", "wsgicors.E001"),
     ("CORS_URLS_REGEX", "^(/api", "wsgicors.E040"),
     ("CORS_URLS_REGEX", 1, "wsgicors.E001"),
-    ("CORS_ALLOW_ORIGIN_FUNC", "djcors_views.no_such_function", "wsgicors.E041"),
+    ("CORS_ALLOW_ORIGIN_FUNC", "tests.django.views.no_such_function", "wsgicors.E041"),
     ("CORS_ALLOW_ORIGIN_FUNC", 1, "wsgicors.E001"),
     ("CORS_PATHS", ["/api/*"], "wsgicors.E042"),
     ("CORS_PATHS", {"/api/*": "*"}, "wsgicors.E042"),

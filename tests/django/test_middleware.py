@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-import djcors_views as views
 import pytest
 from django.test import Client
 
+from tests.django import views
 from wsgicors import ConfigError
 from wsgicors_django.defaults import default_headers, default_methods
 from wsgicors_django.middleware import CorsMiddleware
@@ -310,7 +310,7 @@ def test_cors_paths(client, settings):
 # -- dynamic origins ---------------------------------------------------------------------
 
 def test_allow_origin_func_dotted_path(client, settings, db):
-    settings.CORS_ALLOW_ORIGIN_FUNC = "djcors_views.origin_in_db"
+    settings.CORS_ALLOW_ORIGIN_FUNC = "tests.django.views.origin_in_db"
     assert acao(get(client, "/api/items/", "https://tenant.example.org")) == "https://tenant.example.org"
     assert acao(get(client, "/api/items/", APP)) == APP
     assert acao(get(client, "/api/items/", EVIL)) is None

@@ -7,70 +7,37 @@ the check_request_enabled receiver really queries a database in the server proce
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.servers import free_port, python_env, spawn
+
 pytestmark = pytest.mark.server
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 APP = "https://app.example.com"
 TENANT = "https://tenant.example.org"
 EVIL = "https://evil.example.net"
 COMMANDS = {
     "gunicorn": ["-m", "gunicorn", "-w", "1", "-k", "sync", "--log-level", "warning",
-                 "-b", "127.0.0.1:{port}", "djcors_server_app:wsgi"],
+                 "-b", "127.0.0.1:{port}", "tests.django.server_app:wsgi"],
     "uvicorn": ["-m", "uvicorn", "--log-level", "warning", "--host", "127.0.0.1",
-                "--port", "{port}", "djcors_server_app:asgi"],
+                "--port", "{port}", "tests.django.server_app:asgi"],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_listening(process: subprocess.Popen[bytes], port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"no server on port {port} after {timeout} s")
 
 
 @contextlib.contextmanager
 def start(kind: str, tmp: Path, **env: str) -> Iterator[str]:
+    """The test project under *kind* with its own sqlite file in *tmp*; yields its URL."""
     port = free_port()
-    environ = {**os.environ, "DJANGO_SETTINGS_MODULE": "djcors_settings",
-               "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)]),
-               "DJCORS_DB": str(tmp / f"{kind}.sqlite3"), **env}
+    environ = python_env(DJANGO_SETTINGS_MODULE="tests.django.settings",
+                         DJCORS_DB=str(tmp / f"{kind}.sqlite3"), **env)
     command = [sys.executable, *(part.format(port=port) for part in COMMANDS[kind])]
-    process = subprocess.Popen(command, cwd=HERE, env=environ,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_until_listening(process, port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with spawn(kind, "django", command, port, env=environ, log=tmp / f"{kind}.log") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="module", params=sorted(COMMANDS))

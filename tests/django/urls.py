@@ -1,7 +1,8 @@
 """URLs of the test project."""
 
-import djcors_views as views
 from django.urls import path
+
+from tests.django import views
 
 urlpatterns = [
     path("api/items/", views.items),

@@ -10,13 +10,12 @@ real browser.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from tests.support.servers import serve_wsgi
 
 Headers = list[tuple[str, str]]
 OTHER = "https://other.example"
@@ -138,31 +137,6 @@ def case_app(origin: str | Callable[[], str], page: bytes = b"",
     return app
 
 
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[int]:
-    """Serve *app* on 127.0.0.1 on a free port, in a thread; yields the port."""
-    server = make_server("127.0.0.1", 0, app, server_class=_Server,
-                         handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 @contextmanager
 def serve_cases(page: bytes = b"", on_results: Callable[[Any], None] | None = None
                 ) -> Iterator[tuple[int, str]]:
@@ -172,6 +146,6 @@ def serve_cases(page: bytes = b"", on_results: Callable[[Any], None] | None = No
     allowed origin is a real cross-origin redirect.
     """
     bound: list[int] = []
-    with serve(case_app(lambda: f"http://localhost:{bound[0]}", page, on_results)) as port:
+    with serve_wsgi(case_app(lambda: f"http://localhost:{bound[0]}", page, on_results)) as port:
         bound.append(port)
         yield port, f"http://localhost:{port}"

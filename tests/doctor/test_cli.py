@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
+from tests.support.servers import serve_wsgi
 from wsgicors.doctor.browser import Response
 from wsgicors.doctor.cli import main
 from wsgicors.doctor.report import Exchange, Outcome, Report, Style, print_report
 
 from . import rawserver
-from .cases import CASES, serve, serve_cases
+from .cases import CASES, serve_cases
 
 ORIGIN = "https://app.example.com"
 pytestmark = pytest.mark.server
@@ -203,7 +204,7 @@ def test_server_data_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str
                                   ("Access-Control-Allow-Origin", "\x1b[2J")])
         return [b""]
 
-    with serve(app) as bound:
+    with serve_wsgi(app) as bound:
         status, out, _err = _run(["check", f"http://127.0.0.1:{bound}/", "--origin", ORIGIN],
                                  capsys)
     assert status == 1

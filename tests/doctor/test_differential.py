@@ -24,7 +24,7 @@ import pytest
 
 from wsgicors.doctor import HTTPTransport, Report, check
 
-from .behaviours import Behaviour, Stage, staged
+from .behaviours import Behaviour, Stage
 from .browsers import executable, run_cases
 from .catalogue import CATALOGUE
 
@@ -42,12 +42,6 @@ class Observed:
     messages: dict[str, list[str]]
     network: dict[str, list[str]]
     requests: dict[str, list[tuple[str, str]]]
-
-
-@pytest.fixture(scope="module")
-def stage() -> Iterator[Stage]:
-    with staged(CATALOGUE) as served:
-        yield served
 
 
 @pytest.fixture(scope="module")

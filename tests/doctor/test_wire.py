@@ -9,7 +9,6 @@ raw-bytes server over the network.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,7 +16,7 @@ from wsgicors.doctor import HTTPTransport, Report, check
 from wsgicors.doctor.cli import main
 
 from . import rawserver
-from .behaviours import Stage, staged
+from .behaviours import Stage
 from .catalogue import CATALOGUE
 
 pytestmark = pytest.mark.server
@@ -62,12 +61,6 @@ EXPECTED = {
     "redir-to-data": ("redirect-unsafe", "redirect-unsafe"),
     "redir-to-ftp": ("redirect-scheme", "redirect-scheme"),
 }
-
-
-@pytest.fixture(scope="module")
-def stage() -> Iterator[Stage]:
-    with staged(CATALOGUE) as served:
-        yield served
 
 
 def _check(stage: Stage, name: str) -> Report:

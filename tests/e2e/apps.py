@@ -49,6 +49,15 @@ def adapter_missing(adapter: str) -> str | None:
     return None
 
 
+def require_adapter(adapter: str) -> None:
+    """Skip with the name of the missing package when an adapter has not landed."""
+    import pytest  # here: the server subprocesses import this module without pytest
+
+    missing = adapter_missing(adapter)
+    if missing:
+        pytest.skip(missing)
+
+
 def profiles(page_port: int) -> dict[str, dict[str, Any]]:
     """The CORS configurations the end-to-end suite runs, in wsgicors option names.
 

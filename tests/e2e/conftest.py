@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from . import apps, browsers, harness
+from tests.support.figures import record
+
+from . import harness
 
 RunResults = dict[str, dict[str, Any]]
-
-
-def require_browser(browser: str) -> None:
-    """Skip when *browser* is missing outside CI; in CI a missing browser is a failure."""
-    if browsers.binary(browser) is None:
-        message = f"{browsers.BROWSERS[browser]} is not installed (apt-get install it)"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must run the browser suite")
-        pytest.skip(message)
-
-
-def require_adapter(adapter: str) -> None:
-    """Skip with the name of the missing package when an adapter has not landed."""
-    missing = apps.adapter_missing(adapter)
-    if missing:
-        pytest.skip(missing)
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +54,5 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Record how many scenarios passed in each (browser, adapter@server) run."""
-    from .figures import record
-
     for key, total in sorted(_outcomes.items()):
         record(f"browser {key}", {"passed": _passed.get(key, 0), "run": total})

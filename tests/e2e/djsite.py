@@ -58,7 +58,7 @@ def configure(profile: dict[str, Any]) -> None:
         DEBUG=False,
         SECRET_KEY="e2e-only-not-secret",
         ALLOWED_HOSTS=["127.0.0.1", "localhost"],
-        ROOT_URLCONF="e2e.djurls",
+        ROOT_URLCONF="tests.e2e.djurls",
         MIDDLEWARE=MIDDLEWARE,
         INSTALLED_APPS=["django.contrib.contenttypes"],
         DATABASES={},

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import secrets
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from . import apps, browsers, servers
+from tests.support import browsers
+
+from . import apps, servers
+from .pages import RESULT_TIMEOUT, answer
 from .scenarios import SCENARIOS
 
 #: Which real server runs the full scenario set for each adapter (the others get a
-#: smoke set in test_e2e_servers.py).
+#: smoke set in test_servers.py).
 SERVER_FOR = {"raw": "gunicorn-gthread", "flask": "waitress", "django": "gunicorn-sync",
               "asgi": "uvicorn-asgi"}
 #: Browser runs: (adapter, server kind). Django runs twice: WSGI and ASGI; "asgi" is
@@ -39,33 +40,21 @@ def run(browser: str, adapter: str, kind: str | None = None) -> dict[str, dict[s
             ctx[CTX_FOR_PROFILE[name]] = server.url
             if name == "main":
                 ctx["apiSite"] = f"http://localhost:{server.port}"
-        page = browsers.PageServer([s.to_json() for s in SCENARIOS], ctx)
-        return _drive(browser, page, page_port, started)
+        return _drive(browser, ctx, page_port, started)
     finally:
         for server in started:
             server.stop()
 
 
-def _drive(browser: str, page: browsers.PageServer, port: int,
+def _drive(browser: str, ctx: dict[str, Any], port: int,
            started: list[servers.Server]) -> dict[str, dict[str, Any]]:
-    httpd = browsers.serve_page(page, port)
-    workdir = Path(tempfile.mkdtemp(prefix=f"wsgicors-e2e-{browser}-"))
-    process = browsers.launch(browser, f"{page.ctx['page']}/", workdir)
-    try:
-        if not page.done.wait(browsers.RESULT_TIMEOUT):
-            log = (workdir / f"{browser}.log").read_text(errors="replace")[-3000:]
-            raise AssertionError(
-                f"{browser} posted no results within {browsers.RESULT_TIMEOUT} s.\n"
-                f"browser log:\n{log}\nserver logs:\n"
-                + "\n".join(server.log_tail(800) for server in started))
-    finally:
-        browsers.kill(process)
-        httpd.shutdown()
-        httpd.server_close()
-    if page.fatal:
-        raise AssertionError(f"the page failed before reporting: {page.fatal}")
-    results = {result["name"]: result for result in page.results}
-    results["__ctx__"] = page.ctx
+    posted = browsers.collect(
+        browser, answer([s.to_json() for s in SCENARIOS], ctx), port, RESULT_TIMEOUT,
+        lambda: "server logs:\n" + "\n".join(server.log_tail(800) for server in started))
+    if posted.get("fatal"):
+        raise AssertionError(f"the page failed before reporting: {posted['fatal']}")
+    results = {result["name"]: result for result in posted.get("results", [])}
+    results["__ctx__"] = ctx
     return results
 
 

@@ -1,8 +1,8 @@
 """Entry point for the server subprocesses: the app comes from the environment.
 
 ``WSGICORS_E2E_ADAPTER`` (raw, flask, django; asgi: Starlette, ASGI only) and ``WSGICORS_E2E_PROFILE`` (JSON
-options, see apps.profiles). gunicorn and waitress load ``e2e.serve:app``; uvicorn
-loads ``e2e.serve:asgi_app``.
+options, see apps.profiles). gunicorn and waitress load ``tests.e2e.serve:app``;
+uvicorn loads ``tests.e2e.serve:asgi_app``.
 """
 
 from __future__ import annotations

@@ -11,15 +11,17 @@ from typing import Any
 
 import pytest
 
-from . import browsers, harness
-from .conftest import require_adapter, require_browser
+from tests.support.browsers import BROWSERS, require_browser
+
+from . import harness
+from .apps import require_adapter
 from .harness import expected_read
 from .scenarios import SCENARIOS, Scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 
-@pytest.mark.parametrize("browser", sorted(browsers.BROWSERS))
+@pytest.mark.parametrize("browser", sorted(BROWSERS))
 @pytest.mark.parametrize(("adapter", "kind"), harness.RUNS,
                          ids=[f"{adapter}@{kind}" for adapter, kind in harness.RUNS])
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from . import apps, servers
-from .conftest import require_adapter
+from .apps import require_adapter
 
 pytestmark = pytest.mark.server
 

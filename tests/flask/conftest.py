@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from flask_support import make_app
+
+from tests.flask.support import make_app
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_support import ALLOWED, OTHER, PARTNER, acao, make_app, preflight
 
+from tests.flask.support import ALLOWED, OTHER, PARTNER, acao, make_app, preflight
 from wsgicors import ConfigError, CORSPolicy
 from wsgicors_flask import CORS
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 from flask import Flask, abort, request
-from flask_support import ALLOWED, OTHER, PARTNER, acao, make_app, preflight, vary
 
+from tests.flask.support import ALLOWED, OTHER, PARTNER, acao, make_app, preflight, vary
 from wsgicors import ConfigError
 from wsgicors_flask import CORS, cross_origin
 

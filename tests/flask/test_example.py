@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-from flask_support import acao, preflight
+from tests.flask.support import acao, preflight
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "flask_app.py"
 

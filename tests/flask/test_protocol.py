@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from flask_support import ALLOWED, OTHER, acao, preflight, vary
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.flask.support import ALLOWED, OTHER, acao, preflight, vary
 from wsgicors_flask import CORS
 
 # -- origins -------------------------------------------------------------------

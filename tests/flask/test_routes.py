@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from flask import Blueprint, Flask, abort, request
-from flask_support import ALLOWED, OTHER, PARTNER, acao, make_app, preflight, vary
 
+from tests.flask.support import ALLOWED, OTHER, PARTNER, acao, make_app, preflight, vary
 from wsgicors_flask import CORS
 
 # -- every response of a covered route ---------------------------------------------

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_support import ALLOWED, OTHER, acao, make_app, preflight
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client
 
+from tests.flask.support import ALLOWED, OTHER, acao, make_app, preflight
 from wsgicors import ConfigError, CORSPolicy
 from wsgicors_flask import CORS, cross_origin
 

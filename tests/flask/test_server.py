@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 import waitress
 from flask import Flask, abort, request
-from flask_support import ALLOWED, OTHER, PARTNER, make_app
 from werkzeug.serving import make_server
 
+from tests.flask.support import ALLOWED, OTHER, PARTNER, make_app
+from tests.support.servers import in_thread
 from wsgicors_flask import CORS, cross_origin
 
 pytestmark = pytest.mark.server
@@ -39,17 +40,14 @@ def build_app() -> Flask:
 def port(request: pytest.FixtureRequest) -> Iterator[int]:
     app = build_app()
     if request.param == "werkzeug":
-        server: Any = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield server.server_port
-        server.shutdown()
-    else:
-        server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        yield server.effective_port
-        server.close()
+        with in_thread(make_server("127.0.0.1", 0, app, threaded=True)) as bound:
+            yield bound
+        return
+    server: Any = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield server.effective_port
+    server.close()
     thread.join(timeout=10)
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import flask_cors
 import pytest
 from flask import Flask
-from flask_support import ALLOWED, OTHER, acao, make_app, preflight
 
 import wsgicors_flask
+from tests.flask.support import ALLOWED, OTHER, acao, make_app, preflight
 
 CORS_HEADERS = ("Access-Control-Allow-Origin", "Access-Control-Allow-Credentials",
                 "Access-Control-Expose-Headers", "Access-Control-Max-Age")

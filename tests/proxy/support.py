@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.support.servers import in_thread
 from wsgicors.proxy.cli import bind
 
 
@@ -135,26 +134,15 @@ def upstream_server() -> Iterator[Upstream]:
     upstream = Upstream(server)
     server.RequestHandlerClass = _handler(upstream)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with in_thread(server):
         yield upstream
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextmanager
 def serving(app: Any) -> Iterator[int]:
     """Serve *app* with the proxy's own server (werkzeug, threaded); yield its port."""
-    server = bind("127.0.0.1", 0, app)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server.server_port
-    finally:
-        server.shutdown()
-        server.server_close()
+    with in_thread(bind("127.0.0.1", 0, app)) as port:
+        yield port
 
 
 def request(port: int, method: str, target: str, body: Any = None,
@@ -167,16 +155,6 @@ def request(port: int, method: str, target: str, body: Any = None,
         return response.status, response.getheaders(), response.read()
     finally:
         conn.close()
-
-
-def raw_request(port: int, data: bytes) -> bytes:
-    """Send *data* as is (a request line no HTTP client would write); the answer."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(data)
-        chunks = []
-        while chunk := sock.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def header(headers: list[tuple[str, str]], name: str) -> str | None:

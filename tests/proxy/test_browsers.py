@@ -10,19 +10,15 @@ on ``http://127.0.0.1:A``, an origin the proxy does not list, is blocked.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import tempfile
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from e2e import browsers
 
+from tests.support import browsers
+from tests.support.servers import free_port
 from wsgicors.proxy import make_app
 
 from .support import Upstream, serving, upstream_server
@@ -73,40 +69,15 @@ read(ctx.proxy + "/data?from=frame").then((result) => parent.postMessage(result,
 """
 
 
-@dataclass
-class Page:
-    """The page server on 127.0.0.1:A: the page, the frame, and the results."""
+def _answer(ctx: dict[str, Any]) -> browsers.Answer:
+    """The page on ``/``, the frame on ``/frame``, each with *ctx* filled in."""
 
-    ctx: dict[str, Any]
-    results: dict[str, Any] = field(default_factory=dict)
-    done: threading.Event = field(default_factory=threading.Event)
+    def get(path: str) -> tuple[str, bytes]:
+        script = FRAME if path == "/frame" else PAGE
+        return "text/html; charset=utf-8", ("<!doctype html><meta charset=utf-8><body><script>"
+                                            + script % json.dumps(ctx) + "</script>").encode()
 
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        """A request handler class bound to this page."""
-        page = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                script = FRAME if self.path == "/frame" else PAGE
-                body = ("<!doctype html><meta charset=utf-8><body><script>"
-                        + script % json.dumps(page.ctx) + "</script>").encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                page.results = json.loads(self.rfile.read(length))
-                page.done.set()
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
+    return get
 
 
 @dataclass
@@ -119,42 +90,21 @@ class Run:
     log: list[str]
 
 
-@pytest.fixture(scope="module", params=["chromium", "firefox"])
+@pytest.fixture(scope="module", params=sorted(browsers.BROWSERS))
 def run(request: pytest.FixtureRequest) -> Iterator[Run]:
     """Every scenario in one launch of the browser."""
     browser = request.param
-    if browsers.binary(browser) is None:
-        message = f"{browsers.BROWSERS[browser]} is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(message + "; CI must run the browser suite")
-        pytest.skip(message)
+    browsers.require_browser(browser)
     log: list[str] = []
+    port = free_port()
     with upstream_server() as upstream:
-        page_server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-        port = page_server.server_port
         app = make_app(upstream.url, allow_origins=[f"http://localhost:{port}"],
                        log=log.append)
         with serving(app) as proxy_port:
             ctx = {"upstream": upstream.url, "proxy": f"http://127.0.0.1:{proxy_port}",
                    "frame": f"http://127.0.0.1:{port}/frame", "run": secrets.token_hex(6)}
-            page = Page(ctx)
-            page_server.RequestHandlerClass = page.handler()
-            yield Run(_drive(browser, page, page_server), ctx, upstream, log)
-
-
-def _drive(browser: str, page: Page, server: ThreadingHTTPServer) -> dict[str, Any]:
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    workdir = Path(tempfile.mkdtemp(prefix=f"wsgicors-proxy-{browser}-"))
-    process = browsers.launch(browser, f"http://localhost:{server.server_port}/", workdir)
-    try:
-        if not page.done.wait(WAIT_SECONDS):
-            log = (workdir / f"{browser}.log").read_text(errors="replace")[-3000:]
-            raise AssertionError(f"{browser} posted no results in {WAIT_SECONDS} s:\n{log}")
-    finally:
-        browsers.kill(process)
-        server.shutdown()
-        server.server_close()
-    return page.results
+            results = browsers.collect(browser, _answer(ctx), port, WAIT_SECONDS)
+            yield Run(results, ctx, upstream, log)
 
 
 def test_the_upstream_alone_is_blocked(run: Run) -> None:

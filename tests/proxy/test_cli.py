@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +14,9 @@ import pytest
 from wsgicors.doctor.cli import main
 from wsgicors.proxy import cli
 
-from .support import Upstream, request, upstream_server
+from .support import Upstream, request
 
 PAGE = "http://localhost:5173"
-
-
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    with upstream_server() as running:
-        yield running
 
 
 @pytest.mark.parametrize(("args", "reason"), [

@@ -15,20 +15,15 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.support.servers import raw_request
 from wsgicors import ConfigError, CORSPolicy
 from wsgicors.proxy import make_app
 
-from .support import Upstream, header, raw_request, request, serving, upstream_server
+from .support import Upstream, header, request, serving
 
 pytestmark = pytest.mark.server
 
 PAGE = "http://localhost:5173"
-
-
-@pytest.fixture
-def upstream() -> Iterator[Upstream]:
-    with upstream_server() as running:
-        yield running
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""Headless Chromium and Firefox ESR, and the page server that collects their results.
+"""Headless Chromium and Firefox ESR, launched on a page that POSTs its results back.
 
 No WebDriver: the browser opens the page, the page runs every scenario with fetch()
-and POSTs the results back to the page server; the test waits for that POST with a
-timeout and then kills the browser's whole process group.
+and POSTs the results back to the test's page server; :func:`collect` waits for
+that POST with a timeout and then kills the browser's whole process group.
 """
 
 from __future__ import annotations
@@ -15,14 +15,17 @@ import signal
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-STATIC = Path(__file__).resolve().parent / "static"
+import pytest
+
+from tests.support.servers import in_thread
+
 BROWSERS = {"chromium": "chromium", "firefox": "firefox-esr"}
-RESULT_TIMEOUT = 240.0
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -58,64 +61,13 @@ def binary(browser: str) -> str | None:
     return shutil.which(BROWSERS[browser])
 
 
-@dataclass
-class PageServer:
-    """Serves the page, its scenarios and context, and receives the results."""
-
-    scenarios: list[dict[str, Any]]
-    ctx: dict[str, Any]
-    results: list[dict[str, Any]] = field(default_factory=list)
-    fatal: str | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        """A request handler class bound to this page server."""
-        page = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
-                if path in ("/", "/index.html"):
-                    self._send(200, "text/html", (STATIC / "index.html").read_bytes())
-                elif path in ("/runner.html", "/runner.js"):
-                    kind = "text/html" if path.endswith("html") else "text/javascript"
-                    self._send(200, kind, (STATIC / path[1:]).read_bytes())
-                elif path == "/scenarios.json":
-                    self._send(200, "application/json", json.dumps(page.scenarios).encode())
-                elif path == "/ctx.json":
-                    self._send(200, "application/json", json.dumps(page.ctx).encode())
-                else:
-                    self._send(404, "text/plain", b"not found")
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                data = json.loads(self.rfile.read(length) or b"{}")
-                if self.path == "/results" and not page.done.is_set():
-                    page.results = list(data.get("results", []))
-                    page.fatal = data.get("fatal")
-                    page.done.set()
-                self._send(204, "text/plain", b"")
-
-            def _send(self, status: int, kind: str, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
-
-
-def serve_page(page: PageServer, port: int) -> ThreadingHTTPServer:
-    """Start the page server on 127.0.0.1:*port* in a daemon thread."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), page.handler())
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
+def require_browser(browser: str) -> None:
+    """Skip when *browser* is missing outside CI; in CI a missing browser is a failure."""
+    if binary(browser) is None:
+        message = f"{BROWSERS[browser]} is not installed (apt-get install it)"
+        if os.environ.get("CI"):
+            pytest.fail(message + "; CI must run the browser suite")
+        pytest.skip(message)
 
 
 def launch(browser: str, url: str, workdir: Path) -> subprocess.Popen[bytes]:
@@ -154,3 +106,69 @@ def kill(process: subprocess.Popen[bytes]) -> None:
     # Children may outlive the leader; the group signal reaches them too.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+#: What the page server answers to ``GET path``: (content type, body), or None for 404.
+Answer = Callable[[str], "tuple[str, bytes] | None"]
+
+
+def collect(browser: str, answer: Answer, port: int, timeout: float,
+            describe: Callable[[], str] = str) -> Any:
+    """Open ``http://localhost:<port>/`` in *browser*; return what the page POSTs.
+
+    The page server (127.0.0.1:*port*, in a thread) answers GETs with *answer* and
+    keeps the first JSON document POSTed to ``/results``. Fails with the browser's
+    log and what *describe()* adds (server logs, say) when none arrives within
+    *timeout* s; the browser's whole process group is killed either way.
+    """
+    page = _ResultPage(answer)
+    server = ThreadingHTTPServer(("127.0.0.1", port), page.handler())
+    server.daemon_threads = True
+    workdir = Path(tempfile.mkdtemp(prefix=f"wsgicors-{browser}-"))
+    with in_thread(server):
+        process = launch(browser, f"http://localhost:{port}/", workdir)
+        try:
+            if not page.done.wait(timeout):
+                log = (workdir / f"{browser}.log").read_text(errors="replace")[-3000:]
+                raise AssertionError(f"{browser} posted no results within {timeout} s.\n"
+                                     f"browser log:\n{log}\n{describe()}")
+        finally:
+            kill(process)
+    return page.posted
+
+
+@dataclass
+class _ResultPage:
+    answer: Answer
+    posted: Any = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        page = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                found = page.answer(self.path.split("?", 1)[0])
+                self._send(*(found or ("text/plain", b"not found")), found is not None)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                data = json.loads(self.rfile.read(length) or b"null")
+                if self.path == "/results" and not page.done.is_set():
+                    page.posted = data
+                    page.done.set()
+                self.send_response(204)
+                self.end_headers()
+
+            def _send(self, kind: str, body: bytes, found: bool) -> None:
+                self.send_response(200 if found else 404)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler

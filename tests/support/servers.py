@@ -1,23 +1,30 @@
-"""Real servers as subprocesses on free loopback ports, with readiness polling."""
+"""Servers on free loopback ports: subprocesses (gunicorn, waitress, uvicorn, nginx,
+node) with readiness polling, and in-process servers in a daemon thread.
+
+A subprocess imports the test helpers as ``tests.<folder>.<module>``: :func:`python_env`
+puts the repository root (never ``tests/`` itself, whose ``flask`` and ``django``
+folders would shadow the frameworks) first on its ``PYTHONPATH``.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from socketserver import ThreadingMixIn
+from typing import Any, Protocol
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-TESTS_DIR = Path(__file__).resolve().parent.parent
-SERVER_KINDS = ("gunicorn-sync", "gunicorn-gthread", "waitress", "uvicorn-asgi")
+ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 
 
@@ -28,21 +35,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _command(kind: str, port: int) -> list[str]:
-    python = sys.executable
-    bind = f"127.0.0.1:{port}"
-    if kind == "gunicorn-sync":
-        return [python, "-m", "gunicorn", "-w", "1", "-k", "sync", "-b", bind,
-                "--log-level", "warning", "e2e.serve:app"]
-    if kind == "gunicorn-gthread":
-        return [python, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "8",
-                "-b", bind, "--log-level", "warning", "e2e.serve:app"]
-    if kind == "waitress":
-        return [python, "-m", "waitress", f"--listen={bind}", "--threads=8", "e2e.serve:app"]
-    if kind == "uvicorn-asgi":
-        return [python, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port),
-                "--log-level", "warning", "e2e.serve:asgi_app"]
-    raise ValueError(f"unknown server kind {kind!r}")
+def python_env(**extra: str) -> dict[str, str]:
+    """This process's environment, the repository root first on PYTHONPATH, plus *extra*."""
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **extra}
 
 
 @dataclass
@@ -89,46 +85,103 @@ def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
         os.killpg(process.pid, sig)
 
 
-def start(kind: str, adapter: str, profile: dict[str, Any]) -> Server:
-    """Start *kind* serving *adapter* configured with *profile*; wait until it answers."""
-    if kind == "uvicorn-asgi" and adapter not in ("django", "asgi"):
-        raise ValueError("uvicorn serves the ASGI applications (django, asgi) only")
-    if adapter == "asgi" and kind != "uvicorn-asgi":
-        raise ValueError("the asgi adapter runs under uvicorn only")
-    port = free_port()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
-    env["WSGICORS_E2E_ADAPTER"] = adapter
-    env["WSGICORS_E2E_PROFILE"] = json.dumps(profile)
-    if kind == "uvicorn-asgi":
-        env["WSGICORS_E2E_ASGI"] = "1"
-    handle, name = tempfile.mkstemp(prefix=f"wsgicors-{kind}-{adapter}-", suffix=".log")
-    with os.fdopen(handle, "wb") as log:
-        process = subprocess.Popen(
-            _command(kind, port), cwd=TESTS_DIR, env=env, stdout=log, stderr=log,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )
-    server = Server(kind, adapter, port, process, Path(name))
+def spawn(kind: str, adapter: str, command: list[str], port: int, *,
+          env: dict[str, str] | None = None, cwd: Path = ROOT,
+          ready_path: str | None = None, log: Path | None = None) -> Server:
+    """Start *command* (serving on *port*) in its own process group; wait until it is up.
+
+    Up means ``GET ready_path`` answers 200 when *ready_path* is given, else that the
+    port accepts connections. The output goes to *log* (a temporary file by default).
+    """
+    if log is None:
+        handle, name = tempfile.mkstemp(prefix=f"wsgicors-{kind}-{adapter}-", suffix=".log")
+        os.close(handle)
+        log = Path(name)
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=out,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    server = Server(kind, adapter, port, process, log)
     try:
-        _wait_ready(server)
+        _wait_up(server, ready_path)
     except BaseException:
         server.stop()
         raise
     return server
 
 
-def _wait_ready(server: Server) -> None:
+def _wait_up(server: Server, ready_path: str | None) -> None:
     deadline = time.monotonic() + START_TIMEOUT
-    ready_path = "/__ready"
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.kind} ({server.adapter}) exited early:\n"
                                + server.log_tail())
-        try:
-            with urllib.request.urlopen(server.url + ready_path, timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
+        if _answers(server, ready_path):
+            return
+        time.sleep(0.1)
     raise RuntimeError(f"{server.kind} ({server.adapter}) not ready after {START_TIMEOUT} s:\n"
                        + server.log_tail())
+
+
+def _answers(server: Server, ready_path: str | None) -> bool:
+    try:
+        if ready_path is None:
+            socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+            return True
+        with urllib.request.urlopen(server.url + ready_path, timeout=2) as reply:
+            return bool(reply.status == 200)
+    except OSError:
+        return False
+
+
+
+
+
+def raw_request(port: int, data: bytes) -> bytes:
+    """Send *data* as is (a request line no HTTP client would write); the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class Serving(Protocol):
+    """What :func:`in_thread` needs of a server (socketserver, werkzeug, the proxy's)."""
+
+    server_address: Any
+
+    def serve_forever(self, poll_interval: float = ...) -> None: ...
+    def shutdown(self) -> None: ...
+    def server_close(self) -> None: ...
+
+
+@contextlib.contextmanager
+def in_thread(server: Serving) -> Iterator[int]:
+    """Run *server* in a daemon thread; yield its port; shut it down and close it after."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_wsgi(app: Any) -> Iterator[int]:
+    """Serve the WSGI *app* on a free 127.0.0.1 port (wsgiref, threaded); yield the port."""
+    server = make_server("127.0.0.1", 0, app, server_class=_ThreadingWSGIServer,
+                         handler_class=_QuietHandler)
+    with in_thread(server) as port:
+        yield port

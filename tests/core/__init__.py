@@ -1,0 +1,1 @@
+"""Tests of the WSGI middleware and engine (wsgicors)."""

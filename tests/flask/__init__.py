@@ -1,0 +1,1 @@
+"""Tests of the Flask adapter (wsgicors_flask)."""
