@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent
 TEST_DATA = ("tests", "examples", "fuzz", "docs", "README.md", "pyproject.toml")
 # These read the packages' .py files from the checkout, which the package check has not.
 NEEDS_SOURCE_TREE = (
-    "tests/django/test_djcors_checks.py::test_every_engine_problem_code_has_a_fixed_id",
-    "tests/core/test_core_docs.py::test_validation_page_lists_every_problem_code",
+    "tests/django/test_checks.py::test_every_engine_problem_code_has_a_fixed_id",
+    "tests/core/test_docs.py::test_validation_page_lists_every_problem_code",
 )
 
 nox.options.sessions = ["tests", "package"]

@@ -4,7 +4,7 @@ Run without bounds while developing::
 
     .venv/bin/python fuzz/fuzz_request.py
 
-CI runs it bounded (``-runs=N``) from tests/attack/test_attack_fuzz.py. A crash is an
+CI runs it bounded (``-runs=N``) from tests/attack/test_fuzz.py. A crash is an
 uncaught exception or a broken invariant: CR/LF/NUL or non-latin-1 in an emitted
 header, a second ACAO, an ACAO other than the request's own allowed origin, or a
 preflight answered with something other than 204/403.
