@@ -133,9 +133,6 @@ def _answers(server: Server, ready_path: str | None) -> bool:
         return False
 
 
-
-
-
 def raw_request(port: int, data: bytes) -> bytes:
     """Send *data* as is (a request line no HTTP client would write); the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
