@@ -42,6 +42,15 @@ MAX_AGE = "Access-Control-Max-Age"
 ACAPN = "Access-Control-Allow-Private-Network"
 
 
+#: An ASGI response header: latin-1 bytes, as in ``http.response.start`` messages.
+RawHeader = tuple[bytes, bytes]
+
+
+def encode_raw(headers: Iterable[Header]) -> list[RawHeader]:
+    """*headers* as an ASGI header list (latin-1 bytes)."""
+    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
+
 PREFLIGHT_OK = "204 No Content"
 PREFLIGHT_REFUSED = "403 Forbidden"
 
@@ -81,6 +90,8 @@ class CORSHeaders(NamedTuple):
     #: policy's fixed Access-Control-Allow-Headers).
     answer: Preflight
     answer_with_headers: Preflight
+    #: ``appended`` encoded once for ASGI (latin-1 bytes).
+    raw_appended: tuple[RawHeader, ...]
 
 
 def cors_headers(
@@ -94,6 +105,7 @@ def cors_headers(
         actual, varies, preflight, appended,
         Preflight(PREFLIGHT_OK, preflight, b"", None),
         Preflight(PREFLIGHT_OK, with_headers, b"", None),
+        tuple(encode_raw(appended)),
     )
 
 
@@ -193,10 +205,15 @@ _PLAIN = frozenset(
 
 
 def _is_cors_or_vary(name: str) -> bool:
-    if name in _PLAIN:
-        return False
+    """True for Vary and Access-Control-* in any case (callers test _PLAIN first)."""
     lname = name.lower()
     return lname == "vary" or lname.startswith("access-control-")
+
+
+def _is_raw_cors_or_vary(name: bytes) -> bool:
+    """:func:`_is_cors_or_vary` for an ASGI (latin-1 bytes) header name."""
+    lname = name.lower()
+    return lname == b"vary" or lname.startswith(b"access-control-")
 
 
 class _Changes(NamedTuple):
@@ -250,10 +267,6 @@ def _merge_list(headers: list[Header], cors: CORSHeaders) -> list[Header]:
     return out
 
 
-#: An ASGI response header: latin-1 bytes, as in ``http.response.start`` messages.
-RawHeader = tuple[bytes, bytes]
-
-
 def add_to_raw_header_list(headers: Iterable[RawHeader], cors: CORSHeaders) -> list[RawHeader]:
     """:func:`add_to_header_list` for an ASGI header list (latin-1 byte pairs).
 
@@ -262,17 +275,11 @@ def add_to_raw_header_list(headers: Iterable[RawHeader], cors: CORSHeaders) -> l
     """
     raw = list(headers)
     for name, _value in raw:
-        lname = name.lower()
-        if lname == b"vary" or lname.startswith(b"access-control-"):
+        if _is_raw_cors_or_vary(name):
             text = [(key.decode("latin-1"), value.decode("latin-1")) for key, value in raw]
             return encode_raw(_merge_list(text, cors))
-    raw += encode_raw(cors.appended)
+    raw += cors.raw_appended
     return raw
-
-
-def encode_raw(headers: Iterable[Header]) -> list[RawHeader]:
-    """*headers* as an ASGI header list (latin-1 bytes)."""
-    return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
 def response_updates(

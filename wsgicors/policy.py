@@ -272,9 +272,9 @@ class CORSPolicy:
         return self._func is not None and self.static_lookup(origin) is None
 
     def _match_static(self, origin: str) -> CORSHeaders | None:
-        found = self._exact.get(origin)
-        if found is not None or not self._matchers:
-            return found
+        # Exact origins never get here: every cache generation starts with them.
+        if not self._matchers:
+            return None
         if self.any_origin:
             return self.refused if origin == "null" or is_serialized_origin(origin) else None
         if not is_serialized_origin(origin):
@@ -620,6 +620,20 @@ def _expose_problems(any_expose: bool, exposed: list[str], credentials: bool) ->
                 f"remove {name!r}.",
             ))
     return problems
+
+
+def capped_max_age(value: Any) -> Any:
+    """*value* cut to :data:`MAX_AGE_LIMIT` when it is whole seconds above it.
+
+    For adapters that read a peer's setting (flask-cors's ``max_age``,
+    django-cors-headers' ``CORS_PREFLIGHT_MAX_AGE``): those accept any length, and
+    browsers cap it anyway, so a longer value is sent as the longest any browser
+    honours instead of refusing to start. Anything else is returned as it is, for
+    CORSPolicy to validate.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_AGE_LIMIT:
+        return MAX_AGE_LIMIT
+    return value
 
 
 def _max_age(value: int | timedelta | None, problems: list[Problem]) -> int | None:

@@ -122,8 +122,13 @@ def _strip_anchors(tokens: list[Token]) -> list[Token]:
     return tokens[start:end]
 
 
+def _char(token: Token) -> str:
+    """A LITERAL token's character (lower case: origins are, and (?i) may be on)."""
+    return chr(token[1]).lower()
+
+
 def _literal(token: Token) -> str | None:
-    return chr(token[1]).lower() if _name(token) == "LITERAL" else None
+    return _char(token) if _name(token) == "LITERAL" else None
 
 
 def _branch_rules(text: str, tokens: list[Token]) -> list[OriginRule]:
@@ -225,7 +230,7 @@ def _edge_chars(tokens: list[Token], *, last: bool) -> tuple[Any, bool]:
 def _token_edge(token: Token, *, last: bool) -> tuple[Any, bool]:
     name = _name(token)
     if name == "LITERAL":
-        return {chr(token[1]).lower()}, False
+        return {_char(token)}, False
     if name == "AT":
         return set(), True
     if name in ("SUBPATTERN", "ATOMIC_GROUP"):
@@ -266,7 +271,7 @@ def _enumerate(tokens: list[Token]) -> set[str] | None:
 def _token_strings(token: Token) -> set[str] | None:
     name = _name(token)
     if name == "LITERAL":
-        return {chr(token[1]).lower()}
+        return {_char(token)}
     if name == "SUBPATTERN":
         return _enumerate(list(token[1][-1]))
     if name == "BRANCH":

@@ -18,7 +18,7 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from wsgicors import ConfigError, CORSPolicy, Problem, Routes
-from wsgicors.policy import MAX_AGE_LIMIT
+from wsgicors.policy import capped_max_age
 
 from .defaults import default_headers, default_max_age, default_methods
 
@@ -136,11 +136,7 @@ def clamp_max_age(value: Any) -> Any:
     Falsy omits the header (as there); whole seconds above 86400, valid there, are
     cut to 86400, the most any browser honours (the checks warn about it).
     """
-    if not value:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_AGE_LIMIT:
-        return MAX_AGE_LIMIT
-    return value
+    return capped_max_age(value) if value else None
 
 
 def _function(value: Any, problems: list[Problem]) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 
 from wsgicors import ConfigError, CORSPolicy, Problem, Routes
 from wsgicors.paths import PathKey
-from wsgicors.policy import MAX_AGE_LIMIT
+from wsgicors.policy import capped_max_age
 
 _log = logging.getLogger("wsgicors")
 
@@ -241,12 +241,12 @@ def _max_age(value: Any, where: str) -> Any:
         value = int(text)  # flask-cors accepts "600" (but not "²": not a number)
     elif isinstance(value, timedelta) and value.total_seconds() == int(value.total_seconds()):
         value = int(value.total_seconds())
-    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_AGE_LIMIT:
+    capped = capped_max_age(value)
+    if capped != value:
         _log.warning("%smax_age=%d is longer than any browser caches a preflight; "
                      "sending %d (Firefox's limit; Chromium stops at 7200)",
-                     where, value, MAX_AGE_LIMIT)
-        return MAX_AGE_LIMIT
-    return value
+                     where, value, capped)
+    return capped
 
 
 def resource_patterns(
