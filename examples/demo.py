@@ -1,10 +1,10 @@
 """wsgicors demo: a page calls a wsgicors-protected API on another origin of the same site.
 
-Run ``make demo`` (or ``python examples/demo.py`` with wsgicors installed) and open the
-printed URL. The page (``http://localhost:PAGE_PORT``) sends a handful of requests to the
-API (``http://localhost:API_PORT``): another port, so another origin, and CORS applies;
-the same host, so the same site, and the ``SameSite=Lax`` cookie the API sets at sign-in
-travels with the page's later credentialed requests.
+Run ``make demo`` (or ``python examples/demo.py`` once ``pip install pywsgicors`` is
+done) and open the printed URL. The page (``http://localhost:PAGE_PORT``) sends a
+handful of requests to the API (``http://localhost:API_PORT``): another port, so another
+origin, and CORS applies; the same host, so the same site, and the ``SameSite=Lax``
+cookie the API sets at sign-in travels with the page's later credentialed requests.
 
 For each request the page shows whether the browser let the script read the response,
 what the script read (for the cookie, what the API says it received), why, in plain
@@ -35,8 +35,12 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from wsgicors import CORSMiddleware, CORSPolicy, Decision
-from wsgicors.doctor import HTTPTransport, Report, Transport, WSGITransport, check
+try:
+    from wsgicors import CORSMiddleware, CORSPolicy, Decision
+    from wsgicors.doctor import HTTPTransport, Report, Transport, WSGITransport, check
+except ImportError:  # run with a Python that lacks the package
+    sys.exit("wsgicors is not installed for this Python: run `make demo` from a checkout, "
+             "or `pip install pywsgicors` first.")
 
 PAGE_TEMPLATE = Path(__file__).with_name("demo.html")
 # Both servers listen on localhost: two ports, so two origins, but one site.

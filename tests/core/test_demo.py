@@ -75,3 +75,12 @@ def test_make_demo_installs_the_package_alone_and_passes_the_ports() -> None:
     installs = [c for c in commands if " install " in c]
     assert installs == [".venv-demo/bin/pip install --quiet --disable-pip-version-check -e ."]
     assert commands[-1] == ".venv-demo/bin/python examples/demo.py --page-port 8123 --api-port 8124"
+
+
+def test_without_the_package_it_says_how_to_install_it() -> None:
+    # -S: no site-packages, so no wsgicors (the checkout is not on sys.path either).
+    result = subprocess.run([sys.executable, "-S", str(DEMO), "--check"], capture_output=True,
+                            text=True, timeout=60, cwd=DEMO.parent)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "pip install pywsgicors" in result.stderr
