@@ -132,13 +132,14 @@ class Scenario:
         return init
 
 
+COOKIE_ROW = "credentialed GET (cookies)"
 SCENARIOS = [
     Scenario("simple GET", "/api/items", "allowed"),
     Scenario("preflighted PUT with JSON", "/api/items/1", "allowed", method="PUT",
              headers={"Content-Type": "application/json"}, body='{"name": "x"}'),
     Scenario("sign in (the API sets a cookie)", "/api/login", "allowed", method="POST",
              credentials=True),
-    Scenario("credentialed GET (cookies)", "/api/me", "allowed", credentials=True),
+    Scenario(COOKIE_ROW, "/api/me", "allowed", credentials=True),
     Scenario("custom header not allowed", "/api/items", "blocked", headers={"X-Secret": "1"}),
     Scenario("method not allowed (PATCH)", "/api/items/1", "blocked", method="PATCH"),
     Scenario("origin not allowed on /partner", "/partner/data", "blocked"),
@@ -252,16 +253,21 @@ class PageApp:
 
     def _receive(self, environ: dict[str, Any], start_response: Callable[..., Any]
                  ) -> Iterable[bytes]:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if not 0 < length <= MAX_RESULTS:
+        # JSON only: another site's page cannot send that without a preflight, which
+        # this server does not answer, so only the demo's own page reaches the terminal.
+        if environ.get("CONTENT_TYPE") != "application/json":
+            return _send(start_response, "415 Unsupported Media Type", "text/plain", b"JSON")
+        length = environ.get("CONTENT_LENGTH") or ""
+        if not length.isdigit() or not 0 < int(length) <= MAX_RESULTS:
             return _send(start_response, "413 Content Too Large", "text/plain", b"too large")
-        body = environ["wsgi.input"].read(length)
+        body = environ["wsgi.input"].read(int(length))
         try:
             print_results(json.loads(body))
         except (ValueError, KeyError, TypeError):
             return _send(start_response, "400 Bad Request", "text/plain", b"not results")
         self.results = body
-        return _send(start_response, "204 No Content", "text/plain", b"")
+        start_response("204 No Content", [])
+        return []
 
 
 def _send(start_response: Callable[..., Any], status: str, kind: str, body: bytes
@@ -273,14 +279,20 @@ def _send(start_response: Callable[..., Any], status: str, kind: str, body: byte
 
 def print_results(results: dict[str, Any]) -> None:
     """Print what the browser did with each request, as the page showed it."""
-    lines = [f"\n{results['browser']} ran the requests:"]
+    lines = [f"\n{_printable(results['browser'])} ran the requests:"]
     for row in results["rows"]:
-        note = "as predicted" if row["outcome"] == row["predicted"] else (
-            f"NOT as predicted ({row['predicted']})")
-        lines.append(f"  {row['name']:33} {row['outcome']:8} {note}")
-        if row["name"].startswith("credentialed"):
-            lines.append(f"    {row['read']}")
+        outcome, predicted = _printable(row["outcome"]), _printable(row["predicted"])
+        note = "as predicted" if outcome == predicted else f"NOT as predicted ({predicted})"
+        lines.append(f"  {_printable(row['name']):33} {outcome:8} {note}")
+        if row["name"] == COOKIE_ROW:
+            lines.append(f"    {_printable(row['read'])}")
     print("\n".join(lines), flush=True)
+
+
+def _printable(value: Any, limit: int = 300) -> str:
+    """*value* cut to *limit* characters, control characters escaped: it came from a page."""
+    text = str(value)[:limit]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 # -- serving ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ The demo in real browsers (the cookie, the console messages) is tests/e2e/test_d
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import socket
@@ -13,8 +14,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from webtest import TestApp
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo.py"
@@ -65,7 +68,9 @@ def test_same_port_twice_is_refused() -> None:
     assert "two different ports" in result.stderr
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+# The built-wheel check (noxfile.py) copies tests/ without the Makefile.
+@pytest.mark.skipif(shutil.which("make") is None or not (ROOT / "Makefile").exists(),
+                    reason="needs make and the checkout's Makefile")
 def test_make_demo_installs_the_package_alone_and_passes_the_ports() -> None:
     # -n prints the commands without running them; -B as if nothing were built yet.
     result = subprocess.run(["make", "-n", "-B", "demo", "PAGE_PORT=8123", "API_PORT=8124"],
@@ -78,9 +83,35 @@ def test_make_demo_installs_the_package_alone_and_passes_the_ports() -> None:
 
 
 def test_without_the_package_it_says_how_to_install_it() -> None:
-    # -S: no site-packages, so no wsgicors (the checkout is not on sys.path either).
-    result = subprocess.run([sys.executable, "-S", str(DEMO), "--check"], capture_output=True,
-                            text=True, timeout=60, cwd=DEMO.parent)
+    # -S: no site-packages; -I: no PYTHONPATH, no script folder: no wsgicors to import.
+    result = subprocess.run([sys.executable, "-I", "-S", str(DEMO), "--check"],
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "pip install pywsgicors" in result.stderr
+
+
+def load_demo() -> Any:
+    spec = importlib.util.spec_from_file_location("wsgicors_demo", DEMO)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_page_takes_results_only_as_json_and_prints_them_escaped(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    demo = load_demo()
+    page = TestApp(demo.PageApp("http://localhost:1", "http://localhost:2", []))
+    # A form or text/plain POST, which any site's page could send, is refused.
+    page.post("/results", "{}", content_type="text/plain", status=415)
+    page.post("/results", "x" * (demo.MAX_RESULTS + 1), content_type="application/json",
+              status=413)
+    page.get("/results", status=404)
+    row = {"name": "evil\x1b[2J", "outcome": "allowed", "predicted": "allowed", "read": ""}
+    report = {"browser": "Chrome", "rows": [row]}
+    page.post_json("/results", report, status=204)
+    printed = capsys.readouterr().out
+    assert "evil\\x1b[2J" in printed and "\x1b" not in printed
+    assert page.get("/results").json == report
