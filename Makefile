@@ -3,6 +3,12 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The demo's own environment: the package alone (seconds to create), not the toolchain.
+DEMO_VENV := .venv-demo
+DEMO_STAMP := $(DEMO_VENV)/.installed
+# `make demo PAGE_PORT=8100 API_PORT=8101` when 8000 or 8001 is taken.
+PAGE_PORT ?= 8000
+API_PORT ?= 8001
 # Extra nox arguments for `make matrix`, e.g. NOX="-p 3.12" or NOX="--parallel 2". The
 # cells run one at a time by default: the server tests are steadier on an unloaded core.
 NOX ?=
@@ -17,8 +23,13 @@ $(STAMP): setup.cfg pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+$(DEMO_STAMP): setup.cfg pyproject.toml
+	$(PY) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/pip install --quiet --disable-pip-version-check -e .
+	touch $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
+	$(DEMO_VENV)/bin/python examples/demo.py --page-port $(PAGE_PORT) --api-port $(API_PORT)
 
 # The whole suite on the default Python: unit, adapters, real servers, real browsers,
 # fuzz, lint, types, docs.
@@ -46,4 +57,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .nox build dist *.egg-info docs/_build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_VENV) .nox build dist *.egg-info docs/_build .pytest_cache .mypy_cache .ruff_cache

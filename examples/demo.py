@@ -1,28 +1,54 @@
-"""wsgicors demo: a page on one origin calls a wsgicors-protected API on another.
+"""wsgicors demo: a page calls a wsgicors-protected API on another origin of the same site.
 
-Run ``make demo`` (or ``python examples/demo.py``) and open the printed URL. The page
-(http://localhost:PAGE_PORT) sends a handful of cross-origin requests to the API
-(http://127.0.0.1:API_PORT) and shows, for each, whether the browser let the script
-read the response, and wsgicors's own explanation of its decision.
+Run ``make demo`` (or ``python examples/demo.py`` once ``pip install pywsgicors`` is
+done) and open the printed URL. The page (``http://localhost:PAGE_PORT``) sends a
+handful of requests to the API (``http://localhost:API_PORT``): another port, so another
+origin, and CORS applies; the same host, so the same site, and the ``SameSite=Lax``
+cookie the API sets at sign-in travels with the page's later credentialed requests.
 
-``--check`` runs the same scenarios from Python (no browser) and exits: the tests use it.
+For each request the page shows whether the browser let the script read the response,
+what the script read (for the cookie, what the API says it received), why, in plain
+sentences from wsgicors itself, and for blocked requests the message the browser prints
+in its console, as the doctor (``wsgicors check``) predicts it: the doctor runs each
+request in process against the API application at start-up. The page then reports what
+it showed back to this process, which prints it.
+
+``--check`` sends every request from Python instead, the way browsers do (the doctor,
+over the network), prints each verdict and exits: 0 when all are as expected.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
+import secrets
+import socket
 import socketserver
 import sys
 import threading
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from wsgicors import CORSMiddleware, CORSPolicy, explain
+try:
+    from wsgicors import CORSMiddleware, CORSPolicy, Decision
+    from wsgicors.doctor import HTTPTransport, Report, Transport, WSGITransport, check
+except ImportError:  # run with a Python that lacks the package
+    sys.exit("wsgicors is not installed for this Python: run `make demo` from a checkout, "
+             "or `pip install pywsgicors` first.")
+
+PAGE_TEMPLATE = Path(__file__).with_name("demo.html")
+# Both servers listen on localhost: two ports, so two origins, but one site.
+HOST = "localhost"
+# Largest results document the page may post back.
+MAX_RESULTS = 64 * 1024
+# The exit status when a port cannot be used.
+PORT_ERROR = 2
 
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -34,16 +60,37 @@ class QuietHandler(WSGIRequestHandler):
         pass
 
 
+# -- the API ---------------------------------------------------------------------
+
+
 def api_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    """The application being protected: a tiny JSON API that knows nothing about CORS."""
+    """The application being protected: a tiny JSON API that knows nothing about CORS.
+
+    ``/api/login`` signs in: it sets a fresh session cookie. Every other path says
+    which session cookie it received, the server-side evidence that the cookie travelled.
+    """
     path = environ.get("PATH_INFO", "")
-    cookie = environ.get("HTTP_COOKIE", "")
-    body = json.dumps({"path": path, "method": environ["REQUEST_METHOD"],
-                       "cookie_seen": "session=" in cookie}).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-               ("X-Request-Id", "req-42")]
-    start_response("200 OK", headers)
+    data: dict[str, Any] = {"path": path, "method": environ["REQUEST_METHOD"]}
+    headers = [("Content-Type", "application/json"), ("X-Request-Id", "req-42")]
+    if path == "/api/login":
+        token = secrets.token_urlsafe(9)
+        # HttpOnly: the page's script never sees it; only the API's answers can tell.
+        headers.append(("Set-Cookie", f"session={token}; Path=/; HttpOnly; SameSite=Lax"))
+        data["cookie_set"] = f"session={token}"
+    else:
+        data["cookie_received"] = session_cookie(environ.get("HTTP_COOKIE", ""))
+    body = json.dumps(data).encode()
+    start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
     return [body]
+
+
+def session_cookie(header: str) -> str | None:
+    """``session=<value>`` from a Cookie header, or None."""
+    cookies: SimpleCookie = SimpleCookie()
+    with contextlib.suppress(Exception):  # a malformed header is no cookie
+        cookies.load(header)
+    morsel = cookies.get("session")
+    return None if morsel is None else f"session={morsel.value}"
 
 
 def build_api(page_origin: str) -> CORSMiddleware:
@@ -60,147 +107,281 @@ def build_api(page_origin: str) -> CORSMiddleware:
     return CORSMiddleware(api_app, api_policy, paths={"/partner/*": partner_policy})
 
 
-def scenarios(api: str) -> list[dict[str, Any]]:
-    """The requests the page makes; ``expect`` is what a browser should do with each."""
-    return [
-        {"name": "simple GET", "url": f"{api}/api/items", "init": {}, "expect": "allowed"},
-        {"name": "preflighted PUT with JSON", "url": f"{api}/api/items/1",
-         "init": {"method": "PUT", "headers": {"Content-Type": "application/json"},
-                  "body": "{\"name\": \"x\"}"}, "expect": "allowed"},
-        {"name": "credentialed GET (cookies)", "url": f"{api}/api/me",
-         "init": {"credentials": "include"}, "expect": "allowed"},
-        {"name": "custom header not allowed", "url": f"{api}/api/items",
-         "init": {"headers": {"X-Secret": "1"}}, "expect": "blocked"},
-        {"name": "method not allowed (PATCH)", "url": f"{api}/api/items/1",
-         "init": {"method": "PATCH"}, "expect": "blocked"},
-        {"name": "origin not allowed on /partner", "url": f"{api}/partner/data",
-         "init": {}, "expect": "blocked"},
-    ]
+# -- the requests the page makes -------------------------------------------------
 
 
-def explain_scenario(api: CORSMiddleware, page_origin: str, scenario: dict[str, Any]) -> str:
-    """wsgicors's own explanation of what it does with the scenario's request."""
-    init = scenario["init"]
-    method = init.get("method", "GET")
-    headers = [name.lower() for name in init.get("headers", {})
-               if not (name.lower() == "content-type" and method == "GET")]
-    path = urllib.parse.urlsplit(scenario["url"]).path
-    needs_preflight = method not in ("GET", "HEAD", "POST") or bool(headers)
-    if needs_preflight:
-        decision = explain(api, origin=page_origin, method="OPTIONS", path=path,
-                           request_method=method, request_headers=headers)
+@dataclass(frozen=True)
+class Scenario:
+    """One ``fetch()`` the page makes; ``expect`` is what a browser should do with it."""
+
+    name: str
+    path: str
+    expect: str
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    credentials: bool = False
+
+    def fetch_init(self) -> dict[str, Any]:
+        """The ``init`` argument of the page's ``fetch()``."""
+        init: dict[str, Any] = {"method": self.method, "headers": self.headers}
+        if self.body is not None:
+            init["body"] = self.body
+        if self.credentials:
+            init["credentials"] = "include"
+        return init
+
+
+COOKIE_ROW = "credentialed GET (cookies)"
+SCENARIOS = [
+    Scenario("simple GET", "/api/items", "allowed"),
+    Scenario("preflighted PUT with JSON", "/api/items/1", "allowed", method="PUT",
+             headers={"Content-Type": "application/json"}, body='{"name": "x"}'),
+    Scenario("sign in (the API sets a cookie)", "/api/login", "allowed", method="POST",
+             credentials=True),
+    Scenario(COOKIE_ROW, "/api/me", "allowed", credentials=True),
+    Scenario("custom header not allowed", "/api/items", "blocked", headers={"X-Secret": "1"}),
+    Scenario("method not allowed (PATCH)", "/api/items/1", "blocked", method="PATCH"),
+    Scenario("origin not allowed on /partner", "/partner/data", "blocked"),
+]
+
+
+def diagnose(transport: Transport, api: CORSMiddleware, api_origin: str, page_origin: str,
+             scenario: Scenario) -> Report:
+    """The doctor's report on *scenario*: each browser's verdict and console message."""
+    return check(transport, api_origin + scenario.path, origin=page_origin,
+                 method=scenario.method, headers=list(scenario.headers.items()),
+                 credentials=scenario.credentials, target=api)
+
+
+# -- wsgicors's decisions, in plain sentences ------------------------------------
+
+
+def plain_why(report: Report) -> str:
+    """Why the browser allows or blocks the request, in sentences a newcomer can read."""
+    sentences = []
+    if report.preflight_reasons:
+        sentences.append("The browser first asked the API for permission (a preflight "
+                         f"OPTIONS request), because {' and '.join(report.preflight_reasons)}.")
+    for decision in report.wsgicors:
+        if not decision.allowed:
+            sentences.append(_refused(decision, report))
+            break
+        sentences.append(_allowed(decision, report))
+    return " ".join(sentences)
+
+
+def _allowed(decision: Decision, report: Report) -> str:
+    headers = dict(decision.headers)
+    if decision.kind == "preflight":
+        return ("wsgicors answered yes: this origin may use the methods "
+                f"{headers.get('Access-Control-Allow-Methods', '')} and the headers "
+                f"{headers.get('Access-Control-Allow-Headers', '(none)')}, and the browser "
+                f"may remember that for {headers.get('Access-Control-Max-Age', '5')} seconds. "
+                "Then it sent the request itself.")
+    said = [f"Access-Control-Allow-Origin: {headers['Access-Control-Allow-Origin']}, so the "
+            "browser hands the response to the script"]
+    if report.credentials:
+        said.append("Access-Control-Allow-Credentials: true, which a request sent with "
+                    "cookies needs as well")
+    if "Access-Control-Expose-Headers" in headers:
+        said.append(f"Access-Control-Expose-Headers: {headers['Access-Control-Expose-Headers']}"
+                    ", so the script may read that header too")
+    return "wsgicors added " + "; ".join(said) + "."
+
+
+def _refused(decision: Decision, report: Report) -> str:
+    if decision.kind == "preflight":
+        what = (f"wsgicors refused the preflight: {decision.reason}. It answered "
+                f"{decision.status} without CORS headers, so the browser never sent the "
+                f"{report.method} request itself.")
     else:
-        decision = explain(api, origin=page_origin, method=method, path=path)
-    return str(decision)
+        what = (f"The API answered, but wsgicors added no CORS headers: {decision.reason}. "
+                "So the browser hides the response from the script.")
+    return f"{what} To allow it, {_fix(decision, report)}."
 
 
-PAGE = """<!doctype html>
-<meta charset="utf-8">
-<title>wsgicors demo</title>
-<style>
- body { font: 15px/1.4 system-ui, sans-serif; margin: 2em; max-width: 60em; }
- table { border-collapse: collapse; width: 100%; }
- td, th { border: 1px solid #ccc; padding: .4em .6em; vertical-align: top; text-align: left; }
- .allowed { color: #176f2c; font-weight: bold; } .blocked { color: #a11; font-weight: bold; }
- code { font-size: 90%; }
-</style>
-<h1>wsgicors demo</h1>
-<p>This page is served from <code>__PAGE__</code>; the API is on <code>__API__</code>,
-a different origin, protected by <code>wsgicors.CORSMiddleware</code>.</p>
-<table><thead><tr><th>request</th><th>browser</th><th>expected</th><th>what the script read</th>
-<th>wsgicors says</th></tr></thead><tbody id="rows"></tbody></table>
-<script>
-const scenarios = __SCENARIOS__;
-async function run() {
-  const rows = document.getElementById("rows");
-  for (const s of scenarios) {
-    let outcome, detail;
-    try {
-      const r = await fetch(s.url, s.init);
-      outcome = "allowed";
-      detail = r.status + " " + (await r.text()) + " X-Request-Id=" + r.headers.get("X-Request-Id");
-    } catch (e) {
-      outcome = "blocked";
-      detail = String(e) + " (see the console for the browser's message)";
-    }
-    const tr = document.createElement("tr");
-    for (const [text, cls] of [[s.name], [outcome, outcome], [s.expect], [detail], [s.why]]) {
-      const td = document.createElement("td");
-      td.textContent = text; if (cls) td.className = cls; tr.appendChild(td);
-    }
-    rows.appendChild(tr);
-  }
-}
-run();
-</script>
-"""
+def _fix(decision: Decision, report: Report) -> str:
+    value = {"allow_origins": repr(report.origin), "allow_methods": repr(report.method),
+             "allow_headers": ", ".join(repr(name.lower()) for name, _ in report.headers)}
+    if decision.option in value:
+        return f"add {value[decision.option]} to {decision.option}"
+    return f"change {decision.option or 'the policy'}"
 
 
-def build_page(page_origin: str, api_origin: str, api: CORSMiddleware) -> Callable[..., Any]:
-    items = scenarios(api_origin)
-    for item in items:
-        item["why"] = explain_scenario(api, page_origin, item)
-    html = (PAGE.replace("__PAGE__", page_origin).replace("__API__", api_origin)
-            .replace("__SCENARIOS__", json.dumps(items))).encode()
+def predictions(api: CORSMiddleware, api_origin: str, page_origin: str) -> list[dict[str, Any]]:
+    """What the page needs for each scenario: the request, the verdict, why, the console."""
+    found = []
+    for scenario in SCENARIOS:
+        report = diagnose(WSGITransport(api), api, api_origin, page_origin, scenario)
+        found.append({
+            "name": scenario.name, "url": api_origin + scenario.path,
+            "init": scenario.fetch_init(), "credentials": scenario.credentials,
+            "predicted": report.verdict, "why": plain_why(report),
+            "console": {browser: outcome.message
+                        for browser, outcome in report.outcomes.items()},
+        })
+    return found
 
-    def page_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
-                                  ("Content-Length", str(len(html)))])
-        return [html]
 
-    return page_app
+# -- the page --------------------------------------------------------------------
 
 
-def serve(app: Callable[..., Any], host: str, port: int) -> WSGIServer:
-    server = make_server(host, port, app, server_class=ThreadingWSGIServer,
-                         handler_class=QuietHandler)
+class PageApp:
+    """Serves the page, and receives what the page showed (POST /results).
+
+    ``GET /results`` returns the last report, for the tests.
+    """
+
+    def __init__(self, page_origin: str, api_origin: str, items: list[dict[str, Any]]) -> None:
+        data = json.dumps({"page": page_origin, "api": api_origin, "scenarios": items})
+        # "</" would end the <script> element the data sits in.
+        self.html = PAGE_TEMPLATE.read_text().replace("__DATA__", data.replace("</", "<\\/"))
+        self.results: bytes | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        if (method, path) == ("GET", "/"):
+            return _send(start_response, "200 OK", "text/html; charset=utf-8",
+                         self.html.encode())
+        if (method, path) == ("GET", "/results") and self.results is not None:
+            return _send(start_response, "200 OK", "application/json", self.results)
+        if (method, path) == ("POST", "/results"):
+            return self._receive(environ, start_response)
+        return _send(start_response, "404 Not Found", "text/plain", b"not found")
+
+    def _receive(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        # JSON only: another site's page cannot send that without a preflight, which
+        # this server does not answer, so only the demo's own page reaches the terminal.
+        if environ.get("CONTENT_TYPE") != "application/json":
+            return _send(start_response, "415 Unsupported Media Type", "text/plain", b"JSON")
+        length = environ.get("CONTENT_LENGTH") or ""
+        if not length.isdigit() or not 0 < int(length) <= MAX_RESULTS:
+            return _send(start_response, "413 Content Too Large", "text/plain", b"too large")
+        body = environ["wsgi.input"].read(int(length))
+        try:
+            print_results(json.loads(body))
+        except (ValueError, KeyError, TypeError):
+            return _send(start_response, "400 Bad Request", "text/plain", b"not results")
+        self.results = body
+        start_response("204 No Content", [])
+        return []
+
+
+def _send(start_response: Callable[..., Any], status: str, kind: str, body: bytes
+          ) -> list[bytes]:
+    start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body))),
+                            ("Cache-Control", "no-store")])
+    return [body]
+
+
+def print_results(results: dict[str, Any]) -> None:
+    """Print what the browser did with each request, as the page showed it."""
+    lines = [f"\n{_printable(results['browser'])} ran the requests:"]
+    for row in results["rows"]:
+        outcome, predicted = _printable(row["outcome"]), _printable(row["predicted"])
+        note = "as predicted" if outcome == predicted else f"NOT as predicted ({predicted})"
+        lines.append(f"  {_printable(row['name']):33} {outcome:8} {note}")
+        if row["name"] == COOKIE_ROW:
+            lines.append(f"    {_printable(row['read'])}")
+    print("\n".join(lines), flush=True)
+
+
+def _printable(value: Any, limit: int = 300) -> str:
+    """*value* cut to *limit* characters, control characters escaped: it came from a page."""
+    text = str(value)[:limit]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+# -- serving ---------------------------------------------------------------------
+
+
+class PortError(Exception):
+    """A port the demo cannot listen on, with what to do about it."""
+
+
+def serve(port: int) -> WSGIServer:
+    """A server on *port* of localhost, answering in a thread (its app is set later)."""
+    try:
+        server = make_server(HOST, port, lambda e, s: [], server_class=ThreadingWSGIServer,
+                             handler_class=QuietHandler)
+    except OSError as exc:
+        raise PortError(_port_problem(port, exc)) from None
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
 
-def check(api_origin: str, page_origin: str) -> int:
-    """Send each scenario's (pre)flight like a browser would and compare with 'expect'."""
-    failures = 0
-    for item in scenarios(api_origin):
-        init = item["init"]
-        method = init.get("method", "GET")
-        names = [n.lower() for n in init.get("headers", {})]
-        headers = {"Origin": page_origin}
-        if method not in ("GET", "HEAD", "POST") or names:
-            headers.update({"Access-Control-Request-Method": method,
-                            "Access-Control-Request-Headers": ",".join(sorted(names))})
-            method = "OPTIONS"
-        request = urllib.request.Request(item["url"], method=method, headers=headers)
+def _port_problem(port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        problem = (f"port {port} is already in use by another program (Django's runserver "
+                   "uses 8000, for one)")
+    elif exc.errno == errno.EACCES:
+        problem = f"port {port} needs administrator rights"
+    else:
+        problem = f"cannot listen on port {port}: {exc.strerror or exc}"
+    page, api = _free_pair()
+    return (f"wsgicors demo: {problem}. Choose two free ports:\n"
+            f"    make demo PAGE_PORT={page} API_PORT={api}\n"
+            f"or  python examples/demo.py --page-port {page} --api-port {api}")
+
+
+def _free_pair() -> tuple[int, int]:
+    """Two neighbouring ports free on localhost now, to suggest."""
+    for base in range(8100, 9000, 100):
+        if _is_free(base) and _is_free(base + 1):
+            return base, base + 1
+    return 8100, 8101
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                acao = response.headers.get("Access-Control-Allow-Origin")
-        except urllib.error.HTTPError as error:
-            acao = error.headers.get("Access-Control-Allow-Origin")
-        outcome = "allowed" if acao == page_origin else "blocked"
-        failures += outcome != item["expect"]
-        print(f"{item['name']:35} {outcome:8} (expected {item['expect']})")
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def run_check(api: CORSMiddleware, api_origin: str, page_origin: str) -> int:
+    """Each request over the network as browsers send it; the number of surprises."""
+    failures = 0
+    for scenario in SCENARIOS:
+        report = diagnose(HTTPTransport(timeout=5), api, api_origin, page_origin, scenario)
+        failures += report.verdict != scenario.expect
+        print(f"{scenario.name:35} {report.verdict:8} (expected {scenario.expect})")
     return failures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--page-port", type=int, default=8000)
-    parser.add_argument("--api-port", type=int, default=8001)
+    parser.add_argument("--page-port", type=int, default=8000,
+                        help="port of the page (default 8000; 0: any free port)")
+    parser.add_argument("--api-port", type=int, default=8001,
+                        help="port of the API (default 8001; 0: any free port)")
     parser.add_argument("--check", action="store_true",
-                        help="run the scenarios without a browser and exit")
+                        help="send the requests from Python, print the verdicts and exit")
     args = parser.parse_args(argv)
-    page_server = serve(lambda e, s: [], "localhost", args.page_port)
-    api_server = serve(lambda e, s: [], "127.0.0.1", args.api_port)
-    page_origin = f"http://localhost:{page_server.server_port}"
-    api_origin = f"http://127.0.0.1:{api_server.server_port}"
+    if args.page_port == args.api_port != 0:
+        parser.error("the page and the API need two different ports")
+    try:
+        page_server, api_server = serve(args.page_port), serve(args.api_port)
+    except PortError as exc:
+        print(exc, file=sys.stderr)
+        return PORT_ERROR
+    page_origin = f"http://{HOST}:{page_server.server_port}"
+    api_origin = f"http://{HOST}:{api_server.server_port}"
     api = build_api(page_origin)
     api_server.set_app(api)
-    page_server.set_app(build_page(page_origin, api_origin, api))
+    page_server.set_app(PageApp(page_origin, api_origin,
+                                predictions(api, api_origin, page_origin)))
     if args.check:
-        failures = check(api_origin, page_origin)
-        print(f"{'all scenarios as expected' if not failures else f'{failures} unexpected'}")
+        failures = run_check(api, api_origin, page_origin)
+        print("all requests as expected" if not failures else f"{failures} unexpected")
         return 1 if failures else 0
-    print(f"wsgicors demo: open {page_origin}/ in a browser (API on {api_origin}). Ctrl-C stops.")
+    print(f"wsgicors demo: open {page_origin}/ in a browser (the API is on {api_origin})."
+          " Ctrl-C stops.", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         threading.Event().wait()
     return 0
