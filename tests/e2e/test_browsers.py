@@ -1,4 +1,5 @@
-"""Every scenario, in Chromium and Firefox, against the raw, Flask, Django and ASGI adapters.
+"""Every scenario, in Chromium, Firefox and WebKit, against the raw, Flask, Django and ASGI
+adapters.
 
 Django runs twice: under gunicorn (WSGI) and under uvicorn (ASGI); the ASGI adapter
 (wsgicors.asgi, in front of Starlette) runs under uvicorn.
