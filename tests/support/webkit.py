@@ -46,10 +46,16 @@ def minibrowser() -> str | None:
 
 
 def environment(profile: Path, display: str) -> dict[str, str]:
-    """What MiniBrowser's environment must say: X *display*, all its data in *profile*."""
-    dirs = {f"XDG_{kind}_HOME": str(profile / kind.lower())
+    """What MiniBrowser's environment must say: X *display*, all its data in *profile*.
+
+    The XDG directories are made under *profile* (WebKit does not create its cache
+    directory's parents).
+    """
+    dirs = {f"XDG_{kind}_HOME": profile / kind.lower()
             for kind in ("DATA", "CACHE", "CONFIG", "STATE")}
-    return {"DISPLAY": display, "HOME": str(profile), **dirs}
+    for path in dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    return {"DISPLAY": display, "HOME": str(profile), **{k: str(v) for k, v in dirs.items()}}
 
 
 def command(exe: str, url: str) -> list[str]:
