@@ -26,7 +26,7 @@ FLASKS = ["3.0", "3.1"]
 DJANGOS = ["5.2", "6.0"]
 DJANGO_MIN_PYTHON = {"6.0": (3, 12)}
 PACKAGE_PYTHON = "3.13"
-# The browser suite needs Chromium and Firefox and runs once, in `make test`.
+# The browser suite needs Chromium, Firefox and WebKit and runs once, in `make test`.
 MATRIX_MARKERS = "not browser and not slow"
 
 ROOT = Path(__file__).resolve().parent

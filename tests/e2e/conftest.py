@@ -43,7 +43,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Count browser scenario outcomes per run, for tests/attack/figures.json."""
     if report.when != "call" or "test_scenario[" not in report.nodeid:
         return
-    found = re.search(r"-(\w+@[\w-]+)-(chromium|firefox)\]$", report.nodeid)
+    found = re.search(r"-(\w+@[\w-]+)-(chromium|firefox|webkit)\]$", report.nodeid)
     if found is None:
         return
     key = f"{found[2]}/{found[1]}"

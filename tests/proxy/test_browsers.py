@@ -1,4 +1,4 @@
-"""The proxy in real headless Chromium and Firefox: one browser launch per browser.
+"""The proxy in real Chromium, Firefox and WebKit: one browser launch per browser.
 
 A page on ``http://localhost:A`` reads an upstream on ``127.0.0.1:C`` that sends no
 CORS headers (blocked), then the same through the proxy on ``127.0.0.1:B``

@@ -1,8 +1,10 @@
-"""Headless Chromium and Firefox ESR, launched on a page that POSTs its results back.
+"""Headless Chromium and Firefox ESR, and WebKit under Xvfb, launched on a page that
+POSTs its results back.
 
 No WebDriver: the browser opens the page, the page runs every scenario with fetch()
 and POSTs the results back to the test's page server; :func:`collect` waits for
-that POST with a timeout and then kills the browser's whole process group.
+that POST with a timeout and then kills the browser's whole process group. WebKit
+(:mod:`tests.support.webkit`) is WebKitGTK's MiniBrowser on an X server of its own.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from typing import Any
 
 import pytest
 
+from tests.support import webkit
 from tests.support.servers import in_thread
 
-BROWSERS = {"chromium": "chromium", "firefox": "firefox-esr"}
+#: Each browser and the Debian packages that provide it.
+BROWSERS = {"chromium": "chromium", "firefox": "firefox-esr", "webkit": webkit.PACKAGES}
 
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -58,20 +62,23 @@ FIREFOX_PREFS = {
 
 def binary(browser: str) -> str | None:
     """Path of the browser's executable, or None when it is not installed."""
+    if browser == "webkit":
+        return webkit.minibrowser()
     return shutil.which(BROWSERS[browser])
 
 
 def require_browser(browser: str) -> None:
     """Skip when *browser* is missing outside CI; in CI a missing browser is a failure."""
     if binary(browser) is None:
-        message = f"{BROWSERS[browser]} is not installed (apt-get install it)"
+        message = f"{browser} is not installed (apt-get install {BROWSERS[browser]})"
         if os.environ.get("CI"):
             pytest.fail(message + "; CI must run the browser suite")
         pytest.skip(message)
 
 
-def launch(browser: str, url: str, workdir: Path) -> subprocess.Popen[bytes]:
-    """Open *url* in a fresh headless *browser* profile under *workdir*."""
+def launch(browser: str, url: str, workdir: Path,
+           display: str | None = None) -> subprocess.Popen[bytes]:
+    """Open *url* in a fresh *browser* profile under *workdir* (WebKit on X *display*)."""
     exe = binary(browser)
     if exe is None:
         raise RuntimeError(f"{BROWSERS[browser]} is not installed")
@@ -79,6 +86,9 @@ def launch(browser: str, url: str, workdir: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, HOME=str(workdir))
     if browser == "chromium":
         command = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", url]
+    elif browser == "webkit":
+        env.update(webkit.environment(profile, display or ""))
+        command = webkit.command(exe, url)
     else:
         prefs = "".join(f'user_pref("{key}", {json.dumps(value)});\n'
                         for key, value in FIREFOX_PREFS.items())
@@ -125,8 +135,9 @@ def collect(browser: str, answer: Answer, port: int, timeout: float,
     server = ThreadingHTTPServer(("127.0.0.1", port), page.handler())
     server.daemon_threads = True
     workdir = Path(tempfile.mkdtemp(prefix=f"wsgicors-{browser}-"))
-    with in_thread(server):
-        process = launch(browser, f"http://localhost:{port}/", workdir)
+    screen = webkit.display() if browser == "webkit" else contextlib.nullcontext(None)
+    with in_thread(server), screen as display:
+        process = launch(browser, f"http://localhost:{port}/", workdir, display)
         try:
             if not page.done.wait(timeout):
                 log = (workdir / f"{browser}.log").read_text(errors="replace")[-3000:]
