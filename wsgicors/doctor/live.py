@@ -4,7 +4,10 @@ A :class:`Session` starts the browser with a fresh profile, opens a blank page *
 the origin you name* (the browser asks for the page and the session answers it
 itself through the remote protocol, so no server and no certificate is needed for
 that origin), runs scripts there and collects every console entry. Chromium is
-driven over the DevTools protocol, Firefox over WebDriver BiDi, both on loopback.
+driven over the DevTools protocol, Firefox over WebDriver BiDi, both on loopback and
+both over a WebSocket, spoken by the ``websockets`` package (the ``browser`` extra).
+Browsers are named as in reports (:data:`~wsgicors.doctor.vocabulary.Browser`);
+:data:`BROWSER_OPTIONS` maps the command line's names to them.
 
 The real verdict is then the browser's own: with the same cookies-free profile and
 the same rules it applies to any page, Local Network Access prompts included (a
@@ -65,8 +68,10 @@ FIREFOX_PREFS = {
     "browser.search.update": False, "network.proxy.type": 0,
 }
 _BLANK = b"<!doctype html><meta charset=utf-8><title>wsgicors doctor</title>"
-_READY: dict[Browser, re.Pattern[str]] = {"chrome": re.compile(r"DevTools listening on (ws://\S+)"),
-          "firefox": re.compile(r"WebDriver BiDi listening on (ws://\S+)")}
+_READY: dict[Browser, re.Pattern[str]] = {
+    "chrome": re.compile(r"DevTools listening on (ws://\S+)"),
+    "firefox": re.compile(r"WebDriver BiDi listening on (ws://\S+)"),
+}
 
 
 def executable(browser: Browser) -> str | None:
@@ -131,8 +136,8 @@ class Session:
     def __init__(self, browser: Browser, timeout: float = 30.0) -> None:
         exe = executable(browser)
         if exe is None:
-            raise ToolError("no " + " or ".join(EXECUTABLES[browser]) + " on this machine "
-                            "(the PATH)")
+            raise ToolError("none of " + ", ".join(EXECUTABLES[browser]) + " is installed "
+                            "(on the PATH)")
         self.browser = browser
         self.timeout = timeout
         self.home = tempfile.mkdtemp(prefix=f"wsgicors-{browser}-")
