@@ -38,7 +38,11 @@ decides, the console message it shows, and the fix; "explain" prints a wsgicors
 policy as browsers see it; "audit" looks for misconfigurations another site could
 exploit; "proxy" adds CORS to a server you cannot change, for development.
 """
-EPILOG = "Run 'wsgicors COMMAND --help' for a command's options, examples and exit statuses."
+EPILOG = """\
+Every command exits with 0 when all is well, 1 when the check failed (a browser
+blocks the request, wsgicors refuses it, the audit has findings) and 2 when it could
+not be done (the reason is one line on stderr). Run 'wsgicors COMMAND --help' for a
+command's options, examples and exit statuses."""
 
 
 def parser() -> argparse.ArgumentParser:
