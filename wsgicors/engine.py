@@ -33,7 +33,6 @@ from .headers import (
 )
 from .logsafe import logsafe
 from .policy import CORSPolicy
-from .targets import policy_for
 
 _log = logging.getLogger("wsgicors")
 
@@ -171,7 +170,7 @@ def explain(
     environ: Mapping[str, Any] | None = None,
 ) -> Decision:
     """Say what *target* does with a request: a CORSPolicy, a CORS middleware, or an app
-    or project using one (anything :func:`wsgicors.targets.find_target` accepts).
+    or project using one (anything :func:`wsgicors.toolbase.targets.find_target` accepts).
 
     Describe the request either with keywords or with a WSGI *environ*. For a
     preflight, pass ``method="OPTIONS"`` and ``request_method``; *request_headers*
@@ -182,6 +181,9 @@ def explain(
         >>> explain(policy, origin="https://evil.example", method="GET").reason
         "Origin 'https://evil.example' is not allowed by allow_origins, allow_origin_regex"
     """
+    # Until explain() duck-types by itself (the core must not import the tools).
+    from .toolbase.targets import policy_for
+
     env = dict(environ) if environ is not None else _environ(
         origin, method, path, request_method, request_headers, private_network
     )

@@ -305,3 +305,43 @@ def response_updates(
         updates.append(("Vary", changes.vary))
     updates += changes.add
     return updates
+
+
+# -- for the tools: reading and replacing CORS answers -------------------------------
+
+
+def refused_preflight_step(body: bytes) -> str | None:
+    """The step a refused preflight's *body* names (``"origin"``, ``"method"`` or
+    ``"headers"``) when the body is wsgicors's own refusal, else None.
+
+    The doctor reads it to name the option to change on a server it cannot see into.
+    """
+    for step, answer in REFUSED_PREFLIGHT.items():
+        if body.startswith(answer.body.rstrip(b"\n")):
+            return step
+    return None
+
+
+def without_cors(headers: Iterable[Header]) -> tuple[list[Header], bool]:
+    """*headers* without another server's CORS answer, and whether it had one.
+
+    Every ``Access-Control-*`` header goes, and the ``Origin`` token of ``Vary`` (a
+    Vary with nothing else goes too). For a layer that replaces that answer with its
+    own policy's, such as ``wsgicors proxy``: the policy's headers are merged in after.
+    """
+    out: list[Header] = []
+    removed = False
+    for name, value in headers:
+        lname = name.lower()
+        if lname.startswith("access-control-"):
+            removed = True
+            continue
+        if lname == "vary":
+            tokens = [part.strip() for part in value.split(",") if part.strip()]
+            kept = [token for token in tokens if token.lower() != "origin"]
+            removed = removed or len(kept) < len(tokens)
+            if not kept:
+                continue
+            value = ", ".join(kept)
+        out.append((name, value))
+    return out, removed

@@ -18,8 +18,8 @@ from starlette.testclient import TestClient
 
 from wsgicors import ConfigError, CORSPolicy, explain
 from wsgicors.asgi import CORSMiddleware
-from wsgicors.doctor.cli import main
-from wsgicors.targets import find_target
+from wsgicors.cli import main
+from wsgicors.toolbase.targets import find_target
 
 from .support import EVIL, ORIGIN, OTHER, Site, cors_names, preflight_headers
 

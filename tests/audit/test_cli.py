@@ -7,11 +7,12 @@ concurrency).
 
 from __future__ import annotations
 
-import argparse
 import http.server
 import io
 import json
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 
 from wsgicors.audit import MAX_REQUESTS, RULES, cli
-from wsgicors.doctor.cli import main
+from wsgicors.cli import main, parser
 
 from . import apps
 
@@ -237,9 +238,7 @@ class _TTY(io.StringIO):
 
 
 def test_progress_line_on_a_terminal_only() -> None:
-    parser = argparse.ArgumentParser()
-    cli.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["audit", "--app", "tests.audit.apps:right", "--origin", TRUSTED])
+    args = parser().parse_args(["audit", "--app", "tests.audit.apps:right", "--origin", TRUSTED])
     terminal = _TTY()
     cli.run(args, io.StringIO(), terminal)
     assert "\rwsgicors audit: 1/" in terminal.getvalue()
@@ -249,8 +248,12 @@ def test_progress_line_on_a_terminal_only() -> None:
     assert pipe.getvalue() == ""
 
 
-def test_standalone_entry_point(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["audit", "--app", "tests.audit.apps:reflect", "--origin", TRUSTED]) == 1
+def test_entry_point_runs_as_a_command() -> None:
+    done = subprocess.run([sys.executable, "-m", "wsgicors", "audit", "--app",
+                           "tests.audit.apps:reflect", "--origin", TRUSTED],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "any-origin-reflected" in done.stdout
 
 
 # -- the network: at most four requests at a time ----------------------------------------

@@ -19,7 +19,7 @@ import pytest
 from tests.support.figures import record
 from tests.support.scanner import SCANNER, scan, scanner_python
 from tests.support.servers import Server
-from wsgicors.doctor.cli import main
+from wsgicors.cli import main
 
 from . import servers
 

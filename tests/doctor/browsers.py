@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wsgicors.doctor.live import Entry, Session, executable
+from wsgicors.doctor.vocabulary import Browser
 
 __all__ = ["Run", "executable", "run_cases"]
 
@@ -45,7 +46,7 @@ class Run:
     console: list[Entry] = field(default_factory=list)
 
 
-def run_cases(browser: str, origin: str, base: str, cases: list[dict[str, Any]],
+def run_cases(browser: Browser, origin: str, base: str, cases: list[dict[str, Any]],
               timeout: float) -> Run:
     """Fetch ``base + name`` for each case from a page on *origin* in *browser*."""
     with Session(browser, 60) as session:

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wsgicors import CORSMiddleware, CORSPolicy
+from wsgicors.cli import main
 from wsgicors.doctor import WSGITransport, check
-from wsgicors.doctor.cli import main
-from wsgicors.targets import find_target
+from wsgicors.toolbase.targets import find_target
 
 ORIGIN = "https://app.example.com"
 

@@ -50,13 +50,13 @@ def test_only_the_six_well_known_methods_are_uppercased() -> None:
     assert sent["Access-Control-Request-Method"] == "patch"
 
 
-@pytest.mark.parametrize(("value", "chrome", "firefox", "safari"), [
+@pytest.mark.parametrize(("value", "chrome", "firefox", "webkit"), [
     (None, 5, 5, 5), ("600", 600, 600, 600), ("86400", 7200, 86400, 600),
     ("-1", 5, 5, 5), ("1.5", 5, 5, 5), ("soon", 5, 5, 5),
 ])
-def test_max_age_caps(value: str | None, chrome: int, firefox: int, safari: int) -> None:
-    got = [rules.preflight_cache_seconds(value, b) for b in ("chrome", "firefox", "safari")]
-    assert got == [chrome, firefox, safari]
+def test_max_age_caps(value: str | None, chrome: int, firefox: int, webkit: int) -> None:
+    got = [rules.preflight_cache_seconds(value, b) for b in ("chrome", "firefox", "webkit")]
+    assert got == [chrome, firefox, webkit]
 
 
 def _preflight(*headers: tuple[str, str], status: int = 204) -> rules.Response:

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 
 from tests.support.servers import serve_wsgi
+from wsgicors.cli import main
 from wsgicors.doctor.browser import Response
-from wsgicors.doctor.cli import main
-from wsgicors.doctor.report import Exchange, Outcome, Report, Style, print_report
+from wsgicors.doctor.report import Exchange, Outcome, Report, print_report
+from wsgicors.toolbase.terminal import Style
 
 from . import rawserver
 from .cases import CASES, serve_cases

@@ -23,13 +23,13 @@ from typing import Any
 import pytest
 
 from wsgicors.doctor import HTTPTransport, Report, check
+from wsgicors.doctor.vocabulary import BROWSERS, Browser
 
 from .behaviours import Behaviour, Stage
 from .browsers import executable, run_cases
 from .catalogue import CATALOGUE
 
 pytestmark = pytest.mark.browser
-MODEL = {"chromium": "chrome", "firefox": "firefox"}
 RUN_TIMEOUT = 180.0
 _CASE = re.compile(r"/case/([a-z0-9-]+)")
 
@@ -62,7 +62,7 @@ _RUNS: dict[str, Observed] = {}
 def observe(stage: Stage, predictions: dict[str, Report]) -> Iterator[Any]:
     """``observe(browser)``: that browser's run over the whole catalogue (once)."""
 
-    def run(browser: str) -> Observed:
+    def run(browser: Browser) -> Observed:
         if browser not in _RUNS:
             if executable(browser) is None:
                 pytest.skip(f"{browser} is not installed")
@@ -98,13 +98,13 @@ def _path(url: str) -> str:
     return urllib.parse.urlsplit(url).path
 
 
-@pytest.mark.parametrize("browser", ["chromium", "firefox"])
+@pytest.mark.parametrize("browser", BROWSERS)
 @pytest.mark.parametrize("case", CATALOGUE, ids=[c.name for c in CATALOGUE])
-def test_doctor_predicts_the_browser(case: Behaviour, browser: str, observe: Any,
+def test_doctor_predicts_the_browser(case: Behaviour, browser: Browser, observe: Any,
                                      predictions: dict[str, Report]) -> None:
     seen = observe(browser)
     report = predictions[case.name]
-    outcome = report.outcomes[MODEL[browser]]
+    outcome = report.outcomes[browser]
     result = seen.results[case.name]
     assert result["verdict"] == ("allowed" if outcome.allowed else "blocked"), outcome.message
     sent = [(report.exchanges[i].method, _path(report.exchanges[i].url))

@@ -7,15 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from wsgicors.doctor.cli import main
-from wsgicors.doctor.live import executable
+from wsgicors.cli import main
+from wsgicors.doctor.live import BROWSER_OPTIONS, executable
 
 from . import rawserver
 
 ORIGIN = "https://app.example.com"
 BROWSERS = [pytest.param(name, marks=pytest.mark.skipif(
-    executable(name) is None, reason=f"{name} is not installed")) for name in ("chromium",
-                                                                               "firefox")]
+    executable(BROWSER_OPTIONS[name]) is None, reason=f"{name} is not installed"))
+    for name in ("chromium", "firefox")]
 
 
 def _answer(request: rawserver.Request) -> bytes:
@@ -48,7 +48,7 @@ def test_real_browser_next_to_the_prediction(
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(executable("chromium") is None, reason="chromium is not installed")
+@pytest.mark.skipif(executable("chrome") is None, reason="chromium is not installed")
 def test_text_output_says_whether_it_agrees(server: rawserver.RawServer,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     status = main(["check", f"http://127.0.0.1:{server.port}/allowed", "--origin", ORIGIN,
@@ -59,7 +59,7 @@ def test_text_output_says_whether_it_agrees(server: rawserver.RawServer,
 
 
 def test_browser_needs_the_network(capsys: pytest.CaptureFixture[str]) -> None:
-    status = main(["check", "--app", "wsgicors.doctor.cli:main", "/", "--origin", ORIGIN,
+    status = main(["check", "--app", "wsgicors.cli:main", "/", "--origin", ORIGIN,
                    "--browser", "chromium"])
     assert status == 2
     assert "--browser needs a URL on the network" in capsys.readouterr().err

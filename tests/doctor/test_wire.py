@@ -12,8 +12,8 @@ import json
 
 import pytest
 
+from wsgicors.cli import main
 from wsgicors.doctor import HTTPTransport, Report, check
-from wsgicors.doctor.cli import main
 
 from . import rawserver
 from .behaviours import Stage

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import secrets
+import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,3 +145,36 @@ def test_a_redirect_is_followed_through_the_proxy(run: Run) -> None:
     assert redirect["value"]["redirected"] is True
     assert redirect["value"]["url"] == f"{run.ctx['proxy']}/data?after=redirect"
     assert redirect["value"]["json"]["target"] == "/data?after=redirect"
+
+
+# -- same-origin mode (--static) -------------------------------------------------
+
+OWN_PAGE = """<!doctype html><meta charset=utf-8><script>
+fetch("/api/items", {method: "POST", headers: {"Content-Type": "application/json"},
+                     body: JSON.stringify({n: 1})});
+</script>"""
+
+
+@pytest.mark.parametrize("browser", sorted(browsers.BROWSERS))
+def test_static_mode_logs_the_pages_own_post_as_same_origin(browser: str) -> None:
+    """Issue 20, item 11: the page served by the proxy POSTs to its own API; the browser
+    sends Origin with it, and the log says same-origin, not refused."""
+    browsers.require_browser(browser)
+    workdir = Path(tempfile.mkdtemp(prefix=f"wsgicors-static-{browser}-"))
+    (workdir / "dist").mkdir()
+    (workdir / "dist" / "index.html").write_text(OWN_PAGE)
+    log: list[str] = []
+    with upstream_server() as upstream, serving(make_app(
+            upstream.url, static=workdir / "dist", log=log.append)) as port:
+        process = browsers.launch(browser, f"http://127.0.0.1:{port}/", workdir)
+        try:
+            deadline = time.monotonic() + WAIT_SECONDS
+            while not any(line.startswith("'POST'") for line in log):
+                assert time.monotonic() < deadline, log
+                time.sleep(0.1)
+        finally:
+            browsers.kill(process)
+    [line] = [line for line in log if line.startswith("'POST'")]
+    assert line == (f"'POST' '/api/items' from 'http://127.0.0.1:{port}' -> 200 | "
+                    "same-origin: the page is on the proxy's own origin, no CORS needed")
+    assert [seen.method for seen in upstream.seen] == ["POST"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from wsgicors.doctor.cli import main
+from wsgicors.cli import main
 from wsgicors.proxy import cli
 
 from .support import Upstream, request

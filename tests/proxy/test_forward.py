@@ -18,6 +18,7 @@ import pytest
 from tests.support.servers import raw_request
 from wsgicors import ConfigError, CORSPolicy
 from wsgicors.proxy import make_app
+from wsgicors.proxy.guard import own_origin
 
 from .support import Upstream, header, request, serving
 
@@ -325,6 +326,33 @@ def test_static_mode_without_origins_refuses_cross_origin_preflights(
     assert status == 403
     assert [seen.method for seen in upstream.seen] == ["GET"]
     assert header(cors_headers, "Access-Control-Allow-Origin") is None
+
+
+def test_the_pages_own_requests_are_logged_as_same_origin(
+        upstream: Upstream, site: Path) -> None:
+    """Issue 20, item 11: a browser sends Origin with the page's own POST; it is no CORS
+    request, so the log must not call it refused."""
+    lines: list[str] = []
+    with serving(make_app(upstream.url, static=site, log=lines.append)) as port:
+        own = f"http://127.0.0.1:{port}"
+        status, _headers, _body = request(port, "POST", "/api/items", body=b"{}", headers={
+            "Origin": own, "Content-Type": "application/json"})
+        request(port, "POST", "/api/items", body=b"{}", headers={"Origin": PAGE})
+    assert status == 200
+    assert lines[0] == (f"'POST' '/api/items' from '{own}' -> 200 | same-origin: the page "
+                        "is on the proxy's own origin, no CORS needed")
+    assert "CORS actual refused (origin-not-allowed)" in lines[1]
+
+
+@pytest.mark.parametrize(("environ", "origin"), [
+    ({"wsgi.url_scheme": "http", "HTTP_HOST": "127.0.0.1:8080"}, "http://127.0.0.1:8080"),
+    ({"wsgi.url_scheme": "http", "HTTP_HOST": "LocalHost:80"}, "http://localhost"),
+    ({"wsgi.url_scheme": "https", "HTTP_HOST": "dev.localhost:443"}, "https://dev.localhost"),
+    ({"wsgi.url_scheme": "https", "HTTP_HOST": "[::1]:8443"}, "https://[::1]:8443"),
+])
+def test_own_origin_is_serialized_as_browsers_send_origin(
+        environ: dict[str, str], origin: str) -> None:
+    assert own_origin(environ) == origin
 
 
 # -- the Python API refuses what the command refuses --------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .probes import Probe
+from .vocabulary import SEVERITIES, FindingId, Severity
 
 Header = tuple[str, str]
 
@@ -31,10 +32,8 @@ class Response(Protocol):
     def get_all(self, name: str) -> list[str]:
         """Every value of header *name*."""
 
-#: Severities from least to most severe.
-SEVERITIES = ("info", "low", "medium", "high")
 #: Findings that any-origin-reflected implies: reported only when it is not.
-_IMPLIED_BY_REFLECTION = frozenset({
+_IMPLIED_BY_REFLECTION: frozenset[FindingId] = frozenset({
     "prefix-match", "suffix-match", "unescaped-regex-dot", "special-character-bypass",
     "insecure-scheme-trusted", "any-subdomain-trusted",
 })
@@ -69,25 +68,25 @@ class Rule:
     allows credentials), :attr:`mild` otherwise.
     """
 
-    id: str
+    id: FindingId
     title: str
-    severe: str
-    mild: str
+    severe: Severity
+    mild: Severity
     condition: str = "credentials are allowed"
     fix: dict[str, str] = field(default_factory=dict)
 
-    def severity(self, condition: bool) -> str:
+    def severity(self, condition: bool) -> Severity:
         """The severity of this finding when :attr:`condition` holds, or not."""
         return self.severe if condition else self.mild
 
 
-def _rule(id: str, title: str, severe: str, mild: str, condition: str = "", **fix: str
-          ) -> Rule:
+def _rule(id: FindingId, title: str, severe: Severity, mild: Severity, condition: str = "",
+          **fix: str) -> Rule:
     return Rule(id, title, severe, mild, condition or "credentials are allowed",
                 {k.replace("_", "-"): v for k, v in fix.items()} or dict(_ALLOWLIST_FIX))
 
 
-RULES: dict[str, Rule] = {rule.id: rule for rule in (
+RULES: dict[FindingId, Rule] = {rule.id: rule for rule in (
     _rule("any-origin-reflected", "any origin is echoed in Access-Control-Allow-Origin: "
           "every site can read the responses", "high", "medium",
           wsgicors="allow_origins={origins} (never an allow_origin_func that accepts "
@@ -190,8 +189,8 @@ class Result:
 class Finding:
     """One problem: stable id, severity, the probe origin, evidence and fixes."""
 
-    id: str
-    severity: str
+    id: FindingId
+    severity: Severity
     title: str
     origin: str
     evidence: dict[str, Any]
@@ -226,9 +225,9 @@ def evidence(result: Result, url: str) -> dict[str, Any]:
 
 def judge(results: Sequence[Result], url: str, trusted: Sequence[str]) -> list[Finding]:
     """The findings the answers to an audit's probes show, most severe first."""
-    found: dict[tuple[str, str | None], Finding] = {}
+    found: dict[tuple[FindingId, str | None], Finding] = {}
 
-    def add(rule_id: str, result: Result, credentials: bool, key: str | None = None) -> None:
+    def add(rule_id: FindingId, result: Result, credentials: bool, key: str | None = None) -> None:
         if (rule_id, key) not in found:
             rule = RULES[rule_id]
             found[rule_id, key] = Finding(
@@ -305,7 +304,7 @@ def fixes(rule: Rule, trusted: Sequence[str]) -> dict[str, str]:
             for tool, text in rule.fix.items()}
 
 
-def at_or_above(findings: Iterable[Finding], level: str) -> list[Finding]:
+def at_or_above(findings: Iterable[Finding], level: Severity) -> list[Finding]:
     """The findings whose severity is *level* or more severe."""
     floor = SEVERITIES.index(level)
     return [f for f in findings if SEVERITIES.index(f.severity) >= floor]

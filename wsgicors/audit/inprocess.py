@@ -7,19 +7,12 @@ server would (no lifespan, an empty body), and keeps the status and headers of t
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..doctor.report import DoctorError
 from ..doctor.transport import ASGITransport, WSGITransport, in_process, is_asgi
+from ..toolbase.targets import load_app
 
 __all__ = ["ASGITransport", "WSGITransport", "app_transport", "is_asgi"]
 
 
-def app_transport(spec: str) -> Any:
+def app_transport(spec: str) -> WSGITransport | ASGITransport:
     """A transport calling the WSGI or ASGI application *spec* names, in process."""
-    from ..doctor.cli import load_object
-
-    app = load_object(spec)
-    if not callable(app):
-        raise DoctorError(f"{spec} is not a WSGI or ASGI application")
-    return in_process(app)
+    return in_process(load_app(spec))

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..origins import is_public_suffix, is_serialized_origin
+from .vocabulary import ProbeKind
 
 #: Characters some browsers (Safari, and Chromium for ``_``) accept in a host; a check
 #: that stops at "the trusted host followed by a non-letter" lets them through.
@@ -35,7 +36,7 @@ class Probe:
     an actual ``GET``).
     """
 
-    kind: str
+    kind: ProbeKind
     origin: str
     trusted: str | None = None
     method: str | None = None

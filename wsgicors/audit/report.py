@@ -2,9 +2,9 @@
 
 Everything a server sent is untrusted: in text, values from responses go through
 :func:`wsgicors.logsafe.logsafe` (quoted, escaped, cut) and every line through the
-doctor's control-character escaping; JSON and SARIF escape by themselves. The values
-of ``--header`` never appear: requests are recorded with them redacted, and
-:func:`redact` removes any copy a server sent back.
+tools' control-character escaping (:mod:`wsgicors.toolbase.terminal`); JSON and SARIF
+escape by themselves. The values of ``--header`` never appear: requests are recorded
+with them redacted, and :func:`redact` removes any copy a server sent back.
 """
 
 from __future__ import annotations
@@ -15,16 +15,19 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
-from ..doctor.report import Style, writer
 from ..logsafe import logsafe
-from .findings import RULES, SEVERITIES, Finding, allows, credentialed
+from ..toolbase.terminal import Style, Write, writer
+from .findings import RULES, Finding, allows, credentialed
 from .scan import REDACTED, Audit
+from .vocabulary import SEVERITIES, Severity
 
 #: Colour of each severity label on a terminal.
-_COLOURS = {"high": "1;31", "medium": "1;33", "low": "33", "info": "36"}
+_COLOURS: dict[Severity, str] = {"high": "1;31", "medium": "1;33", "low": "33", "info": "36"}
 #: SARIF result level and GitHub's numeric security-severity of each severity.
-_SARIF_LEVEL = {"high": "error", "medium": "error", "low": "warning", "info": "note"}
-_SECURITY_SEVERITY = {"high": "8.1", "medium": "5.3", "low": "3.1", "info": "0.0"}
+_SARIF_LEVEL: dict[Severity, str] = {"high": "error", "medium": "error", "low": "warning",
+                                     "info": "note"}
+_SECURITY_SEVERITY: dict[Severity, str] = {"high": "8.1", "medium": "5.3", "low": "3.1",
+                                           "info": "0.0"}
 #: Shortest secret redacted wherever it appears (shorter ones would blank common text).
 MIN_SECRET = 6
 
@@ -68,7 +71,7 @@ def _finding_dict(finding: Finding) -> dict[str, Any]:
 # -- text ------------------------------------------------------------------------
 
 
-def print_text(done: Audit, style: Style, out: TextIO, fail_on: str) -> None:
+def print_text(done: Audit, style: Style, out: TextIO, fail_on: Severity) -> None:
     """Print one URL's audit for a human."""
     write = writer(out)
     write(f"Audit of {done.url} for {', '.join(done.trusted)}: {len(done.results)} requests")
@@ -82,7 +85,7 @@ def print_text(done: Audit, style: Style, out: TextIO, fail_on: str) -> None:
     write(f"Result: {verdict} (failing on {fail_on} and above)")
 
 
-def _print_finding(finding: Finding, style: Style, write: Any) -> None:
+def _print_finding(finding: Finding, style: Style, write: Write) -> None:
     label = style(finding.severity.upper(), _COLOURS[finding.severity])
     write(label, f" {finding.id}: {finding.title}")
     write(f"    origin: {finding.origin}")

@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..doctor.report import DoctorError
 from ..logsafe import logsafe
+from ..toolbase.errors import ToolError
 from .findings import Finding, Header, Response, Result, allows, judge
 from .probes import (
     Probe,
@@ -43,7 +43,7 @@ class Sender(Protocol):
     """A doctor transport (network, WSGI) or :class:`~.inprocess.ASGITransport`."""
 
     def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
-        """Send one request, return the response; raise DoctorError on failure."""
+        """Send one request, return the response; raise ToolError on failure."""
 
 
 @dataclass
@@ -61,14 +61,14 @@ def audit(transport: Sender, url: str, trusted: Sequence[str], *,
           headers: Sequence[Header] = (), credentials: bool = False,
           concurrency: int = MAX_CONCURRENT, token: str | None = None,
           progress: Progress | None = None) -> Audit:
-    """Probe *url* for origins *trusted* should not let in; raise DoctorError if no probe
+    """Probe *url* for origins *trusted* should not let in; raise ToolError if no probe
     got an answer."""
     token = token or new_token()
     sender = _Sender(transport, url, headers, credentials, concurrency, progress)
     first = unique(per_url_probes(token) + [p for t in trusted for p in trusted_probes(t, token)])
     results = sender.run(first[:MAX_REQUESTS])
     if all(r.response is None for r in results):
-        raise DoctorError(str(results[0].error))
+        raise ToolError(str(results[0].error))
     second = [p for t in trusted if not _prefix_open(results, t)
               for p in special_probes(t, token)]
     budget = MAX_REQUESTS - len(results)
@@ -147,7 +147,7 @@ class _Sender:
         try:
             method = "OPTIONS" if probe.preflight else "GET"
             result = Result(probe, shown, self.transport.send(method, self.url, real))
-        except DoctorError as exc:
+        except ToolError as exc:
             result = Result(probe, shown, error=str(exc))
         with self.lock:
             self.sent += 1

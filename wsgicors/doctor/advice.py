@@ -4,13 +4,14 @@ is a wsgicors one, what wsgicors decided and which of the user's options to chan
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-from ..engine import Decision, explain
-from ..targets import Target
+from .. import Decision, explain
+from ..headers import refused_preflight_step
+from ..toolbase import spelling
+from ..toolbase.targets import Target
 from . import browser
-from .browser import Failure, Header, Response
+from .browser import Failure, FailureCode, Header, Response
 from .report import Report
 from .transport import path_info
 
@@ -61,9 +62,9 @@ def fix_for(failure: Failure, report: Report, url: str, response: Response | Non
     where = {"preflight": "the preflight (OPTIONS) response",
              "redirect": f"the {status} redirect (each hop needs CORS headers)",
              "actual": "the response"}[failure.stage]
-    refused = _WSGICORS_REFUSAL.match(response.body) if response is not None else None
-    if failure.stage == "preflight" and status == 403 and refused:
-        return _refusal_fix(refused[1].decode(), report)
+    step = refused_preflight_step(response.body) if response is not None else None
+    if failure.stage == "preflight" and status == 403 and step is not None:
+        return _refusal_fix(step, report)
     if failure.code in _BROKEN:
         return _broken_fix(failure)
     malformed = _malformed_line(failure, response)
@@ -88,14 +89,9 @@ def fix_for(failure: Failure, report: Report, url: str, response: Response | Non
     return _header_fix(failure, report, where)
 
 
-# The body of a preflight refused by wsgicors: "CORS preflight refused: method not allowed".
-_WSGICORS_REFUSAL = re.compile(rb"CORS preflight refused: (origin|method|headers) not allowed")
-# Each wsgicors option, as wsgicors, wsgicors_flask and wsgicors_django spell it.
-_SPELLINGS = {
-    "origin": "allow_origins (Flask: origins; Django: CORS_ALLOWED_ORIGINS)",
-    "method": "allow_methods (Flask: methods; Django: CORS_ALLOW_METHODS)",
-    "headers": "allow_headers (Flask: allow_headers; Django: CORS_ALLOW_HEADERS)",
-}
+# The option that decides each step of a preflight.
+_OPTION_OF_STEP = {"origin": "allow_origins", "method": "allow_methods",
+                   "headers": "allow_headers"}
 
 
 def _refusal_fix(step: str, report: Report) -> str:
@@ -106,12 +102,13 @@ def _refusal_fix(step: str, report: Report) -> str:
                        + ", ".join(repr(n) for n in browser.unsafe_header_names(report.headers))
             }[step]
     return (f"The server runs wsgicors and refused the preflight because of {what}: add it "
-            f"to {_SPELLINGS[step]}.")
+            f"to {spelling.everywhere(_OPTION_OF_STEP[step])}.")
 
 
 # Failures where the browser refuses the response or the redirect outright.
-_BROKEN = frozenset({"network-error", "too-many-redirects", "redirect-unsafe",
-                     "redirect-scheme", "redirect-credentials"})
+_BROKEN: frozenset[FailureCode] = frozenset({
+    "network-error", "too-many-redirects", "redirect-unsafe", "redirect-scheme",
+    "redirect-credentials"})
 _NET_ERRORS = {
     "ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH": "two different Content-Length headers",
     "ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION": "two different Location headers",
@@ -139,7 +136,7 @@ def _broken_fix(failure: Failure) -> str:
 
 
 # The header each failure is about.
-_HEADER_OF = {"missing-allow-origin": "access-control-allow-origin",
+_HEADER_OF: dict[FailureCode, str] = {"missing-allow-origin": "access-control-allow-origin",
               "method-not-allowed": "access-control-allow-methods",
               "header-not-allowed": "access-control-allow-headers",
               "allow-credentials-not-true": "access-control-allow-credentials"}

@@ -39,13 +39,12 @@ from ..http import (
     TOKEN,
 )
 from .responses import Header, Response, network_error
+from .vocabulary import BROWSERS, Browser, FailureCode, Stage
 
-__all__ = ["BROWSERS", "Failure", "Header", "Response"]
+__all__ = ["BROWSERS", "Browser", "Failure", "FailureCode", "Header", "Response", "Stage"]
 
-#: The browsers whose behaviour is modelled, in report order.
-BROWSERS = ("chrome", "firefox")
 #: Longest preflight cache each browser honours, in seconds.
-MAX_AGE_CAPS = {"chrome": 7200, "firefox": 86400, "safari": 600}
+MAX_AGE_CAPS: dict[Browser, int] = {"chrome": 7200, "firefox": 86400, "webkit": 600}
 #: Preflight cache lifetime when Access-Control-Max-Age is absent or invalid.
 DEFAULT_MAX_AGE = 5
 #: Longest value of one safelisted request header, in bytes.
@@ -98,8 +97,8 @@ class Failure:
     ``status`` the HTTP status of that response (0 when there was none).
     """
 
-    code: str
-    stage: str
+    code: FailureCode
+    stage: Stage
     hint: str = ""
     headers: tuple[Header, ...] = ()
     status: int = 0
@@ -114,7 +113,7 @@ def normalize_method(method: str) -> str:
     return upper if upper in NORMALIZED_METHODS else method
 
 
-def is_safelisted_header(name: str, value: str, browser: str | None = None) -> bool:
+def is_safelisted_header(name: str, value: str, browser: Browser | None = None) -> bool:
     """True if ``name: value`` is a CORS-safelisted request header.
 
     *browser* None means the Fetch standard; ``"chrome"`` adds Chromium's client
@@ -142,7 +141,7 @@ def is_safelisted_header(name: str, value: str, browser: str | None = None) -> b
     return False
 
 
-def unsafe_header_names(headers: Iterable[Header], browser: str | None = None) -> list[str]:
+def unsafe_header_names(headers: Iterable[Header], browser: Browser | None = None) -> list[str]:
     """The names a browser lists in Access-Control-Request-Headers: sorted, lowercase.
 
     A safelisted header turns unsafe when its value is over 128 bytes, and all of
@@ -160,14 +159,14 @@ def unsafe_header_names(headers: Iterable[Header], browser: str | None = None) -
     return sorted(unsafe)
 
 
-def needs_preflight(method: str, headers: Iterable[Header], browser: str | None = None) -> bool:
+def needs_preflight(method: str, headers: Iterable[Header], browser: Browser | None = None) -> bool:
     """True if a cross-origin ``fetch()`` with *method* and *headers* is preflighted."""
     return (normalize_method(method) not in SAFELISTED_METHODS
             or bool(unsafe_header_names(headers, browser)))
 
 
 def preflight_reasons(method: str, headers: Sequence[Header],
-                      browser: str | None = None) -> list[str]:
+                      browser: Browser | None = None) -> list[str]:
     """Sentences saying why a preflight is needed (empty when it is not)."""
     reasons: list[str] = []
     method = normalize_method(method)
@@ -182,7 +181,7 @@ def preflight_reasons(method: str, headers: Sequence[Header],
 
 
 def preflight_headers(origin: str, method: str, headers: Iterable[Header],
-                      browser: str | None = None) -> list[Header]:
+                      browser: Browser | None = None) -> list[Header]:
     """The request headers of the preflight a browser sends."""
     out = [("Origin", origin), ("Access-Control-Request-Method", normalize_method(method))]
     names = unsafe_header_names(headers, browser)
@@ -195,7 +194,7 @@ def preflight_headers(origin: str, method: str, headers: Iterable[Header],
 
 
 def cors_check(
-    response: Response, origin: str, credentials: bool, browser: str, stage: str
+    response: Response, origin: str, credentials: bool, browser: Browser, stage: Stage
 ) -> Failure | None:
     """The Fetch "CORS check" of one response, with *browser*'s own order of tests."""
     values = response.get_all("Access-Control-Allow-Origin")
@@ -218,7 +217,7 @@ def cors_check(
     return None
 
 
-def _mismatch_code(value: str, browser: str) -> str:
+def _mismatch_code(value: str, browser: Browser) -> FailureCode:
     # Chromium tells lists and values that are not URLs apart; Firefox calls every
     # other value a mismatch.
     if browser == "chrome":
@@ -243,7 +242,7 @@ def _is_url(value: str) -> bool:
 
 
 def _fail(
-    code: str, stage: str, response: Response, hint: str,
+    code: FailureCode, stage: Stage, response: Response, hint: str,
     header: str = "Access-Control-Allow-Origin",
 ) -> Failure:
     shown = tuple(
@@ -265,7 +264,7 @@ def parse_allow_list(value: str | None) -> list[str] | None:
 
 def evaluate_preflight(
     response: Response, origin: str, method: str, headers: Sequence[Header],
-    credentials: bool, browser: str,
+    credentials: bool, browser: Browser,
 ) -> Failure | None:
     """What *browser* makes of a preflight response (None: the preflight passed)."""
     broken = response_failure(response, browser, "preflight")
@@ -327,15 +326,15 @@ def preflight_warnings(response: Response, requested: Sequence[str],
 
 
 def evaluate_response(
-    response: Response, origin: str, credentials: bool, browser: str
+    response: Response, origin: str, credentials: bool, browser: Browser
 ) -> Failure | None:
     """What *browser* makes of an actual response or a redirect on the way to it."""
-    stage = "redirect" if response.is_redirect else "actual"
+    stage: Stage = "redirect" if response.is_redirect else "actual"
     return (response_failure(response, browser, stage)
             or cors_check(response, origin, credentials, browser, stage))
 
 
-def response_failure(response: Response, browser: str, stage: str) -> Failure | None:
+def response_failure(response: Response, browser: Browser, stage: Stage) -> Failure | None:
     """A network error *browser* raises for the response itself, before any CORS check.
 
     Header copies that disagree (Content-Length, Content-Disposition, Location) are
@@ -435,7 +434,7 @@ def local_network_warning(origin: str, url: str) -> str | None:
             f"denied for this request to access the `{target}` address space.\"")
 
 
-def preflight_cache_seconds(value: str | None, browser: str) -> int:
+def preflight_cache_seconds(value: str | None, browser: Browser) -> int:
     """Seconds *browser* caches a preflight whose Access-Control-Max-Age is *value*.
 
     Absent, negative or non-integer values mean the default of 5 s; longer values are

@@ -20,12 +20,13 @@ from typing import Any
 from ..http import FORBIDDEN_METHODS, TOKEN, is_forbidden_request_header
 from ..logsafe import logsafe
 from ..origins import is_serialized_origin, suggest_origin
-from ..targets import find_target
+from ..toolbase.errors import ToolError
+from ..toolbase.targets import find_target
 from . import browser as rules
 from .advice import advise
-from .browser import Failure, Header, Response
+from .browser import Browser, Failure, Header, Response
 from .messages import chrome_message, firefox_message
-from .report import DoctorError, Exchange, Outcome, Report
+from .report import Exchange, ExchangeKind, Outcome, Report
 from .responses import seen_by
 from .transport import Transport
 
@@ -39,7 +40,7 @@ def parse_header(text: str) -> Header:
     name, sep, value = text.partition(":")
     name = name.strip()
     if not name or TOKEN.fullmatch(name) is None:
-        raise DoctorError(f"not a header name: {logsafe(text)}")
+        raise ToolError(f"not a header name: {logsafe(text)}")
     if not sep:
         value = _PLACEHOLDERS.get(name.lower(), "x")
     return name, value.strip()
@@ -63,7 +64,7 @@ def check(
     """Run one cross-origin ``fetch()`` against *url* the way browsers do.
 
     *target*, when given, is what serves CORS there (anything
-    :func:`wsgicors.targets.find_target` accepts: a CORSMiddleware, a policy, a Flask
+    :func:`wsgicors.toolbase.targets.find_target` accepts: a CORSMiddleware, a policy, a Flask
     app...): the report then names the option to change::
 
         report = check(WSGITransport(app), "http://localhost/api/items",
@@ -93,15 +94,15 @@ def check(
 
 def _validate(url: str, origin: str, method: str, headers: Sequence[Header]) -> None:
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise DoctorError(f"only http:// and https:// URLs can be checked, not {logsafe(url)}")
+        raise ToolError(f"only http:// and https:// URLs can be checked, not {logsafe(url)}")
     if origin != "null" and not is_serialized_origin(origin):
-        raise DoctorError(f"--origin {logsafe(origin)} is not an origin as browsers send it;"
+        raise ToolError(f"--origin {logsafe(origin)} is not an origin as browsers send it;"
                           f" did you mean {suggest_origin(origin)!r}?")
     if TOKEN.fullmatch(method) is None or method.upper() in FORBIDDEN_METHODS:
-        raise DoctorError(f"browsers cannot send method {logsafe(method)}")
+        raise ToolError(f"browsers cannot send method {logsafe(method)}")
     for name, _value in headers:
         if is_forbidden_request_header(name):
-            raise DoctorError(f"browsers never let scripts set the {name!r} header; drop it")
+            raise ToolError(f"browsers never let scripts set the {name!r} header; drop it")
 
 
 class _Exchanges:
@@ -119,7 +120,7 @@ class _Exchanges:
         index = self.sent.get(key)
         if index is None:
             response = self.transport.send(method, url, headers)
-            kind = "preflight" if preflight else (
+            kind: ExchangeKind = "preflight" if preflight else (
                 "redirect" if response.is_redirect else "actual")
             index = self.sent[key] = len(self.report.exchanges)
             self.report.exchanges.append(Exchange(kind, method, url, headers, response))
@@ -136,7 +137,7 @@ class _State:
     headers: tuple[Header, ...]
 
 
-def _fetch(exchanges: _Exchanges, report: Report, browser: str) -> Outcome:
+def _fetch(exchanges: _Exchanges, report: Report, browser: Browser) -> Outcome:
     """Play one browser's fetch to its end: allowed, or blocked by a failure."""
     outcome = Outcome(browser, url=report.url)
     state = _State(report.url, report.origin, report.method, report.headers)

@@ -4,7 +4,10 @@ A :class:`Session` starts the browser with a fresh profile, opens a blank page *
 the origin you name* (the browser asks for the page and the session answers it
 itself through the remote protocol, so no server and no certificate is needed for
 that origin), runs scripts there and collects every console entry. Chromium is
-driven over the DevTools protocol, Firefox over WebDriver BiDi, both on loopback.
+driven over the DevTools protocol, Firefox over WebDriver BiDi, both on loopback and
+both over a WebSocket, spoken by the ``websockets`` package (the ``browser`` extra).
+Browsers are named as in reports (:data:`~wsgicors.doctor.vocabulary.Browser`);
+:data:`BROWSER_OPTIONS` maps the command line's names to them.
 
 The real verdict is then the browser's own: with the same cookies-free profile and
 the same rules it applies to any page, Local Network Access prompts included (a
@@ -26,14 +29,23 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from .report import DoctorError, Report
-from .websocket import WebSocket
+from ..toolbase.errors import ToolError
+from .vocabulary import Browser
+
+if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
 
 #: Executable names tried for each browser, in order.
-EXECUTABLES = {"chromium": ("chromium", "chromium-browser", "google-chrome"),
-               "firefox": ("firefox-esr", "firefox")}
+EXECUTABLES: dict[Browser, tuple[str, ...]] = {
+    "chrome": ("chromium", "chromium-browser", "google-chrome"),
+    "firefox": ("firefox-esr", "firefox"),
+}
+#: The names ``check --browser`` takes (and the keys of ``real_browsers`` in its JSON).
+BROWSER_OPTIONS: dict[str, Browser] = {"chromium": "chrome", "firefox": "firefox"}
+#: Largest message read from a browser's remote protocol.
+MAX_MESSAGE = 64 * 1024 * 1024
 #: Path of the blank page opened on the chosen origin.
 PAGE_PATH = "/.well-known/wsgicors-doctor"
 CHROMIUM_FLAGS = (
@@ -56,12 +68,14 @@ FIREFOX_PREFS = {
     "browser.search.update": False, "network.proxy.type": 0,
 }
 _BLANK = b"<!doctype html><meta charset=utf-8><title>wsgicors doctor</title>"
-_READY = {"chromium": re.compile(r"DevTools listening on (ws://\S+)"),
-          "firefox": re.compile(r"WebDriver BiDi listening on (ws://\S+)")}
+_READY: dict[Browser, re.Pattern[str]] = {
+    "chrome": re.compile(r"DevTools listening on (ws://\S+)"),
+    "firefox": re.compile(r"WebDriver BiDi listening on (ws://\S+)"),
+}
 
 
-def executable(browser: str) -> str | None:
-    """Path of *browser*'s executable (``"chromium"`` or ``"firefox"``), or None."""
+def executable(browser: Browser) -> str | None:
+    """Path of *browser*'s executable (Chromium for ``"chrome"``), or None."""
     return next(filter(None, map(shutil.which, EXECUTABLES[browser])), None)
 
 
@@ -78,38 +92,12 @@ class Entry:
 class Outcome:
     """What the real browser did with one ``fetch()``."""
 
-    browser: str
+    browser: Browser
     version: str
-    verdict: str
+    verdict: Literal["allowed", "blocked", "timeout"]
     status: int | None = None
     readable: list[str] = field(default_factory=list)
     console: list[Entry] = field(default_factory=list)
-
-
-#: The doctor's name for each browser's model.
-MODEL = {"chromium": "chrome", "firefox": "firefox"}
-
-
-def agrees(outcome: Outcome, report: Report) -> bool:
-    """True if the real browser did what the doctor predicted in *report*.
-
-    The verdicts must match and, for a blocked request, the predicted console message
-    must be among the browser's console entries (Chromium prints none for a network
-    error).
-    """
-    predicted = report.outcomes[MODEL[outcome.browser]]
-    if outcome.verdict != ("allowed" if predicted.allowed else "blocked"):
-        return False
-    return predicted.message is None or any(
-        entry.text == predicted.message for entry in outcome.console)
-
-
-def outcome_dict(outcome: Outcome, report: Report) -> dict[str, Any]:
-    """A real browser's outcome as JSON-ready data (``check --browser --json``)."""
-    return {"version": outcome.version, "verdict": outcome.verdict, "status": outcome.status,
-            "readable_headers": outcome.readable, "agrees": agrees(outcome, report),
-            "console": [{"source": e.source, "text": e.text, "url": e.url}
-                        for e in outcome.console]}
 
 
 FETCH_SCRIPT = """(async (url, init, timeout) => {
@@ -123,7 +111,7 @@ FETCH_SCRIPT = """(async (url, init, timeout) => {
 })"""
 
 
-def fetch_in(browser: str, url: str, *, origin: str, method: str,
+def fetch_in(browser: Browser, url: str, *, origin: str, method: str,
              headers: Sequence[tuple[str, str]], credentials: bool,
              timeout: float) -> Outcome:
     """Run one ``fetch()`` of *url* from a page on *origin* in real *browser*."""
@@ -145,11 +133,11 @@ class Session:
     Use as a context manager; the browser and its profile are gone afterwards.
     """
 
-    def __init__(self, browser: str, timeout: float = 30.0) -> None:
+    def __init__(self, browser: Browser, timeout: float = 30.0) -> None:
         exe = executable(browser)
         if exe is None:
-            raise DoctorError(f"{browser} is not installed (tried "
-                              + ", ".join(EXECUTABLES[browser]) + ")")
+            raise ToolError("none of " + ", ".join(EXECUTABLES[browser]) + " is installed "
+                            "(on the PATH)")
         self.browser = browser
         self.timeout = timeout
         self.home = tempfile.mkdtemp(prefix=f"wsgicors-{browser}-")
@@ -162,7 +150,7 @@ class Session:
     def __enter__(self) -> Session:
         try:
             endpoint = _endpoint(self._process, self.browser, self.home, self.timeout)
-            self._protocol = (_DevTools if self.browser == "chromium" else _BiDi)(
+            self._protocol = (_DevTools if self.browser == "chrome" else _BiDi)(
                 endpoint, self.timeout, self._log)
             self.version = self._protocol.version
         except BaseException:
@@ -180,7 +168,7 @@ class Session:
     def protocol(self) -> _Protocol:
         """The connected protocol (inside the ``with`` block)."""
         if self._protocol is None:
-            raise DoctorError("the browser session is not open")
+            raise ToolError("the browser session is not open")
         return self._protocol
 
     def open(self, origin: str, served: bool = False) -> None:
@@ -208,9 +196,9 @@ class Session:
         self.protocol.drain(quiet)
 
 
-def _start(browser: str, exe: str, home: str) -> subprocess.Popen[bytes]:
+def _start(browser: Browser, exe: str, home: str) -> subprocess.Popen[bytes]:
     env = dict(os.environ, HOME=home)
-    if browser == "chromium":
+    if browser == "chrome":
         command = [exe, *CHROMIUM_FLAGS, f"--user-data-dir={home}/profile", "about:blank"]
     else:
         profile = os.path.join(home, "profile")
@@ -227,7 +215,7 @@ def _start(browser: str, exe: str, home: str) -> subprocess.Popen[bytes]:
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _endpoint(process: subprocess.Popen[bytes], browser: str, home: str,
+def _endpoint(process: subprocess.Popen[bytes], browser: Browser, home: str,
               timeout: float) -> str:
     """The remote protocol's WebSocket URL, read from the browser's output."""
     deadline = time.monotonic() + timeout
@@ -236,11 +224,12 @@ def _endpoint(process: subprocess.Popen[bytes], browser: str, home: str,
         with open(log, "rb") as output:
             match = _READY[browser].search(output.read().decode("utf-8", "replace"))
         if match:
-            return match[1] + ("" if browser == "chromium" else "/session")
+            return match[1] + ("" if browser == "chrome" else "/session")
         if process.poll() is not None:
             break
         time.sleep(0.05)
-    raise DoctorError(f"{browser} did not open its remote protocol within {timeout:g} s")
+    raise ToolError(f"{EXECUTABLES[browser][0]} did not open its remote protocol within "
+                    f"{timeout:g} s")
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
@@ -255,21 +244,47 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
+def _connect(endpoint: str, timeout: float) -> ClientConnection:
+    """A WebSocket to the browser's remote protocol (the ``websockets`` package)."""
+    try:
+        from websockets.exceptions import WebSocketException
+        from websockets.sync.client import connect
+    except ImportError:
+        raise ToolError("running a real browser needs the websockets package: "
+                        "pip install 'pywsgicors[browser]'") from None
+    try:
+        # On loopback, to a browser this session started: no proxy, no compression,
+        # no keep-alive pings (a busy browser answers late, not never).
+        return connect(endpoint, open_timeout=timeout, close_timeout=min(timeout, 5), proxy=None,
+                       compression=None, ping_interval=None, max_size=MAX_MESSAGE)
+    except (OSError, WebSocketException, TimeoutError) as exc:
+        raise ToolError(f"cannot connect to the browser's remote protocol: {exc}") from exc
+
+
 class _Protocol:
     """A JSON command/event protocol over one WebSocket, with bounded waits."""
 
     version = ""
 
     def __init__(self, endpoint: str, timeout: float, log: Callable[[Entry], None]) -> None:
-        self.ws = WebSocket(endpoint, timeout)
+        self._open = contextlib.ExitStack()
+        self.ws = self._open.enter_context(_connect(endpoint, timeout))
         self.timeout = timeout
         self.log = log
         self.next_id = 0
 
     def send(self, method: str, params: dict[str, Any], **extra: Any) -> int:
         self.next_id += 1
-        self.ws.send_json({"id": self.next_id, "method": method, "params": params, **extra})
+        self._send({"id": self.next_id, "method": method, "params": params, **extra})
         return self.next_id
+
+    def _send(self, message: dict[str, Any]) -> None:
+        from websockets.exceptions import WebSocketException
+
+        try:
+            self.ws.send(json.dumps(message))
+        except (OSError, WebSocketException) as exc:
+            raise ToolError(f"lost the browser's remote protocol: {exc}") from exc
 
     def call(self, method: str, params: dict[str, Any], timeout: float | None = None,
              **extra: Any) -> Any:
@@ -280,8 +295,8 @@ class _Protocol:
             message = self._next(deadline, method)
             if message.get("id") == wanted:
                 if "error" in message:
-                    raise DoctorError(f"browser protocol: {method} failed: "
-                                      f"{message['error']}")
+                    raise ToolError(f"browser protocol: {method} failed: "
+                                    f"{message['error']}")
                 return message.get("result", {})
             self.event(message)
 
@@ -290,20 +305,22 @@ class _Protocol:
         while True:
             try:
                 self.event(self._next(time.monotonic() + quiet, ""))
-            except DoctorError:
+            except ToolError:
                 return
 
     def _next(self, deadline: float, waiting_for: str) -> Any:
+        from websockets.exceptions import WebSocketException
+
         remaining = deadline - time.monotonic()
+        late = f"the browser did not answer {waiting_for or 'in time'}"
         if remaining <= 0:
-            raise DoctorError(f"the browser did not answer {waiting_for or 'in time'}")
-        self.ws.sock.settimeout(remaining)
+            raise ToolError(late)
         try:
-            return self.ws.recv_json()
+            return json.loads(self.ws.recv(timeout=remaining))
         except TimeoutError as exc:
-            raise DoctorError(f"the browser did not answer {waiting_for or 'in time'}") from exc
-        except (OSError, ConnectionError, ValueError) as exc:
-            raise DoctorError(f"lost the browser's remote protocol: {exc}") from exc
+            raise ToolError(late) from exc
+        except (OSError, WebSocketException, ValueError) as exc:
+            raise ToolError(f"lost the browser's remote protocol: {exc}") from exc
 
     def event(self, message: Any) -> None:
         """Handle one event (answers to page requests, console entries)."""
@@ -316,7 +333,8 @@ class _Protocol:
         raise NotImplementedError
 
     def close(self) -> None:
-        self.ws.close()
+        """Close the WebSocket with its closing handshake (at most 5 s)."""
+        self._open.close()
 
 
 class _DevTools(_Protocol):
@@ -354,7 +372,7 @@ class _DevTools(_Protocol):
         answer = self.page("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
                                                 "returnByValue": True}, timeout)
         if "exceptionDetails" in answer:
-            raise DoctorError(f"the page script failed: {answer['exceptionDetails']}")
+            raise ToolError(f"the page script failed: {answer['exceptionDetails']}")
         return answer["result"].get("value")
 
     def event(self, message: Any) -> None:
@@ -402,7 +420,7 @@ class _BiDi(_Protocol):
                                                "target": {"context": self.context},
                                                "resultOwnership": "none"}, timeout)
         if answer.get("type") == "exception":
-            raise DoctorError(f"the page script failed: {answer.get('exceptionDetails')}")
+            raise ToolError(f"the page script failed: {answer.get('exceptionDetails')}")
         return _bidi_value(answer["result"])
 
     def event(self, message: Any) -> None:

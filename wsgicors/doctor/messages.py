@@ -8,11 +8,14 @@ CORS message from Chromium: :func:`chrome_message` returns None for it.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..http import TOKEN
 from .browser import CHROMIUM_CORS_SCHEMES, Failure
+from .vocabulary import Browser, FailureCode
 
 #: Failure codes that are network errors rather than CORS failures, per browser.
-NETWORK_ERRORS = {
+NETWORK_ERRORS: dict[Browser, frozenset[FailureCode]] = {
     "chrome": frozenset({"network-error", "too-many-redirects", "redirect-unsafe"}),
     "firefox": frozenset({"network-error", "too-many-redirects", "redirect-unsafe",
                           "redirect-credentials"}),
@@ -20,13 +23,13 @@ NETWORK_ERRORS = {
 
 # Codes of failures that Chromium reports as "Response to preflight request doesn't
 # pass access control check: ..." when they happen on the preflight.
-_PREFLIGHT_PREFIXED = frozenset({
+_PREFLIGHT_PREFIXED: frozenset[FailureCode] = frozenset({
     "missing-allow-origin", "multiple-allow-origin", "invalid-allow-origin",
     "allow-origin-mismatch", "wildcard-with-credentials", "allow-credentials-not-true",
     "preflight-status", "preflight-redirect",
 })
 
-_CHROME_TEXT = {
+_CHROME_TEXT: dict[FailureCode, str] = {
     "missing-allow-origin": "No 'Access-Control-Allow-Origin' header is present on the "
                             "requested resource.",
     "multiple-allow-origin": "The 'Access-Control-Allow-Origin' header contains multiple "
@@ -91,7 +94,7 @@ def _chrome_escape(text: str) -> str:
     return "".join(ch if ord(ch) < 0x80 else f"\\u{ord(ch):04X}" for ch in text)
 
 
-_FIREFOX_REASON = {
+_FIREFOX_REASON: dict[FailureCode | Literal["network"], str] = {
     "missing-allow-origin": "CORS header \u2018Access-Control-Allow-Origin\u2019 missing",
     "multiple-allow-origin": "Multiple CORS header \u2018Access-Control-Allow-Origin\u2019 "
                              "not allowed",
@@ -123,7 +126,7 @@ def firefox_message(failure: Failure, url: str) -> str:
     succeed"; this is the first, the one that says why.
     """
     network = failure.code in NETWORK_ERRORS["firefox"]
-    code = "network" if network else failure.code
+    code: FailureCode | Literal["network"] = "network" if network else failure.code
     if code == "redirect-scheme":
         url = failure.hint
     if code == "wildcard-with-credentials":

@@ -1,37 +1,30 @@
 """What the doctor found, as data (:class:`Report`), as JSON and as text.
 
-Everything a server sent is untrusted: the text form escapes every control
-character of it (line feeds and tabs included), so a response can neither forge
-lines of the report nor drive the terminal. JSON escapes them by itself.
+Everything a server sent is untrusted: the text form goes through
+:mod:`wsgicors.toolbase.terminal`, which escapes every control character (line feeds
+and tabs included), so a response can neither forge lines of the report nor drive
+the terminal. JSON escapes them by itself.
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, Literal, TextIO
 
-from ..engine import Decision
+from .. import Decision
+from ..toolbase.terminal import Style, Write, writer
 from .browser import Failure, Header, Response
+from .vocabulary import BROWSER_NAMES, Browser
 
-if TYPE_CHECKING:
-    from .live import Outcome as RealOutcome
-
-# C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-class DoctorError(Exception):
-    """A usage, network or protocol error, as one line for the user (exit status 2)."""
+#: What an exchange was: a preflight, a redirect on the way, or the actual response.
+ExchangeKind = Literal["preflight", "redirect", "actual"]
 
 
 @dataclass(frozen=True)
 class Exchange:
     """One request the doctor sent and the response it got."""
 
-    kind: str
+    kind: ExchangeKind
     method: str
     url: str
     request_headers: tuple[Header, ...]
@@ -42,7 +35,7 @@ class Exchange:
 class Outcome:
     """The verdict of one browser: allowed, or the failure and its console message."""
 
-    browser: str
+    browser: Browser
     failure: Failure | None = None
     #: The console message (None when allowed, or for a network error in Chromium).
     message: str | None = None
@@ -74,7 +67,7 @@ class Report:
     same_origin: bool = False
     preflight_reasons: list[str] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    outcomes: dict[Browser, Outcome] = field(default_factory=dict)
     fixes: list[str] = field(default_factory=list)
     wsgicors: list[Decision] = field(default_factory=list)
     hidden_headers: list[str] = field(default_factory=list)
@@ -138,44 +131,6 @@ def decision_dict(decision: Decision) -> dict[str, Any]:
 
 # -- text ------------------------------------------------------------------------
 
-Write = Callable[..., None]
-
-
-def escape(text: str) -> str:
-    """*text* with every control character written as ``\\xNN`` (or ``\\uNNNN``)."""
-    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
-
-
-class _Styled(str):
-    """Text already escaped and coloured: the writer passes it through unchanged."""
-
-
-class Style:
-    """Wrap text in an ANSI colour code, or leave it plain when colour is off."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-    def __call__(self, text: str, code: str) -> str:
-        clean = escape(text)
-        return _Styled(f"\x1b[{code}m{clean}\x1b[0m" if self.enabled else clean)
-
-    @classmethod
-    def for_output(cls, choice: str, out: TextIO) -> Style:
-        """Colour for ``--color auto|always|never`` (auto: a terminal without NO_COLOR)."""
-        if choice != "auto":
-            return cls(choice == "always")
-        return cls(out.isatty() and "NO_COLOR" not in os.environ)
-
-
-def writer(out: TextIO) -> Write:
-    """``write(*parts)``: one line of output, every part escaped unless already styled."""
-
-    def write(*parts: str) -> None:
-        print("".join(p if isinstance(p, _Styled) else escape(p) for p in parts), file=out)
-
-    return write
-
 
 def print_report(report: Report, style: Style, out: TextIO) -> None:
     """Print *report* for a human (``style(text, ansi_code)`` adds colour or not)."""
@@ -208,10 +163,10 @@ def _print_verdict(report: Report, style: Style, write: Write) -> None:
     if not blocked:
         write(style("ALLOWED", "1;32"), " in Chrome and Firefox.")
     else:
-        names = " and ".join(o.browser.capitalize() for o in blocked)
+        names = " and ".join(BROWSER_NAMES[o.browser] for o in blocked)
         write(style("BLOCKED", "1;31"), f" in {names}.")
     for outcome in report.outcomes.values():
-        name = outcome.browser.capitalize()
+        name = BROWSER_NAMES[outcome.browser]
         if outcome.failure is None:
             write(f"  {name}: allowed.")
             continue
@@ -232,16 +187,4 @@ def _print_verdict(report: Report, style: Style, write: Write) -> None:
               if o.preflight_cache is not None and o.allowed]
     if caches:
         write("Preflight cached for: " + ", ".join(
-            f"{b.capitalize()} {s} s" for b, s in caches) + ".")
-
-
-def print_real(outcome: RealOutcome, agrees: bool, style: Style, out: TextIO) -> None:
-    """Print what a real browser did (``check --browser``)."""
-    write = writer(out)
-    verdict = outcome.verdict.upper()
-    colour = "1;32" if outcome.verdict == "allowed" else "1;31"
-    note = ", as the doctor predicted." if agrees else (
-        ": the doctor predicted otherwise. Please report it, with this output.")
-    write(f"Real {outcome.version} (headless): ", style(verdict, colour), note)
-    for entry in outcome.console:
-        write(f"  {entry.source} console: {entry.text}")
+            f"{BROWSER_NAMES[b]} {s} s" for b, s in caches) + ".")

@@ -25,6 +25,7 @@ import urllib.parse
 from dataclasses import dataclass, replace
 
 from ..http import TOKEN
+from .vocabulary import Browser
 
 Header = tuple[str, str]
 
@@ -141,14 +142,14 @@ def is_interim(head: bytes) -> bool:
     return 100 <= status <= 199 and status != 101
 
 
-def seen_by(response: Response, browser: str) -> Response:
+def seen_by(response: Response, browser: Browser) -> Response:
     """*response* with the header list *browser* makes of its raw header block."""
     if response.raw is None:
         return response
     return replace(response, headers=read_head(response.raw, browser))
 
 
-def read_head(head: bytes, browser: str) -> tuple[Header, ...]:
+def read_head(head: bytes, browser: Browser) -> tuple[Header, ...]:
     """The header list *browser* reads from a status line and header block."""
     text = head.decode("latin-1")
     if browser == "firefox":
@@ -195,7 +196,7 @@ def _firefox_headers(text: str) -> tuple[Header, ...]:
     return tuple(headers)
 
 
-def network_error(response: Response, browser: str) -> str | None:
+def network_error(response: Response, browser: Browser) -> str | None:
     """Why *browser* refuses *response* outright (a net error name), or None."""
     chunked = "chunked" in (response.get("transfer-encoding") or "").lower()
     for name in _SINGLETONS:

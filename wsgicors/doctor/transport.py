@@ -4,13 +4,17 @@
 and :class:`ASGITransport` call a WSGI or ASGI application in process. None follows
 redirects: the browser model decides what happens next.
 
-The HTTP transport reads responses with its own small HTTP/1.1 reader instead of
-the stdlib's ``http.client``, which stops parsing at the first malformed header line
-and then waits for the connection to close. Here every read is bounded in bytes and
-by one deadline per request, the header block is kept as received, and each browser's
-way of reading it (optional whitespace, obs-fold, malformed lines) is applied by the
-browser model (:mod:`wsgicors.doctor.responses`). The doctor imports no
-``http`` module at all; ``..http`` is the core's HTTP vocabulary (``wsgicors/http.py``).
+The HTTP transport reads responses with its own small HTTP/1.1 reader, on purpose:
+the doctor must see the bytes a browser sees, and browsers read header blocks that a
+strict parser rejects (white space before a colon, obs-fold, a bare LF, a line with
+no colon, a NUL byte, two different Content-Length values). The stdlib's
+``http.client`` stops parsing at the first malformed header line and then waits for
+the connection to close; h11 raises on the same responses. Neither could say what
+Chromium or Firefox make of them, which is the doctor's whole point. Here every read
+is bounded in bytes and by one deadline per request, the header block is kept as
+received, and each browser's way of reading it is applied by the browser model
+(:mod:`wsgicors.doctor.responses`). The doctor imports no ``http`` module at all;
+``..http`` is the core's HTTP vocabulary (``wsgicors/http.py``).
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..logsafe import logsafe
+from ..toolbase.errors import ToolError
 from . import responses
-from .report import DoctorError
 from .responses import Header, Response
 
 #: Most bytes of a response body read (and thrown away) per exchange.
@@ -47,11 +51,11 @@ class Transport(Protocol):
     """Something that sends one request and returns the response, without redirects."""
 
     def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
-        """Send *method* to *url* with *headers*; raise DoctorError on failure."""
+        """Send *method* to *url* with *headers*; raise ToolError on failure."""
 
 
 class HTTPTransport:
-    """Send requests over TCP (TLS for https); every failure becomes a DoctorError.
+    """Send requests over TCP (TLS for https); every failure becomes a ToolError.
 
     *timeout* bounds each whole exchange: connecting, sending, and reading the
     header block. A body still arriving at the deadline is cut short, not an error:
@@ -69,7 +73,7 @@ class HTTPTransport:
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as exc:
-            raise DoctorError(f"invalid port in URL {logsafe(url)}") from exc
+            raise ToolError(f"invalid port in URL {logsafe(url)}") from exc
         where = f"{host}:{port}"
         deadline = time.monotonic() + self.timeout
         try:
@@ -77,10 +81,10 @@ class HTTPTransport:
                 sock.sendall(_request(method, parts, headers))
                 head, rest = _read_head(sock, deadline, where)
                 body = _read_body(sock, rest, method, head, deadline)
-        except DoctorError:
+        except ToolError:
             raise
         except Exception as exc:
-            raise DoctorError(_network_error(exc, where, self.timeout)) from exc
+            raise ToolError(_network_error(exc, where, self.timeout)) from exc
         return responses.response_from_head(head, url, body)
 
     def _connect(self, scheme: str, host: str, port: int) -> socket.socket:
@@ -120,7 +124,7 @@ def _read_head(sock: socket.socket, deadline: float, where: str) -> tuple[bytes,
         match = _HEAD_END.search(data)
         if match is None:
             if len(data) > MAX_HEAD:
-                raise DoctorError(f"{where} sent more than {MAX_HEAD // 1024} KiB of "
+                raise ToolError(f"{where} sent more than {MAX_HEAD // 1024} KiB of "
                                   "headers; browsers give up there")
             try:
                 chunk = _recv(sock, deadline)
@@ -128,7 +132,7 @@ def _read_head(sock: socket.socket, deadline: float, where: str) -> tuple[bytes,
                 chunk = b""
             if not chunk:
                 if not data.strip():
-                    raise DoctorError(f"{where} closed the connection without answering")
+                    raise ToolError(f"{where} closed the connection without answering")
                 return _checked(data, where), b""  # the connection ended the header block
             data += chunk
             continue
@@ -141,7 +145,7 @@ def _checked(head: bytes, where: str) -> bytes:
     try:
         responses.status_of(head)
     except ValueError:
-        raise DoctorError(f"{where} did not answer with HTTP") from None
+        raise ToolError(f"{where} did not answer with HTTP") from None
     return head
 
 
@@ -200,10 +204,10 @@ class WSGITransport:
                 if close is not None:
                     close()
         except Exception as exc:
-            raise DoctorError(
+            raise ToolError(
                 f"the application raised {type(exc).__name__}: {logsafe(exc)}") from exc
         if not captured:
-            raise DoctorError("the application returned without calling start_response")
+            raise ToolError("the application returned without calling start_response")
         status, header_list = captured
         return Response(int(str(status)[:3]), tuple(header_list), url=url)
 
@@ -262,13 +266,13 @@ class ASGITransport:
         self.app = app
 
     def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
-        """Run the application on one request; raise DoctorError if it fails."""
+        """Run the application on one request; raise ToolError if it fails."""
         try:
             return asyncio.run(self._call(method, url, headers))
-        except DoctorError:
+        except ToolError:
             raise
         except Exception as exc:
-            raise DoctorError(
+            raise ToolError(
                 f"the application raised {type(exc).__name__}: {logsafe(exc)}") from exc
 
     async def _call(self, method: str, url: str, headers: Sequence[Header]) -> Response:
@@ -288,7 +292,7 @@ class ASGITransport:
         await self.app(_scope(method, url, headers), receive, send)
         start = next((m for m in sent if m.get("type") == "http.response.start"), None)
         if start is None:
-            raise DoctorError("the application returned without http.response.start")
+            raise ToolError("the application returned without http.response.start")
         return Response(int(start["status"]), tuple(
             (bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
             for k, v in start.get("headers", ())), url=url)

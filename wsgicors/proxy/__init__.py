@@ -26,16 +26,14 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError, Problem
-from ..middleware import CORSMiddleware, build_routes
-from ..policy import CORSPolicy
+from .. import ConfigError, CORSMiddleware, CORSPolicy, Problem
 from .forward import Forwarder, Upstream
 from .guard import Guard, RequestLog
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["Upstream", "main", "make_app"]
+__all__ = ["Upstream", "make_app"]
 
 
 def make_app(
@@ -85,8 +83,8 @@ def proxy_policy(policy: CORSPolicy | None, options: dict[str, Any],
     of reaching the upstream.
     """
     if options or policy is not None:
-        # The engine's checks: a CORSPolicy or its options, not both.
-        policy = build_routes(policy, None, options).default
+        # The engine's own checks (a CORSPolicy or its options, not both; their types).
+        policy = CORSMiddleware(_not_found, policy, **options).routes.match("/")[0]
     if policy is None:
         if not static:
             raise ConfigError([Problem(
@@ -94,7 +92,7 @@ def proxy_policy(policy: CORSPolicy | None, options: dict[str, Any],
                 "pass allow_origins=['http://localhost:5173'] (the page's origin), or "
                 "static=DIR to serve the page from the proxy itself.")])
         policy = CORSPolicy(allow_origins=())
-    if policy.any_origin:
+    if policy.options["allow_origins"] == "*":
         raise ConfigError([Problem(
             "proxy-any-origin", "allow_origins",
             "'*' would let every web page you visit read the upstream through the proxy.",
@@ -146,10 +144,3 @@ def _not_found(environ: WSGIEnvironment, start_response: StartResponse) -> Itera
     start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"),
                                      ("Content-Length", str(len(body)))])
     return [body]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``wsgicors proxy ...``: see :mod:`wsgicors.proxy.cli`."""
-    from .cli import main as run
-
-    return run(argv)

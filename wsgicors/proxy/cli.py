@@ -1,4 +1,5 @@
-"""The ``wsgicors proxy`` command: serve :func:`wsgicors.proxy.make_app` on loopback.
+"""The ``proxy`` subcommand of the ``wsgicors`` command: serve
+:func:`wsgicors.proxy.make_app` on loopback.
 
 ::
 
@@ -6,9 +7,8 @@
     wsgicors proxy http://127.0.0.1:8000 --static dist --api-prefix /api
     wsgicors proxy https://api.example.com --config devcors:policy --port 9000
 
-Serving is werkzeug's threaded development server (``pip install 'wsgicors[proxy]'``).
-Exit status: 0 when stopped with Ctrl+C, 2 when it refuses to start (the reason is
-printed).
+Serving is werkzeug's threaded development server (``pip install 'pywsgicors[proxy]'``).
+:data:`PROXY` is added to the root command line by :mod:`wsgicors.cli`.
 """
 
 from __future__ import annotations
@@ -17,38 +17,32 @@ import argparse
 import ipaddress
 import logging
 import sys
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
-from ..policy import CORSPolicy
+from .. import ConfigError, CORSPolicy
+from ..toolbase.command import Command
+from ..toolbase.errors import Exit, ToolError
+from ..toolbase.targets import load_target
+from . import make_app, proxy_policy
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
     from werkzeug.serving import BaseWSGIServer
 
-EXIT_STOPPED, EXIT_REFUSED = 0, 2
 #: The command's flags for the policy options that problems name.
 FLAG_FOR = {
     "allow_origins": "--allow-origin", "allow_credentials": "--credentials",
     "allow_methods": "--allow-methods", "allow_headers": "--allow-headers",
     "expose_headers": "--expose-headers", "max_age": "--max-age",
 }
+#: What to install when werkzeug is missing.
+_INSTALL = "the proxy serves with werkzeug, pip install 'pywsgicors[proxy]'"
 
 
-class Refused(Exception):
-    """The proxy will not start; the message says why."""
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``wsgicors proxy``; return the exit status."""
-    args = parser().parse_args(argv)
-    try:
-        app, policy = build(args)
-        server = bind(args.host, args.port, app)
-    except Refused as exc:
-        print(f"wsgicors proxy: refusing to start: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
+def run(args: argparse.Namespace) -> int:
+    """Run ``wsgicors proxy`` until Ctrl+C; ToolError when it refuses to start."""
+    app, policy = build(args)
+    server = bind(args.host, args.port, app)
     if not is_loopback(args.host):
         print(loopback_warning(args.host, args.upstream), file=sys.stderr, flush=True)
     print(banner(server_url(args.host, server.server_port), args, policy), flush=True)
@@ -58,15 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     finally:
         server.server_close()
-    return EXIT_STOPPED
+    return Exit.OK
 
 
-def parser() -> argparse.ArgumentParser:
-    """The ``wsgicors proxy`` argument parser."""
-    cmd = argparse.ArgumentParser(
-        prog="wsgicors proxy",
-        description="A development proxy that adds CORS to a server you cannot change. "
-                    "Not for production.")
+def _arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("upstream", help="the API's base URL, e.g. https://api.example.com")
     cmd.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN",
                      help="a page origin that may read the upstream through the proxy, "
@@ -94,15 +83,37 @@ def parser() -> argparse.ArgumentParser:
     cmd.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                      help="a host name (besides IP addresses and localhost) that "
                           "requests may use to reach the proxy (repeatable)")
-    cmd.add_argument("--timeout", type=float, default=30.0,
+    cmd.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                      help="seconds to wait for the upstream (default 30)")
-    return cmd
+
+
+PROXY = Command(
+    name="proxy",
+    summary="a development proxy adding CORS to a server you cannot change",
+    description="""Forward every request to one upstream server and answer CORS with a
+    wsgicors policy, so a page on your machine can read an API that sends no CORS
+    headers (or the wrong ones): preflights are answered by the proxy and never
+    forwarded, and the upstream's own CORS headers are replaced. With --static, serve
+    the front end's files from the proxy and forward only --api-prefix: page and API
+    then share one origin and need no CORS at all. It listens on 127.0.0.1 only,
+    refuses '*' and any Host name it was not told about, and logs one line per
+    request with the CORS decision. For development only, never in production.""",
+    examples="""\
+wsgicors proxy https://api.example.com --allow-origin http://localhost:5173
+wsgicors proxy http://127.0.0.1:8000 --static dist --api-prefix /api
+wsgicors proxy https://api.example.com --config devcors:policy --port 9000""",
+    exits={Exit.OK: "stopped with Ctrl+C",
+           Exit.ERROR: "refused to start (the reason is printed)"},
+    add_arguments=_arguments,
+    run=run,
+    failure="refusing to start",
+    config_failure="refusing to start",
+)
 
 
 def build(args: argparse.Namespace) -> tuple[WSGIApplication, CORSPolicy]:
-    """The proxy application for the command's arguments; Refused when unusable."""
-    from . import make_app, proxy_policy
-
+    """The proxy application for the command's arguments; ToolError or ConfigError (in
+    the command's flags) when unusable."""
     policy = _policy(args)
     hosts = list(args.allow_host)
     if not _is_address(args.host):
@@ -112,11 +123,9 @@ def build(args: argparse.Namespace) -> tuple[WSGIApplication, CORSPolicy]:
         app = make_app(args.upstream, policy, static=args.static, api_prefix=args.api_prefix,
                        allowed_hosts=hosts, timeout=args.timeout, log=_print)
     except ConfigError as exc:
-        problems = [problem.renamed(FLAG_FOR) for problem in exc.problems]
-        raise Refused(str(ConfigError(problems))) from None
+        raise _in_flags(exc) from None
     except ImportError as exc:
-        raise Refused(f"{exc.name or exc} is missing: the proxy serves with werkzeug, "
-                      "pip install 'wsgicors[proxy]'") from None
+        raise ToolError(f"{exc.name or exc} is missing: {_INSTALL}") from None
     return app, policy
 
 
@@ -124,21 +133,26 @@ def _policy(args: argparse.Namespace) -> CORSPolicy | None:
     flags = _options(args)
     if args.config:
         if flags:
-            raise Refused("give either --config or the CORS flags (--allow-origin ...), "
-                          "not both")
+            raise ToolError("give either --config or the CORS flags (--allow-origin ...), "
+                            "not both")
         return _load_policy(args.config)
     if not flags.get("allow_origins"):
         if args.static is None:
-            raise Refused("no --allow-origin: name the origin of the page that uses the "
-                          "proxy, e.g. --allow-origin http://localhost:5173, or serve the "
-                          "page from the proxy itself with --static DIR")
+            raise ToolError("no --allow-origin: name the origin of the page that uses the "
+                            "proxy, e.g. --allow-origin http://localhost:5173, or serve the "
+                            "page from the proxy itself with --static DIR")
         if flags:
-            raise Refused("CORS flags without --allow-origin have nothing to apply to")
+            raise ToolError("CORS flags without --allow-origin have nothing to apply to")
         return None
     try:
         return CORSPolicy(**flags)
     except ConfigError as exc:
-        raise Refused(str(ConfigError([p.renamed(FLAG_FOR) for p in exc.problems]))) from None
+        raise _in_flags(exc) from None
+
+
+def _in_flags(exc: ConfigError) -> ConfigError:
+    """*exc* with the options its problems name written as the command's flags."""
+    return ConfigError([problem.renamed(FLAG_FOR) for problem in exc.problems])
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
@@ -157,15 +171,12 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _load_policy(spec: str) -> CORSPolicy:
-    from ..doctor.cli import load_object
-    from ..doctor.report import DoctorError
-
     try:
-        found = load_object(spec)
-    except DoctorError as exc:
-        raise Refused(f"--config: {exc}") from None
+        found = load_target(spec)
+    except ToolError as exc:
+        raise ToolError(f"--config: {exc}") from None
     if not isinstance(found, CORSPolicy):
-        raise Refused(f"--config {spec} is not a wsgicors CORSPolicy (it is {found!r:.80})")
+        raise ToolError(f"--config {spec} is not a wsgicors CORSPolicy (it is {found!r:.80})")
     return found
 
 
@@ -174,15 +185,14 @@ def bind(host: str, port: int, app: WSGIApplication) -> BaseWSGIServer:
     try:
         from werkzeug.serving import make_server
     except ImportError:
-        raise Refused("werkzeug is missing: the proxy serves with werkzeug, "
-                      "pip install 'wsgicors[proxy]'") from None
+        raise ToolError(f"werkzeug is missing: {_INSTALL}") from None
     # One line per request comes from the proxy, with the CORS decision; werkzeug's
     # own access log would repeat it without.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         return make_server(host, port, app, threaded=True)
     except SystemExit:  # werkzeug prints the reason (e.g. port in use) and exits
-        raise Refused(f"cannot listen on {host}:{port} (see above)") from None
+        raise ToolError(f"cannot listen on {host}:{port} (see above)") from None
 
 
 def is_loopback(host: str) -> bool:

@@ -3,8 +3,8 @@
 Nothing here decides CORS: the engine (:class:`wsgicors.CORSMiddleware`) wraps
 :class:`Forwarder`. The one CORS-related step here is proxy glue: the upstream's own
 ``Access-Control-*`` headers and the ``Origin`` token of its ``Vary`` are removed
-before the engine merges the proxy's, so the browser only ever sees the proxy's
-policy.
+(:func:`wsgicors.headers.without_cors`) before the engine merges the proxy's, so the
+browser only ever sees the proxy's policy.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
-from ..errors import ConfigError, Problem
+from .. import ConfigError, Problem
+from ..headers import without_cors
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import InputStream, StartResponse, WSGIEnvironment
@@ -152,26 +153,17 @@ class Forwarder:
         rewritten to the proxy, and (with *replace_cors*) its CORS headers removed."""
         drop = HOP_BY_HOP | SERVER_SET | _connection_tokens(headers)
         out: list[Header] = []
-        replaced = False
         for name, value in headers:
             lname = name.lower()
             if lname in drop:
                 continue
             if lname == "location":
                 value = self.local_location(value, environ)
-            elif self.replace_cors and lname.startswith("access-control-"):
-                replaced = True
-                continue
-            elif self.replace_cors and lname == "vary":
-                tokens = [part.strip() for part in value.split(",") if part.strip()]
-                kept = [token for token in tokens if token.lower() != "origin"]
-                replaced = replaced or len(kept) < len(tokens)
-                if not kept:
-                    continue
-                value = ", ".join(kept)
             out.append((name, value))
-        if replaced:
-            environ[REPLACED_KEY] = True
+        if self.replace_cors:
+            out, replaced = without_cors(out)
+            if replaced:
+                environ[REPLACED_KEY] = True
         return out
 
     def local_location(self, location: str, environ: WSGIEnvironment) -> str:
@@ -192,7 +184,6 @@ class Forwarder:
             local = _strip_prefix(path, up.prefix)
             return location if local is None else local + sep + rest
         return location
-
 
     def _is_upstream(self, url: SplitResult) -> bool:
         """True when *url* (absolute or scheme-relative) names the upstream's origin."""

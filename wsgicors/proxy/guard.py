@@ -4,7 +4,8 @@
 that are not a path (absolute-form ``GET http://other.example/``, authority-form,
 ``*``) and requests whose Host is a name the proxy was not told about (a DNS
 rebinding page reaching the proxy through the browser), and forwards nothing for
-them. :class:`RequestLog` logs each request with the engine's CORS decision.
+them. :class:`RequestLog` logs each request with the engine's CORS decision, or as
+same-origin when the page is on the proxy's own origin.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..engine import explain
+from .. import CORSPolicy, explain
 from ..logsafe import logsafe
-from ..policy import CORSPolicy
 from .forward import REPLACED_KEY
 
 if TYPE_CHECKING:
@@ -123,11 +123,27 @@ class RequestLog:
         refused = environ.get(REFUSED_KEY)
         if refused:
             return f"{head} -> {status[:3]} refused: {refused}"
-        decision = explain(self.policy, origin=environ.get("HTTP_ORIGIN"), environ=environ)
-        if decision.code == "no-origin":
-            cors = "no Origin: same-origin or not a browser script, no CORS needed"
+        if origin is not None and origin == own_origin(environ):
+            # Browsers send Origin with a page's own POST too (and with any method but
+            # GET and HEAD): CORS does not apply, whatever the policy says.
+            cors = "same-origin: the page is on the proxy's own origin, no CORS needed"
         else:
-            cors = f"CORS {decision}"
+            decision = explain(self.policy, origin=origin, environ=environ)
+            if decision.code == "no-origin":
+                cors = "no Origin: same-origin or not a browser script, no CORS needed"
+            else:
+                cors = f"CORS {decision}"
         if environ.get(REPLACED_KEY):
             cors += "; the upstream's own CORS headers were replaced by the proxy's"
         return f"{head} -> {status[:3]} | {cors}"
+
+
+def own_origin(environ: WSGIEnvironment) -> str:
+    """The origin of the proxy as this request reached it: the scheme, and the Host
+    header without the scheme's default port (browsers serialize it so in Origin)."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = str(environ.get("HTTP_HOST", "")).lower()
+    default = ":443" if scheme == "https" else ":80"
+    if host.endswith(default):
+        host = host[: -len(default)]
+    return f"{scheme}://{host}"

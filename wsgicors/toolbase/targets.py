@@ -1,29 +1,37 @@
-"""Find what serves CORS inside an object, and which policy it applies to a path.
+"""Find what serves CORS inside a user's object, and which policy it applies to a path.
 
-:func:`find_target` looks through whatever a user hands the doctor or
-:func:`wsgicors.explain`: a :class:`~wsgicors.CORSPolicy`, a
-:class:`~wsgicors.CORSMiddleware` (WSGI, or any middleware with a ``routes``
-attribute, such as an ASGI one), a Flask app configured with ``wsgicors_flask.CORS``,
-a chain of WSGI wrappers around any of those (``app``, ``wsgi_app``, ``application``,
-``__wrapped__``), a Starlette or FastAPI app's middleware stack, and a Django project
-using ``wsgicors_django`` (its WSGI/ASGI handler or ``django.conf.settings``). It only
-duck-types and imports no framework until it meets one of the framework's objects.
+:func:`find_target` looks through whatever a user hands a tool: a
+:class:`~wsgicors.CORSPolicy`, a :class:`~wsgicors.CORSMiddleware` (WSGI, or any
+middleware with a ``routes`` attribute, such as an ASGI one), a Flask app configured
+with ``wsgicors_flask.CORS``, a chain of WSGI wrappers around any of those (``app``,
+``wsgi_app``, ``application``, ``__wrapped__``), a Starlette or FastAPI app's
+middleware stack, and a Django project using ``wsgicors_django`` (its WSGI/ASGI
+handler or ``django.conf.settings``). It duck-types, and imports a framework or an
+adapter only once it meets one of their objects. :func:`django_target` sets up a
+Django project from its settings module; :func:`load_target` loads the object a
+command-line option names.
 
-:func:`policy_for` is the one place that answers "which policy serves this path".
+The core stays below all of this: :func:`wsgicors.explain` accepts a :class:`Target`
+like any other object with ``match(path)``.
 """
 
 from __future__ import annotations
 
-import importlib
+import os
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
-from .paths import Routes
-from .policy import CORSPolicy
+from .. import CORSPolicy, Routes
+from . import spelling
+from .errors import ToolError
+from .loading import import_module, load_object
 
 #: A policy (None: CORS off) and the pattern that chose it (None: the default).
 Match = tuple[CORSPolicy | None, str | None]
+#: Whose vocabulary the user writes options in.
+Vocabulary = Literal["wsgicors", "flask", "django"]
 
 #: Attributes under which WSGI and ASGI wrappers keep the application they wrap.
 WRAPPING_ATTRIBUTES = ("wsgi_app", "app", "application", "__wrapped__")
@@ -33,13 +41,6 @@ MAX_DEPTH = 10
 FLASK_EXTENSION = "wsgicors_flask"
 #: Dotted path of the Django middleware a project must list to be a target.
 DJANGO_MIDDLEWARE = "wsgicors_django.middleware.CorsMiddleware"
-
-# wsgicors option -> the name a user of each adapter writes (flask-cors's vocabulary).
-_FLASK_NAMES = {
-    "allow_origins": "origins", "allow_origin_regex": "origins",
-    "allow_origin_func": "origins", "allow_methods": "methods",
-    "allow_credentials": "supports_credentials", "paths": "resources",
-}
 
 
 class RouteMatcher(Protocol):
@@ -62,7 +63,7 @@ class Target:
 
     found: Any
     routes: RouteMatcher
-    kind: str = "wsgicors"
+    kind: Vocabulary = "wsgicors"
     #: wsgicors option name -> the name the user writes (only where they differ).
     names: Mapping[str, str] | None = None
 
@@ -119,7 +120,7 @@ def _target_of(obj: Any) -> Target | None:
     routes = _attribute(obj, "routes")
     if routes is not None and callable(_attribute(routes, "match")):
         if type(obj).__module__.startswith("wsgicors_flask"):
-            return Target(obj, routes, "flask", _FLASK_NAMES)
+            return Target(obj, routes, "flask", spelling.FLASK_NAMES)
         return Target(obj, routes)
     if type(obj).__module__.startswith(("django.conf", "django.core.handlers")):
         return _django_target()
@@ -165,29 +166,69 @@ class _DjangoRoutes:
         self.routes = routes
 
     def match(self, path: str) -> Match:
-        view = _django_view(path)
+        from django.urls import Resolver404, resolve
+
+        from wsgicors_django.decorators import is_unset, view_policy
+
+        try:
+            view = resolve(path).func
+        except Resolver404:
+            view = None
         if view is not None:
-            decorators = importlib.import_module("wsgicors_django.decorators")
-            marked = decorators.view_policy(view)
-            if not decorators.is_unset(marked):
+            marked = view_policy(view)
+            if not is_unset(marked):
                 return marked, "@cors on the view"
         return self.routes.match(path)
 
 
-def _django_view(path: str) -> Any:
-    urls = importlib.import_module("django.urls")
-    try:
-        return urls.resolve(path).func
-    except urls.Resolver404:
-        return None
-
-
 def _django_target() -> Target | None:
     """The configured Django project's target, if it runs wsgicors_django's middleware."""
-    settings = importlib.import_module("django.conf").settings
+    from django.conf import settings
+
     if DJANGO_MIDDLEWARE not in getattr(settings, "MIDDLEWARE", ()):
         return None
-    conf = importlib.import_module("wsgicors_django.conf")
-    names = {option: spec[0] for option, spec in conf.SETTINGS.items()}
-    names["paths"] = "CORS_URLS_REGEX or CORS_PATHS"
-    return Target(settings, _DjangoRoutes(conf.current().routes), "django", names)
+    from wsgicors_django.conf import current
+
+    return Target(settings, _DjangoRoutes(current().routes), "django",
+                  spelling.django_names())
+
+
+def django_target(settings_module: str) -> Target:
+    """Set up the Django project of *settings_module* and return its wsgicors target."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    import_module(settings_module)  # a clear one-line error if it is not importable
+    try:
+        import django
+        from django.conf import settings
+
+        django.setup()
+    except Exception as exc:
+        raise ToolError(f"cannot set up Django with {settings_module}: "
+                        f"{type(exc).__name__}: {exc}") from exc
+    target = find_target(settings)
+    if target is None:
+        raise ToolError(f"{settings_module}: MIDDLEWARE does not list {DJANGO_MIDDLEWARE}")
+    return target
+
+
+# -- the command line ------------------------------------------------------------
+
+
+def load_target(spec: str) -> Any:
+    """The object *spec* (``module:attr`` or ``file.py:attr``) names; for a module
+    alone, the first object in it that is or uses a wsgicors policy or middleware."""
+    found = load_object(spec)
+    if not isinstance(found, types.ModuleType):
+        return found
+    for value in vars(found).values():
+        if find_target(value) is not None:
+            return value
+    raise ToolError(f"{spec}: name the object, as MODULE:ATTR")
+
+
+def load_app(spec: str) -> Any:
+    """The WSGI or ASGI application *spec* names (see :func:`load_target`)."""
+    app = load_target(spec)
+    if not callable(app):
+        raise ToolError(f"{spec} is not a WSGI or ASGI application")
+    return app
