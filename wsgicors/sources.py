@@ -354,7 +354,7 @@ class OriginSource:
                               logsafe(key), exc_info=error)
 
     def _slow(self, key: Key) -> None:
-        self._limiter.log(logging.WARNING, "lookup-slow",
+        self._limiter.log(logging.WARNING, "lookup-wait",
                           "wsgicors: the lookup for %s has run for more than timeout=%g s; "
                           "origin refused", logsafe(key), self.timeout)
 
