@@ -59,6 +59,7 @@ def test_async_lookup_is_cancelled_after_timeout(caplog: pytest.LogCaptureFixtur
             if table.cancelled:
                 break
             await asyncio.sleep(0.01)
+        await asyncio.sleep(0.01)  # and its task ends
         table.gate.set()
         second = await source.acheck(ALLOWED)  # the failure was not cached
         return first, second, table.cancelled
