@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 import threading
 import time
@@ -73,9 +74,11 @@ def check_positive(name: str, value: object, problems: list[Problem], example: s
 
 @dataclass
 class _Read:
-    """A read of the token in progress; other threads wait on ``done``."""
+    """A read of the token requested at *started* by process *pid*; requests wait on
+    ``done``."""
 
     started: float
+    pid: int
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -126,6 +129,9 @@ class SharedVersion:
         self._seen: object = _NEVER_SEEN
         self._fresh_until = float("-inf")
         self._reading: _Read | None = None
+        self._reader: threading.Thread | None = None
+        self._reader_pid = 0
+        self._wanted = threading.Event()
 
     def __repr__(self) -> str:
         return f"SharedVersion({self._store!r}, key={self.key!r}, poll={self.poll:g})"
@@ -133,15 +139,17 @@ class SharedVersion:
     def generation(self) -> int:
         """A number that changes whenever the cached answers must be dropped.
 
-        Reads the token from the store if the last read started ``poll`` seconds ago
-        or more (one thread reads, the others wait for it, at most ``timeout``).
+        Asks for a read of the token if the last one started ``poll`` seconds ago or
+        more, and waits for it at most ``timeout`` seconds. The read runs in this
+        process's reader thread, one at a time.
         """
         if self._clock() < self._fresh_until:
             return self._generation
         return self._refresh()
 
     async def ageneration(self) -> int:
-        """:meth:`generation` for coroutines: a due read runs in a worker thread."""
+        """:meth:`generation` for coroutines: waiting for a due read happens in a worker
+        thread, never in the event loop."""
         if self._clock() < self._fresh_until:
             return self._generation
         return await asyncio.to_thread(self._refresh)
@@ -170,20 +178,38 @@ class SharedVersion:
             if now < self._fresh_until:  # another thread has just read it
                 return self._generation
             read = self._reading
-            if read is None:
-                read = self._reading = _Read(now)
-                leader = True
-            else:
-                leader = False
-        if leader:
-            self._read(read)
-        elif not read.done.wait(read.started + self.timeout - now):
+            if read is None or read.pid != os.getpid():  # none, or the parent's before fork
+                read = self._reading = _Read(now, os.getpid())
+                self._start_reader()
+                self._wanted.set()
+        if not read.done.wait(read.started + self.timeout - now):
             self._limiter.log(
                 logging.WARNING, "store-slow",
                 "wsgicors: the shared store has not answered for %s in %g s; going on with "
                 "the cached answers (revocation falls back to the ttl bound)",
                 logsafe(self.key), self.timeout)
         return self._generation
+
+    def _start_reader(self) -> None:
+        # Called with the lock held. One thread per process reads the store, so no
+        # request waits longer than timeout, however the client retries or hangs.
+        reader = self._reader
+        if reader is not None and reader.is_alive() and self._reader_pid == os.getpid():
+            return
+        self._wanted = threading.Event()
+        self._reader_pid = os.getpid()
+        self._reader = threading.Thread(target=self._read_forever, args=(self._wanted,),
+                                        name=f"wsgicors version reader {self.key}",
+                                        daemon=True)
+        self._reader.start()
+
+    def _read_forever(self, wanted: threading.Event) -> None:
+        while True:
+            wanted.wait()
+            wanted.clear()
+            read = self._reading
+            if read is not None:
+                self._read(read)
 
     def _read(self, read: _Read) -> None:
         failure: Exception | None = None
@@ -194,7 +220,8 @@ class SharedVersion:
             failure = error
         finally:
             with self._lock:
-                self._reading = None
+                if self._reading is read:
+                    self._reading = None
                 self._fresh_until = read.started + self.poll
                 if value is not _UNREAD and value != self._seen:
                     self._seen = value
