@@ -203,6 +203,8 @@ class OriginSource:
     # -- cache ---------------------------------------------------------------------
 
     def _key_of(self, origin: str, request: object) -> Key | None:
+        if self._key is None and len(origin) <= MAX_KEY_LENGTH:
+            return origin  # the common case, first
         try:
             key = origin if self._key is None else self._key(origin, request)
         except Exception as error:

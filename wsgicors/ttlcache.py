@@ -52,14 +52,17 @@ class VerdictCache:
 
     def get(self, key: Key, now: float) -> bool | None:
         """The answer for *key* if there is one that expires after *now*, else None."""
-        for verdict, entries in ((True, self._allowed), (False, self._refused)):
+        entries, verdict = self._allowed, True
+        expires = entries.get(key)
+        if expires is None:
+            entries, verdict = self._refused, False
             expires = entries.get(key)
-            if expires is not None:
-                if now < expires:
-                    return verdict
-                del entries[key]
-                self.bytes -= entry_size(key)
+            if expires is None:
                 return None
+        if now < expires:
+            return verdict
+        del entries[key]
+        self.bytes -= entry_size(key)
         return None
 
     def put(self, key: Key, verdict: bool, expires: float) -> None:
