@@ -7,14 +7,15 @@
     from wsgicors.sources import OriginSource
     from wsgicors_django.sources import DjangoCacheStore
 
+    from .models import TenantOrigin
+
     def registered(origin: str) -> bool:
-        from .models import TenantOrigin  # models are not ready when settings load
         return TenantOrigin.objects.filter(origin=origin).exists()
 
     source = OriginSource(registered, ttl=300,
                           shared=SharedVersion(DjangoCacheStore(), poll=2))
 
-    # tenants/apps.py, in TenantsConfig.ready():
+    # tenants/apps.py, in TenantsConfig.ready() (importing cors.py needs the models):
     from wsgicors_django.sources import invalidate_on_change
     from .cors import source
     from .models import TenantOrigin
