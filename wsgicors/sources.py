@@ -168,10 +168,7 @@ class OriginSource:
             return False
         if self._shared is not None:
             self._follow(self._shared.generation())
-        cached = self._cached(key)
-        if cached is not None:
-            return cached
-        return self._look_up(key)
+        return self._answer(key)
 
     async def acheck(self, origin: str, request: object = None) -> bool:
         """:meth:`__call__` for ASGI: never blocks the event loop.
@@ -184,10 +181,7 @@ class OriginSource:
             return False
         if self._shared is not None:
             self._follow(await self._shared.ageneration())
-        cached = self._cached(key)
-        if cached is not None:
-            return cached
-        return await self._alook_up(key)
+        return await self._aanswer(key)
 
     def invalidate(self) -> bool:
         """Drop every cached answer here, and in every process sharing *shared*.
@@ -240,10 +234,6 @@ class OriginSource:
         self._flights = {}
         self._async_flights = {}
 
-    def _cached(self, key: Key) -> bool | None:
-        with self._lock:
-            return self._cache.get(key, self._clock())
-
     def _store(self, key: Key, verdict: bool | None, started: float, epoch: int) -> None:
         # Called with the lock held. Expiry counts from the lookup's start, the
         # latest moment its answer is known to reflect.
@@ -253,9 +243,12 @@ class OriginSource:
 
     # -- lookups in threads ----------------------------------------------------------
 
-    def _look_up(self, key: Key) -> bool:
+    def _answer(self, key: Key) -> bool:
         now = self._clock()
         with self._lock:
+            cached = self._cache.get(key, now)
+            if cached is not None:
+                return cached
             flight = self._flights.get(key)
             leader = flight is None
             if flight is None:
@@ -298,10 +291,13 @@ class OriginSource:
 
     # -- lookups in an event loop ------------------------------------------------------
 
-    async def _alook_up(self, key: Key) -> bool:
+    async def _aanswer(self, key: Key) -> bool:
         loop = asyncio.get_running_loop()
         now = self._clock()
         with self._lock:
+            cached = self._cache.get(key, now)
+            if cached is not None:
+                return cached
             flight = self._async_flights.get(key)
             if flight is None or flight.loop is not loop:
                 task = loop.create_task(self._aask(key, now, self._epoch))

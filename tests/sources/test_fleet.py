@@ -169,6 +169,7 @@ def fleet(redis_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.mark.server
+@pytest.mark.slow
 def test_fleet_allows_then_revokes_within_the_poll_interval(fleet: Fleet) -> None:
     fleet.command("allow-origin", ALLOWED)
     time.sleep(POLL)
@@ -195,6 +196,7 @@ def test_fleet_allows_then_revokes_within_the_poll_interval(fleet: Fleet) -> Non
 
 
 @pytest.mark.server
+@pytest.mark.slow
 def test_fleet_allows_a_new_origin_within_the_poll_interval(fleet: Fleet) -> None:
     assert {allowed for _, allowed in fleet.answers(NEW)} == {None}  # refusal cached 30 s
     added = fleet.command("allow-origin", NEW)
