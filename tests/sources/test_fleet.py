@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import subprocess
@@ -20,6 +21,7 @@ from redis.retry import Retry
 
 from tests.sources.support import ALLOWED, OTHER, Clock, Table, acao, cors_app
 from tests.support.servers import Server, free_port, python_env, spawn
+from wsgicors import ConfigError
 from wsgicors.fleet import SharedVersion
 from wsgicors.sources import OriginSource
 
@@ -47,6 +49,32 @@ def test_invalidate_reaches_another_process_at_its_next_poll(redis_client: redis
     clock2.advance(0.01)
     assert acao(other_app, ALLOWED) is None  # poll seconds after its last read
     assert table.lookups == 4
+
+
+def test_acheck_follows_the_version_too(
+    redis_client: redis.Redis,
+) -> None:
+    table = Table(ALLOWED)
+    clock1, clock2 = Clock(), Clock()
+    admin, other = worker(redis_client, table, clock1), worker(redis_client, table, clock2)
+
+    async def check() -> bool:
+        return await other.acheck(ALLOWED)
+
+    assert asyncio.run(check()) is True
+    table.rows.clear()
+    admin.invalidate()
+    assert asyncio.run(check()) is True  # within poll
+    clock2.advance(1.0)
+    assert asyncio.run(check()) is False
+
+
+def test_shared_version_arguments_are_checked() -> None:
+    with pytest.raises(ConfigError) as caught:
+        SharedVersion(object(), key="", poll=0, timeout=float("nan"))  # type: ignore[arg-type]
+    assert [problem.option for problem in caught.value.problems] == [
+        "store", "key", "poll", "timeout"]
+    assert "pass a redis.Redis client" in str(caught.value)
 
 
 def test_a_lost_version_key_counts_as_a_change(redis_client: redis.Redis,

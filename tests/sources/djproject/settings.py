@@ -13,7 +13,12 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
 ROOT_URLCONF = "tests.sources.djproject.urls"
-INSTALLED_APPS = ["wsgicors_django", "tests.sources.tenants"]
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",  # its many-to-many tables exercise m2m_changed in the tests
+    "wsgicors_django",
+    "tests.sources.tenants",
+]
 MIDDLEWARE = [
     "wsgicors_django.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -17,6 +17,8 @@ from django.test import Client
 
 from tests.sources.tenants.cors import source, tenant_source, versions
 from tests.sources.tenants.models import Tenant, TenantOrigin
+from wsgicors.sources import OriginSource
+from wsgicors_django.sources import invalidate_on_change
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,3 +104,21 @@ def test_per_tenant_source_keys_on_the_host() -> None:
     assert tenant_source(CUSTOMER1, request2) is False  # another tenant's origin
     TenantOrigin.objects.filter(tenant=one).delete()
     assert tenant_source(CUSTOMER1, request1) is False  # shares the version: dropped too
+
+
+def test_many_to_many_changes_invalidate_through_the_through_model() -> None:
+    from django.contrib.auth.models import Group, User
+
+    probe = OriginSource(lambda origin: True, shared=versions)
+    disconnect = invalidate_on_change(probe, User.groups.through)
+    user = User.objects.create(username="someone")
+    group = Group.objects.create(name="partners")
+    tokens = [token()]
+    user.groups.add(group)
+    tokens.append(token())
+    user.groups.remove(group)
+    tokens.append(token())
+    assert len(set(tokens)) == 3  # each change wrote a new token
+    disconnect()
+    user.groups.add(group)
+    assert token() == tokens[-1]  # disconnected: nothing more
