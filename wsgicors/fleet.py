@@ -63,12 +63,14 @@ class VersionStore(Protocol):
 
 
 def check_positive(name: str, value: object, problems: list[Problem], example: str) -> None:
-    """Add a problem to *problems* unless *value* is a positive number of seconds or items."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """Add a problem to *problems* unless *value* is a positive number of seconds or items.
+
+    The code is ``type`` for zero and negative numbers too: the type asked for is "a
+    positive number".
+    """
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not value > 0):  # `not >` also refuses NaN
         problems.append(Problem("type", name, f"expected a positive number, got {value!r}.",
-                                f"write {name}={example}."))
-    elif not value > 0:  # also refuses NaN
-        problems.append(Problem("range", name, f"{value!r} is not a positive number.",
                                 f"write {name}={example}."))
 
 
