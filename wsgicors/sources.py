@@ -155,6 +155,14 @@ class OriginSource:
                 f"negative_ttl={self.negative_ttl:g}, shared={self._shared!r})")
 
     @property
+    def is_async(self) -> bool:
+        """True if the lookup is an ``async def``: an ASGI adapter then awaits
+        :meth:`acheck` in its event loop; otherwise it may call the source in a worker
+        thread as it would any ``allow_origin_func`` (Django: ``sync_to_async``, so
+        the ORM's connections are handled as usual)."""
+        return self._async_lookup
+
+    @property
     def cache(self) -> VerdictCache:
         """The answers held now (read it for metrics; do not change it)."""
         return self._cache

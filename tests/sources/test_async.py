@@ -33,6 +33,11 @@ class AsyncTable:
         return origin in self.rows
 
 
+def test_is_async_tells_which_lookup_it_wraps() -> None:
+    assert OriginSource(AsyncTable()).is_async is True
+    assert OriginSource(Table()).is_async is False
+
+
 def test_concurrent_checks_share_one_async_lookup(clock: Clock) -> None:
     async def scenario() -> tuple[list[bool], int]:
         table = AsyncTable(ALLOWED)

@@ -38,9 +38,12 @@ def test_signals_bump_the_version_after_commit() -> None:
     assert done.stdout.splitlines()[-1].startswith("7 passed")
 
 
-def test_migrations_match_the_models() -> None:
+def test_migrations_match_the_models_and_checks_pass() -> None:
     done = run(["-m", "django", "makemigrations", "--check", "--dry-run", "tenants"])
     assert done.returncode == 0, done.stdout + done.stderr
+    done = run(["-m", "django", "check"])  # the source as CORS_ALLOW_ORIGIN_FUNC included
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
 
 
 def shell(code: str, env: dict[str, str]) -> float:
