@@ -48,7 +48,7 @@ _UNREAD = object()
 class VersionStore(Protocol):
     """What :class:`SharedVersion` needs of a shared cache: ``get`` and ``set`` a key.
 
-    A ``redis.Redis`` client (redis-py, valkey-py) satisfies it as it is; for Django's
+    A ``redis.Redis`` client (redis-py) satisfies it as it is; for Django's
     cache framework use :class:`wsgicors_django.sources.DjangoCacheStore`. ``set``
     must keep the value until it is replaced (no expiry). Both are called from
     request threads, so the client must be thread-safe (redis-py's is) and should
