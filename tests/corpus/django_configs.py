@@ -67,7 +67,7 @@ RECORDS = [
                                         r"^http://localhost(:\d+)?$"],
         "CORS_ALLOW_HEADERS": list(OLD_DEFAULT_HEADERS),
     }, "allow-all, loopback regexes and the old header list, no credentials", "safe",
-        "allow-all-plus-list", meant=("http://localhost:5173",)),
+        "forbidden-headers", meant=("http://localhost:5173",)),
     # -- forbidden request headers -------------------------------------------------------
     _dj("old-headers-credentials", {
         "CORS_ALLOWED_ORIGINS": ["https://app.tinyledger.com"], "CORS_ALLOW_CREDENTIALS": True,
