@@ -52,7 +52,7 @@ def django_sender(middleware: Callable[[Callable[..., Any]], Any], path: str) ->
     factory = RequestFactory()
 
     def send(origins: Sequence[str]) -> list[Mapping[str, str]]:
-        answers = []
+        answers: list[Mapping[str, str]] = []
         for origin in origins:
             response = handler(factory.get(path, HTTP_ORIGIN=origin, HTTP_COOKIE=COOKIE))
             answers.append({name.lower(): value for name, value in response.headers.items()})
@@ -89,7 +89,7 @@ def flask_sender(app: Flask, path: str) -> Sender:
     client = app.test_client()
 
     def send(origins: Sequence[str]) -> list[Mapping[str, str]]:
-        answers = []
+        answers: list[Mapping[str, str]] = []
         for origin in origins:
             response = client.get(path, headers={"Origin": origin, "Cookie": COOKIE})
             answers.append({name.lower(): value for name, value in response.headers.items()})

@@ -98,10 +98,9 @@ class Trust:
         meant = [parts for origin in meant_origins(record) if (parts := _parts(origin))]
         domains = {registrable(host) for host in named_hosts(record)}
         plain = {host for scheme, host, _port in meant if scheme == "http"}
-        plain |= {registrable(host) for host in plain}
+        plain |= {domain for host in plain if (domain := registrable(host))}
         secure = {host for scheme, host, _port in meant if scheme == "https"}
-        return cls(frozenset(d for d in domains if d), frozenset(p for p in plain if p),
-                   frozenset(secure))
+        return cls(frozenset(d for d in domains if d), frozenset(plain), frozenset(secure))
 
     def untrusted(self, origin: str) -> bool:
         """True if an attacker can own *origin* (see the module's docstring)."""
