@@ -18,8 +18,8 @@ form, and forwards that form, which no server reads two ways:
 4. encoded slashes (``%2F``, ``%5C``) are kept as they are, so an API whose
    identifiers hold them (GitLab's ``/projects/group%2Fname``) works; but a segment
    in which they sit beside a dot-segment (``..%2F``, ``%2e%2e%5C``), and a
-   dot-segment with parameters (``..;x``), are refused: a server that decodes or
-   strips them first would climb.
+   dot-segment with parameters or a NUL (``..;x``, ``..%3B``, ``..%00``), are
+   refused: a server that decodes, strips or cuts them first would climb.
 
 Refused targets (:class:`PathError`, answered 400 by :class:`~wsgicors.proxy.guard.Guard`)
 also include control characters, spaces, ``#`` and raw non-ASCII bytes (a browser
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -44,8 +44,9 @@ _PCHAR = "!$&'()*+,;=:@-._~"
 _PERCENT = re.compile(r"(%[0-9A-Fa-f]{2}|%)")
 #: Printable ASCII but "#": everything else must come percent-encoded.
 _TARGET_CHARS = re.compile(r"[!-\"$-~]*")
-#: Encoded separators that some servers decode before they remove dot-segments.
-_ENCODED_SEPARATOR = re.compile(r"%2F|%5C")
+#: Separators once decoded, and what starts parameters or ends a C string.
+_SEPARATORS = re.compile(r"[/\\]")
+_PARAMETERS = re.compile(r"[;\0]")
 _DOTS = frozenset({".", ".."})
 
 
@@ -109,12 +110,12 @@ def _canonical_segment(raw: str) -> str:
 
 
 def _refuse_hidden_dots(segment: str) -> None:
-    """PathError when a server that decodes ``%2F``/``%5C`` or strips ``;params``
-    before removing dot-segments would find one in *segment*."""
-    parts = _ENCODED_SEPARATOR.split(segment)
-    if any(part.partition(";")[0] in _DOTS for part in parts):
-        raise PathError("a dot-segment hides behind an encoded slash or a ';' "
-                        f"parameter ({segment[:60]!r})")
+    """PathError when a server that decodes *segment* first (``%2F``, ``%5C`` then
+    separators), strips ``;params`` or cuts at a NUL would find a dot-segment in it."""
+    parts = _SEPARATORS.split(unquote(segment, "latin-1"))
+    if any(_PARAMETERS.split(part, maxsplit=1)[0] in _DOTS for part in parts):
+        raise PathError("a dot-segment hides behind an encoded slash, a ';' parameter "
+                        f"or a NUL ({segment[:60]!r})")
 
 
 def canonical_target(environ: WSGIEnvironment) -> tuple[str, str]:
