@@ -106,6 +106,19 @@ def test_a_malformed_chunked_body_is_a_400_and_never_reaches_the_upstream_whole(
     assert upstream.seen == []
 
 
+@pytest.mark.parametrize(("body", "status"), [
+    (b"3;" + b"x" * 4000 + b"\r\nabc\r\n0\r\n\r\n", 200),  # a long extension is fine
+    (b"3;" + b"x" * 5000 + b"\r\nabc\r\n0\r\n\r\n", 400),  # past 4,096 bytes a line
+    (b"3\r\nabc\r\n0\r\n" + b"X-T: 1\r\n" * 64 + b"\r\n", 200),
+    (b"3\r\nabc\r\n0\r\n" + b"X-T: 1\r\n" * 65 + b"\r\n", 400),  # past 64 trailers
+])
+def test_chunk_lines_and_trailers_are_bounded(
+        upstream: Upstream, proxy: int, body: bytes, status: int) -> None:
+    answer = exchange(proxy, HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + body)
+    assert answer.status == status
+    assert [seen.body for seen in upstream.seen] == ([b"abc"] if status == 200 else [])
+
+
 def test_a_body_shorter_than_its_length_is_a_400_and_never_reaches_the_upstream(
         upstream: Upstream, proxy: int) -> None:
     answer = exchange(proxy, HEAD + b"Content-Length: 10\r\n\r\nabc")

@@ -91,6 +91,16 @@ def test_the_canonical_path_is_forwarded(
     assert seen_targets(upstream) == [forwarded]
 
 
+def test_the_log_shows_the_target_as_sent(upstream: Upstream) -> None:
+    lines: list[str] = []
+    with serving(make_app(upstream.url, allow_origins=[PAGE], log=lines.append)) as port:
+        get(port, "/a/./b%2e?x=1")
+        get(port, "/../x")
+    assert seen_targets(upstream) == ["/a/b.?x=1"]
+    assert lines[0].startswith("'GET' '/a/./b%2e?x=1' -> 200")
+    assert lines[1] == ("'GET' '/../x' -> 400 refused: the path climbs above '/' with '..'")
+
+
 @pytest.mark.parametrize("target", ["/x", "//evil.example/x", "/\\evil.example/x"])
 def test_without_an_upstream_prefix_the_target_is_never_scheme_relative(
         upstream: Upstream, target: str) -> None:

@@ -101,6 +101,11 @@ def test_files_whose_real_path_is_inside_are_served(site: int, target: str, body
     assert get(site, target) == (200, body)
 
 
+def test_a_directory_without_its_slash_is_a_404(site: int) -> None:
+    assert get(site, "/assets")[0] == 404
+    assert get(site, "/assets/")[0] == 404  # no index.html there
+
+
 def test_a_directory_that_is_itself_a_link_is_served(upstream: Upstream, tree: Path) -> None:
     link = tree.parent / "current"
     os.symlink(tree, link)  # the deploy-by-symlink layout

@@ -170,23 +170,20 @@ class Forwarder:
                         environ: WSGIEnvironment) -> tuple[list[Header], int | None]:
         """The headers for the client and the body length they announce (None: the
         body goes chunked); FramingError when the upstream's framing is ambiguous."""
-        message = response.msg
-        lengths = message.get_all("Content-Length") or []
-        headers = self.response_headers(response.getheaders(), environ)
+        lengths = response.msg.get_all("Content-Length") or []
         if _bodiless(response, environ):
-            # Content-Length only describes the GET body here (HEAD, 304); no framing.
-            try:
-                length = None if response.status == 204 else content_length(lengths)
-            except ValueError:
-                length = None
-            if length is not None:
-                headers.append(("Content-Length", str(length)))
-            return headers, 0
-        length = response_length(lengths, message.get_all("Transfer-Encoding") or [],
-                                 bool(response.chunked), response.length)
+            # No body follows; a HEAD's or a 304's Content-Length describes the GET
+            # body and is kept when valid, a 204 never has one (RFC 9110 8.6).
+            body_length: int | None = 0
+            length = None if response.status == 204 else _valid_length(lengths)
+        else:
+            body_length = length = response_length(
+                lengths, response.msg.get_all("Transfer-Encoding") or [],
+                bool(response.chunked), response.length)
+        headers = self.response_headers(response.getheaders(), environ)
         if length is not None:
             headers.append(("Content-Length", str(length)))
-        return headers, length
+        return headers, body_length
 
     def response_headers(self, headers: list[Header],
                          environ: WSGIEnvironment) -> list[Header]:
@@ -269,6 +266,13 @@ def _bodiless(response: http.client.HTTPResponse, environ: WSGIEnvironment) -> b
     status = response.status
     return (environ.get("REQUEST_METHOD") == "HEAD" or status in (204, 304)
             or 100 <= status < 200)
+
+
+def _valid_length(lengths: list[str]) -> int | None:
+    try:
+        return content_length(lengths)
+    except ValueError:
+        return None
 
 
 class ClientBodyError(Exception):
