@@ -76,6 +76,14 @@ def test_ambiguous_request_framing_is_a_400_and_never_forwarded(
     assert upstream.seen == []
 
 
+def test_transfer_encoding_in_an_http_1_0_request_is_a_400(
+        upstream: Upstream, proxy: int) -> None:
+    answer = exchange(proxy, b"POST /items HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n" + chunked(b"abc"))
+    assert answer.status == 400
+    assert upstream.seen == []
+
+
 @pytest.mark.parametrize("coding", [b"gzip, chunked", b"deflate,chunked"])
 def test_a_transfer_coding_before_chunked_is_not_implemented(
         upstream: Upstream, proxy: int, coding: bytes) -> None:

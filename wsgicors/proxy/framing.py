@@ -13,7 +13,7 @@ Requests from the client (refused with 400 or 501, nothing forwarded):
 * a ``Content-Length`` that is not one number of ASCII digits (``-1``, ``+3``,
   ``0x10``, ``5, 6``, two different headers, more than 18 digits);
 * a ``Transfer-Encoding`` other than ``chunked`` alone (chunked not last: 400;
-  another coding before it: 501);
+  another coding before it: 501), or any in an HTTP/1.0 request (400);
 * a chunked body that breaks the chunk syntax (:class:`ChunkedReader`).
 
 Responses from the upstream: ``Transfer-Encoding: chunked`` wins over a
@@ -86,6 +86,9 @@ def request_length(environ: WSGIEnvironment) -> int | None:
         if lengths:
             raise FramingError("400 Bad Request", "the request has both Content-Length "
                                "and Transfer-Encoding (ambiguous framing, RFC 9112 6.3)")
+        if environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
+            raise FramingError("400 Bad Request", "Transfer-Encoding in an HTTP/1.0 "
+                               "request (faulty framing, RFC 9112 6.1)")
         if codings[-1] != "chunked" or codings.count("chunked") > 1:
             raise FramingError("400 Bad Request", "Transfer-Encoding must end with one "
                                f"chunked coding, not {_shown(codings)} (RFC 9112 6.3)")

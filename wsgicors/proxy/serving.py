@@ -11,7 +11,10 @@ request (RFC 9112):
 * its chunked decoder accepts ``0x1a``, ``+5``, ``1_0`` and bare line feeds; here the
   body is read by :class:`wsgicors.proxy.framing.ChunkedReader`.
 
-Imported only when serving (werkzeug is the ``proxy`` extra).
+What werkzeug already does well is kept: it closes the connection after every
+response (no second request can hide in a body), drops header names with ``_``, and
+the proxy opens a new upstream connection for each request. Imported only when
+serving (werkzeug is the ``proxy`` extra).
 """
 
 from __future__ import annotations
