@@ -8,6 +8,8 @@ import re
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wsgicors.proxy.target import PathError, normalize
 
@@ -39,3 +41,23 @@ def test_no_reading_of_a_canonical_path_has_a_dot_segment(path: str) -> None:
 def test_a_canonical_path_is_its_own_canonical_form(path: str) -> None:
     assert normalize(path) == path
     assert normalize(normalize("/x/.." + path)) == normalize("/x/.." + path)
+
+
+#: Pieces that make dot-segments, separators, parameters and encodings in every spelling.
+PIECES = ["/", "\\", ".", "..", "%2e", "%2E", "%2f", "%2F", "%5c", "%5C", ";", ";x",
+          "%3b", "%00", "%", "%25", "%252e", "a", "~", "%7e", "|", "//"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14))
+def test_any_path_is_refused_or_canonical(pieces: list[str]) -> None:
+    path = "/" + "".join(pieces)
+    try:
+        canonical = normalize(path)
+    except PathError:
+        return
+    assert re.fullmatch(r"/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})*", canonical)
+    assert "//" not in canonical
+    assert normalize(canonical) == canonical
+    for reading in _readings(canonical):
+        assert not {".", ".."} & set(reading.split("/")), (path, canonical, reading)
