@@ -28,6 +28,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from ..logsafe import logsafe
+
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
     from _typeshed.wsgi import WSGIEnvironment
@@ -63,10 +65,10 @@ def content_length(values: Iterable[str]) -> int | None:
     if not lengths:
         return None
     if len(lengths) > 1:
-        raise ValueError(f"several different Content-Length values ({_shown(lengths)})")
+        raise ValueError(f"several different Content-Length values ({_shown(sorted(lengths))})")
     (length,) = lengths
     if not _LENGTH.fullmatch(length):
-        raise ValueError(f"Content-Length {length[:40]!r} is not a number of digits")
+        raise ValueError(f"Content-Length {logsafe(length, 40)} is not a number of digits")
     return int(length)
 
 
@@ -138,7 +140,8 @@ def response_length(lengths: Sequence[str], encodings: Sequence[str],
 
 
 def _shown(values: Iterable[str]) -> str:
-    return ", ".join(repr(value[:40]) for value in sorted(values))[:200]
+    """Request or response values for a message: escaped, each and all cut short."""
+    return ", ".join(logsafe(value, 40) for value in list(values)[:4])
 
 
 class ByteStream(Protocol):
@@ -201,7 +204,7 @@ class ChunkedReader(io.RawIOBase):
         if sep:
             size = size.rstrip(b" \t")  # BWS before a chunk extension
         if not _CHUNK_SIZE.fullmatch(size):
-            raise OSError(f"invalid chunk size {size[:20]!r}")
+            raise OSError(f"invalid chunk size {logsafe(size.decode('latin-1'), 20)}")
         return int(size, 16)
 
     def _trailers(self) -> None:

@@ -32,6 +32,8 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, unquote_to_bytes
 
+from ..logsafe import logsafe
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
@@ -48,6 +50,8 @@ _TARGET_CHARS = re.compile(r"[!-\"$-~]*")
 _SEPARATORS = re.compile(r"[/\\]")
 _PARAMETERS = re.compile(r"[;\0]")
 _DOTS = frozenset({".", ".."})
+_MUST_ENCODE = ("holds a character a URL must percent-encode (a control character, a "
+                "space, '#' or a non-ASCII byte)")
 
 
 class PathError(ValueError):
@@ -73,8 +77,7 @@ def normalize(path: str) -> str:
     """*path* (raw, as sent) in the canonical form described above; PathError when
     it climbs above ``/`` or would read as a dot-segment to a server that decodes."""
     if not _TARGET_CHARS.fullmatch(path):
-        raise PathError("the path holds a character a URL must percent-encode (a control "
-                        "character, a space, '#' or a non-ASCII byte)")
+        raise PathError(f"the path {_MUST_ENCODE}")
     if not path.startswith("/"):
         raise PathError("the path does not start with '/'")
     segments: list[str] = []
@@ -115,15 +118,14 @@ def _refuse_hidden_dots(segment: str) -> None:
     parts = _SEPARATORS.split(unquote(segment, "latin-1"))
     if any(_PARAMETERS.split(part, maxsplit=1)[0] in _DOTS for part in parts):
         raise PathError("a dot-segment hides behind an encoded slash, a ';' parameter "
-                        f"or a NUL ({segment[:60]!r})")
+                        f"or a NUL ({logsafe(segment, 60)})")
 
 
 def canonical_target(environ: WSGIEnvironment) -> tuple[str, str]:
     """The canonical path and the query as sent; PathError when either is refused."""
     path, query = split_target(environ)
     if not _TARGET_CHARS.fullmatch(query):
-        raise PathError("the query holds a character a URL must percent-encode (a control "
-                        "character, a space, '#' or a non-ASCII byte)")
+        raise PathError(f"the query {_MUST_ENCODE}")
     return normalize(path), query
 
 
