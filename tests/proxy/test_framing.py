@@ -63,6 +63,11 @@ def chunked(*parts: bytes) -> bytes:
     (b"Transfer-Encoding: chunked, chunked\r\n", chunked(chunked(b"abc"))),
     (b"Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", chunked(b"abc")),
     (b"Transfer-Encoding: xchunked\r\nContent-Length: 3\r\n", b"abc"),
+    (b"Transfer-Encoding: \r\nContent-Length: 3\r\n", b"abc"),
+    (b"Transfer-Encoding: \r\n", b"abc"),
+    (b"Transfer-Encoding: ,\r\n", b"abc"),
+    (b"Transfer-Encoding: chunked\x0b\r\n", chunked(b"abc")),
+    (b"Content-Length: 3\r\n 3\r\n", b"abc"),    # obs-fold
     # header lines werkzeug would silently take for the end of the header block
     (b"Content-Length : 3\r\n", b"abc"),
     (b"Transfer-Encoding : chunked\r\n", chunked(b"abc")),

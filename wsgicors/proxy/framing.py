@@ -84,14 +84,14 @@ def request_length(environ: WSGIEnvironment) -> int | None:
     (read to its end); FramingError when the request's framing is ambiguous."""
     lengths, encodings = _request_framing(environ)
     codings = transfer_codings(encodings)
-    if codings:
+    if encodings:  # even an empty one: no reading of it is safe beside a length
         if lengths:
             raise FramingError("400 Bad Request", "the request has both Content-Length "
                                "and Transfer-Encoding (ambiguous framing, RFC 9112 6.3)")
         if environ.get("SERVER_PROTOCOL") == "HTTP/1.0":
             raise FramingError("400 Bad Request", "Transfer-Encoding in an HTTP/1.0 "
                                "request (faulty framing, RFC 9112 6.1)")
-        if codings[-1] != "chunked" or codings.count("chunked") > 1:
+        if not codings or codings[-1] != "chunked" or codings.count("chunked") > 1:
             raise FramingError("400 Bad Request", "Transfer-Encoding must end with one "
                                f"chunked coding, not {_shown(codings)} (RFC 9112 6.3)")
         if len(codings) > 1:
