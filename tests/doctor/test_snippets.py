@@ -9,8 +9,14 @@ suite holds to the real browsers) over the configured application's real answers
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -233,6 +239,112 @@ def test_origin_regex_matches_exactly_what_wsgicors_allows() -> None:
                    "https://appXexample.net", "https://shop.example.org", "https://example.org",
                    "https://a.example.com.evil.example"):
         assert bool(pattern.fullmatch(origin)) == (policy.lookup(origin) is not None), origin
+
+
+# -- Django, in a project of its own ----------------------------------------------------
+
+BASE_SETTINGS = '''
+SECRET_KEY = "snippet-tests-only"
+DEBUG = True
+ALLOWED_HOSTS = ["*"]
+ROOT_URLCONF = "mysite.urls"
+INSTALLED_APPS = []
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+DATABASES = {}
+USE_TZ = True
+'''
+URLS = '''
+from django.http import HttpResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+
+@csrf_exempt
+def items(request):
+    response = HttpResponse("[]")
+    response["X-Total"] = "3"
+    response["X-Page"] = "1"
+    return response
+
+
+urlpatterns = [path("api/items/", items)]
+'''
+
+
+@contextmanager
+def _django_project(settings: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="wsgicors-snippet-django-") as tmp:
+        root = Path(tmp)
+        (root / "mysite").mkdir()
+        (root / "mysite" / "__init__.py").write_text("")
+        (root / "mysite" / "settings.py").write_text(settings)
+        (root / "mysite" / "urls.py").write_text(textwrap.dedent(URLS))
+        yield root
+
+
+def _doctor(root: Path, need: Need) -> dict[str, Any]:
+    args = [sys.executable, "-m", "wsgicors", "check", "--django-settings", "mysite.settings",
+            "/api/items/", "--origin", need.origin, "-X", need.method, "--json"]
+    for name in need.headers:
+        args += ["-H", name]
+    if need.credentials:
+        args.append("--credentials")
+    for name in need.read:
+        args += ["--read-header", name]
+    done = subprocess.run(args, cwd=root, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode in (0, 1), done.stderr
+    return dict(json.loads(done.stdout))
+
+
+_DJANGO = [s for s in SCENARIOS if s.name in ("fresh-credentialed-json-put",
+                                               "keeps-patterns-regexes-credentials")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", _DJANGO, ids=[s.name for s in _DJANGO])
+def test_django_snippet_works(scenario: Scenario) -> None:
+    snippet = render(scenario.config, "django")
+    with _django_project(textwrap.dedent(BASE_SETTINGS) + snippet) as root:
+        for need in scenario.needs:
+            report = _doctor(root, need)
+            assert report["verdict"] == "allowed", report["browsers"]
+            assert report["unreadable_headers"] == [], report["unreadable_headers"]
+        for origin in scenario.kept:
+            assert _doctor(root, Need(origin))["verdict"] == "allowed", origin
+        for origin in scenario.refused:
+            assert _doctor(root, Need(origin))["verdict"] == "blocked", origin
+
+
+INSTALLED = """
+INSTALLED_APPS = ["wsgicors_django"]
+MIDDLEWARE = ["wsgicors_django.middleware.CorsMiddleware", *MIDDLEWARE]
+CORS_ALLOWED_ORIGINS = ["https://admin.example.com"]
+CORS_ALLOW_CREDENTIALS = True
+CORS_ALLOW_HEADERS = ["x-api-key"]
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("installed", [False, True], ids=["without", "with-wsgicors-django"])
+def test_the_doctors_django_fix_round_trip(installed: bool) -> None:
+    """``check --django-settings``: the snippet the doctor prints, appended to settings.py,
+    makes the request pass (and keeps the project's own origins)."""
+    settings = textwrap.dedent(BASE_SETTINGS) + (INSTALLED if installed else "")
+    need = Need(SPA, "PUT", ("content-type", "x-trace"), True, ("X-Total",))
+    with _django_project(settings) as root:
+        report = _doctor(root, need)
+        assert report["verdict"] == "blocked"
+        assert report["stack"] == {"name": "django", "source": "from --django-settings",
+                                   "guessed": False}
+        snippet = report["fix"]["config"]["snippet"]
+        assert ("INSTALLED_APPS" in snippet) is not installed
+        (root / "mysite" / "settings.py").write_text(settings + snippet)
+        after = _doctor(root, need)
+        assert after["verdict"] == "allowed" and not after["unreadable_headers"], after
+        if installed:
+            assert _doctor(root, Need("https://admin.example.com"))["verdict"] == "allowed"
+            assert f'CORS_ALLOWED_ORIGINS = ["https://admin.example.com", "{SPA}"]' in snippet
 
 
 # -- nginx and Express, really served --------------------------------------------------

@@ -5,17 +5,26 @@ rule itself), and the whole fix (:mod:`wsgicors.doctor.fix`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .. import Decision, explain
 from ..headers import refused_preflight_step
+from ..http import SAFELISTED_METHODS
 from ..toolbase import spelling
-from ..toolbase.snippets import from_options
+from ..toolbase.snippets import CORSConfig, from_options
 from ..toolbase.stacks import StackInfo
 from ..toolbase.targets import Target
 from . import browser
 from .browser import Failure, FailureCode, Header, Response
-from .fix import RULE_OF_FAILURE, failing_rules, unreadable_headers, whole_fix
+from .fix import (
+    RULE_OF_FAILURE,
+    exposed_names,
+    failing_rules,
+    requested_names,
+    unreadable_headers,
+    whole_fix,
+)
 from .report import Report
 from .transport import path_info
 
@@ -47,14 +56,20 @@ def advise(report: Report, target: Target | None, stack: StackInfo) -> None:
         for decision in refused:
             lines.setdefault(_RULE_OF_OPTION.get(decision.option or "", "origin"),
                              _wsgicors_fix(decision, report, target))
+        # The refusal is the exact cause of the preflight's failure in every browser.
         exact_preflight = any(d.kind == "preflight" for d in refused)
         failures = [o.failure for o in report.outcomes.values() if o.failure is not None]
         if failures and not refused:
             lines.setdefault(RULE_OF_FAILURE[failures[0].code],
                              _wsgicors_gap(failures[0], target))
+        # wsgicors stops at the first refused step: name the other options to change.
+        policy = target.match(path_info(report.url))[0]
+        if policy is not None:
+            for rule, line in _policy_gaps(report, target, from_options(policy.options)):
+                lines.setdefault(rule, line)
     for outcome in report.outcomes.values():
         failure = outcome.failure
-        if failure is None:
+        if failure is None or (exact_preflight and failure.stage == "preflight"):
             continue
         last = report.exchanges[outcome.exchanges[-1]].response if outcome.exchanges else None
         step = _refused_step(failure, last)
@@ -66,8 +81,8 @@ def advise(report: Report, target: Target | None, stack: StackInfo) -> None:
     if stack.inside_error_handler and _error_page_without_cors(report):
         lines["origin"] = _ERROR_HANDLER_FIX
     report.fixes = list(dict.fromkeys(lines.values()))
-    policy = None if target is None else target.match(path_info(report.url))[0]
-    existing = None if policy is None else from_options(policy.options)
+    found = None if target is None else target.match(path_info(report.url))[0]
+    existing = None if found is None else from_options(found.options)
     report.fix = whole_fix(report, stack, existing)
 
 
@@ -139,7 +154,8 @@ def fix_for(failure: Failure, report: Report, url: str, response: Response | Non
             return (f"The server failed with {status} and its error page has no CORS "
                     "headers: fix the error, and add CORS headers to error responses too.")
         star = "" if report.credentials else " (or '*' for public data)"
-        return f"Send 'Access-Control-Allow-Origin: {origin}'{star} on {where}."
+        return (f"Access-Control-Allow-Origin is missing on {where}: send "
+                f"'Access-Control-Allow-Origin: {origin}'{star}.")
     if failure.code == "preflight-status":
         return _status_fix(status, url)
     if failure.code == "preflight-redirect":
@@ -311,9 +327,40 @@ def _missing_headers(report: Report, target: Target) -> str:
     return ", ".join(repr(n) for n in names) or "the header(s)"
 
 
-def _wsgicors_gap(failure: Failure, target: Target) -> str:
+def _policy_gaps(report: Report, target: Target, config: CORSConfig
+                 ) -> list[tuple[str, str]]:
+    """``(rule, line)`` for each option of the policy that refuses part of the request."""
+    gaps: list[tuple[str, str]] = []
+    method = report.method
+    if method not in SAFELISTED_METHODS and config.methods != "*" and (
+            method not in (config.methods or ())):
+        gaps.append(("method", f"wsgicors: the policy also refuses the method {method!r}; "
+                               f"add it to {target.option('allow_methods')}."))
+    headers = [n for n in requested_names(report) if not _header_allowed(n, config)]
+    if headers:
+        names = ", ".join(repr(n) for n in headers)
+        gaps.append(("headers", f"wsgicors: the policy also refuses the request header(s) "
+                                f"{names}; add them to {target.option('allow_headers')}."))
+    if report.credentials and not config.credentials:
+        gaps.append(("credentials", _wsgicors_gap(None, target)))
+    exposed = {n.lower() for n in config.expose_headers}
+    hidden = [n for n in exposed_names(report) if n.lower() not in exposed]
+    if hidden and report.unreadable:
+        gaps.append(("expose", f"wsgicors: add {', '.join(repr(n) for n in hidden)} to "
+                               f"{target.option('expose_headers')}: the script reads them."))
+    return gaps
+
+
+def _header_allowed(name: str, config: CORSConfig) -> bool:
+    if config.headers == "*" or name in {h.lower() for h in config.headers or ()}:
+        return True
+    return any(re.fullmatch(p, name, re.IGNORECASE) for p in config.header_patterns)
+
+
+def _wsgicors_gap(failure: Failure | None, target: Target) -> str:
     """Advice when wsgicors itself allows the request but the browser still blocks."""
-    if failure.code in ("allow-credentials-not-true", "wildcard-with-credentials"):
+    if failure is None or failure.code in ("allow-credentials-not-true",
+                                           "wildcard-with-credentials"):
         return ("wsgicors: the request carries credentials but the policy does not allow "
                 f"them; set {target.assignment('allow_credentials', 'True')} (with an "
                 f"explicit {target.option('allow_origins')} list).")

@@ -66,7 +66,7 @@ def whole_fix(report: Report, stack: StackInfo, existing: CORSConfig | None) -> 
         existing or _observed(preflights + actuals, report.credentials),
         origins=[report.origin], credentials=report.credentials,
         methods=[rules.normalize_method(report.method)], headers=requested_names(report),
-        expose_headers=report.read_headers)
+        expose_headers=exposed_names(report))
     wrap_whole = stack.wrap_whole or (stack.inside_error_handler and any(
         r.status >= 500 and r.get("Access-Control-Allow-Origin") is None for r in actuals))
     fix.snippet = snippets.render(config, stack.stack, app=stack.app,
@@ -81,6 +81,11 @@ def requested_names(report: Report) -> list[str]:
     views: tuple[Browser | None, ...] = (None, *rules.BROWSERS)
     return sorted({name for view in views
                    for name in rules.unsafe_header_names(report.headers, view)})
+
+
+def exposed_names(report: Report) -> list[str]:
+    """The headers the script reads that must be exposed (not CORS-safelisted)."""
+    return [n for n in report.read_headers if n.lower() not in SAFELISTED_RESPONSE_HEADERS]
 
 
 def _needs_preflight(report: Report) -> bool:
@@ -133,9 +138,10 @@ def _actual_headers(report: Report, origin: str, responses: Sequence[Response]
     headers.append(("Access-Control-Allow-Origin", origin))
     if report.credentials:
         headers.append(("Access-Control-Allow-Credentials", "true"))
-    if report.read_headers:
-        exposed = _union(_tokens(responses, "Access-Control-Expose-Headers"),
-                         report.read_headers, fold=True)
+    readable = exposed_names(report)
+    if readable:
+        exposed = _union(_tokens(responses, "Access-Control-Expose-Headers"), readable,
+                         fold=True)
         headers.append(("Access-Control-Expose-Headers", ", ".join(exposed)))
     if origin != "*":
         vary = _union([v.strip() for r in responses for v in (r.get("Vary") or "").split(",")

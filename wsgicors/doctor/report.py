@@ -265,8 +265,7 @@ def _print_fix(report: Report, fix: Fix, style: Style, write: Write) -> None:
                 write(f"    Status: {value}" if name == ":status" else f"    {name}: {value}")
     if not fix.snippet:
         return
-    write(f"  The configuration that sends them, for {STACK_NAMES[fix.stack]} "
-          f"({fix.source}):")
+    write(f"  Configuration for {STACK_NAMES[fix.stack]}, {fix.source}:")
     for line in fix.snippet.splitlines():
         write(f"    {line}" if line else "")
     if fix.alternatives:

@@ -360,7 +360,14 @@ def _django(config: CORSConfig, installed: bool) -> str:
 _STARLETTE_DEFAULTS = {"methods": ("GET",), "headers": (), "max_age": 600}
 
 
+# Request headers Starlette's middleware always allows, listed or not.
+_STARLETTE_ALWAYS = frozenset({"accept", "accept-language", "content-language", "content-type"})
+
+
 def _starlette(config: CORSConfig, app: str, wrap_whole: bool) -> str:
+    if config.headers not in (None, "*"):
+        listed = tuple(h for h in config.headers or () if h not in _STARLETTE_ALWAYS)
+        config = replace(config, headers=listed or None)
     options = _option_values(config, _STARLETTE_DEFAULTS, {})
     if config.origin_regexes:
         # Starlette takes one regex: the alternatives, each full-matched.

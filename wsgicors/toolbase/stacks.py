@@ -47,7 +47,7 @@ class StackInfo:
 
 
 #: When nothing says what the server runs.
-UNKNOWN = StackInfo("wsgicors", "a guess: the server does not say what it runs", guessed=True,
+UNKNOWN = StackInfo("wsgicors", "a guess (the server does not say what it runs)", guessed=True,
                     app="application")
 
 
@@ -109,8 +109,8 @@ def of_response(headers: Sequence[Header]) -> StackInfo | None:
         for word, stack in _SIGNATURES:
             if word in value.lower():
                 shown = value if len(value) <= 40 else value[:40] + "..."
-                return StackInfo(stack, f"guessed from the response header "
-                                        f"{_CANONICAL[name]}: {shown}", guessed=True,
+                return StackInfo(stack, f"guessed from '{_CANONICAL[name]}: {shown}'",
+                                 guessed=True,
                                  app="application" if stack == "wsgicors" else "app")
     return None
 
