@@ -350,3 +350,29 @@ def test_cookie_warning_in_the_report(logged: tuple[int, list[Request]],
     _status, out = _text(["check", url, "--origin", SPA, "--credentials"], capsys)
     assert "Warning: cookies: the page (http://localhost) and the API " \
            "(http://127.0.0.1) are different sites" in out
+
+
+def test_config_names_the_options_of_a_server_on_the_network(
+        raw: tuple[rawserver.RawServer, dict[str, bytes]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--config`` with a URL: the answers come over the network, the words from the
+    configuration (here its policy refuses the origin the server refused)."""
+    (tmp_path / "corsconf.py").write_text(
+        "from wsgicors import CORSPolicy\n"
+        "policy = CORSPolicy(allow_origins=['https://admin.example.com'], "
+        "allow_headers=['x-api-key'], max_age=300)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    server, answers = raw
+    answers["/data"] = rawserver.response("200 OK", "Server: gunicorn", "Content-Length: 0")
+    status, report = _json(["check", f"http://127.0.0.1:{server.port}/data", "--origin", SPA,
+                            "--config", "corsconf:policy"], capsys)
+    sys.modules.pop("corsconf", None)
+    assert status == 1
+    assert report["stack"] == {"name": "wsgicors", "source": "from --config",
+                               "guessed": False}
+    assert "add 'http://localhost:5173' to allow_origins" in report["fixes"][0]
+    snippet = report["fix"]["config"]["snippet"]
+    assert f'allow_origins=["https://admin.example.com", "{SPA}"]' in snippet
+    assert 'allow_headers=["x-api-key"]' in snippet and "max_age=300" in snippet
+    assert snippet.startswith("from wsgicors import CORSPolicy\n\npolicy = CORSPolicy(\n")

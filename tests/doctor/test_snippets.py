@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from wsgicors import CORSPolicy
+from wsgicors import CORSMiddleware, CORSPolicy
 from wsgicors.doctor import HTTPTransport, Report, check
 from wsgicors.doctor.transport import Transport, in_process
 from wsgicors.toolbase.snippets import (
@@ -189,6 +189,14 @@ _PYTHON = [(stack, s) for stack in APPS for s in SCENARIOS if stack in s.stacks]
 def test_python_snippets_work(stack: str, scenario: Scenario) -> None:
     snippet = render(scenario.config, stack)  # type: ignore[arg-type]
     app = _run(snippet, APPS[stack]())
+    _verify(scenario, in_process(app), "http://localhost/api/items")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=IDS)
+def test_a_wsgicors_policy_snippet_works(scenario: Scenario) -> None:
+    namespace: dict[str, Any] = {}
+    exec(render(scenario.config, "wsgicors", app="policy", policy=True), namespace)
+    app = CORSMiddleware(_plain_wsgi, namespace["policy"])
     _verify(scenario, in_process(app), "http://localhost/api/items")
 
 

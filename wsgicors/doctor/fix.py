@@ -70,7 +70,8 @@ def whole_fix(report: Report, stack: StackInfo, existing: CORSConfig | None) -> 
     wrap_whole = stack.wrap_whole or (stack.inside_error_handler and any(
         r.status >= 500 and r.get("Access-Control-Allow-Origin") is None for r in actuals))
     fix.snippet = snippets.render(config, stack.stack, app=stack.app,
-                                  installed=stack.installed, wrap_whole=wrap_whole)
+                                  installed=stack.installed, wrap_whole=wrap_whole,
+                                  policy=stack.policy)
     fix.alternatives = {other: snippets.render(config, other)
                         for other in snippets.STACKS if other != stack.stack}
     return fix

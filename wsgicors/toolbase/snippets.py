@@ -183,15 +183,20 @@ def render_all(config: CORSConfig, *, app: str = "app") -> dict[Stack, str]:
 
 
 def render(config: CORSConfig, stack: Stack, *, app: str = "app", installed: bool = False,
-           wrap_whole: bool = False) -> str:
+           wrap_whole: bool = False, policy: bool = False) -> str:
     """*config* as *stack* writes it: code or configuration to paste.
 
     *app* is the name of the application object in the user's module. *installed*
     says the stack's CORS layer is already in place (a Django snippet then leaves
     ``INSTALLED_APPS`` and ``MIDDLEWARE`` alone). *wrap_whole* (Starlette) wraps the
     whole application instead of ``add_middleware``, which is what puts CORS headers
-    on the 500 page of Starlette's error handler.
+    on the 500 page of Starlette's error handler. *policy* (wsgicors): the user keeps
+    the configuration in a :class:`~wsgicors.CORSPolicy` named *app*.
     """
+    if stack == "wsgicors" and policy:
+        return (_imports(config, "from wsgicors import CORSPolicy") + _func_import(config)
+                + _python_call(f"{app} = CORSPolicy",
+                               _option_values(config, _WSGICORS_DEFAULTS, {})) + "\n")
     if stack == "wsgicors":
         return _wsgicors(config, app)
     if stack == "flask":

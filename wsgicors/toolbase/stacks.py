@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import CORSPolicy
 from .snippets import Stack
 from .targets import Target
 
@@ -44,6 +45,8 @@ class StackInfo:
     app: str = "app"
     wrap_whole: bool = False
     inside_error_handler: bool = False
+    #: The configuration is a CORSPolicy named :attr:`app`, not an application.
+    policy: bool = False
 
 
 #: When nothing says what the server runs.
@@ -76,7 +79,8 @@ def of_app(app: Any, spec: str, target: Target | None) -> StackInfo:
                          else "wsgicors", source, installed=True, app=name, wrap_whole=True)
     if _is_asgi(app):
         return StackInfo("starlette", source, app=name, wrap_whole=True)
-    return StackInfo("wsgicors", source, installed=target is not None, app=name)
+    return StackInfo("wsgicors", source, installed=target is not None, app=name,
+                     policy=isinstance(app, CORSPolicy))
 
 
 def of_django(middleware: Iterable[str], source: str = "from --django-settings") -> StackInfo:
@@ -95,7 +99,8 @@ def of_target(target: Target, spec: str) -> StackInfo:
         return StackInfo("django", source, installed=True)
     if _module(target.found) == "wsgicors.asgi":
         return StackInfo("starlette", source, installed=True, app=name, wrap_whole=True)
-    return StackInfo("wsgicors", source, installed=True, app=name)
+    return StackInfo("wsgicors", source, installed=True, app=name,
+                     policy=isinstance(target.found, CORSPolicy))
 
 
 def of_response(headers: Sequence[Header]) -> StackInfo | None:
