@@ -51,6 +51,18 @@ def configured_items():
     return jsonify([])
 
 
+from wsgicors import CORSMiddleware as WSGICORS, CORSPolicy
+
+
+def bare(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b"[]"]
+
+
+application = WSGICORS(bare, CORSPolicy(allow_origins=["https://admin.example.com"],
+                                        allow_credentials=True))
+
+
 async def boom(request):
     raise RuntimeError("the database is down")
 
@@ -157,6 +169,23 @@ def test_a_configured_app_keeps_its_options(project: Path,
     # One line per rule, in the app's words: origin refused, header refused.
     assert [line.split(":")[0] for line in report["fixes"]] == ["wsgicors", "wsgicors"]
     assert "add 'http://localhost:5173' to origins" in report["fixes"][0]
+
+
+def test_a_wsgicors_middleware_gets_its_policy_restated(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, report = _json(["check", "--app", "fixapp:application", "/api/items",
+                            "--origin", SPA, "-X", "PUT", "--credentials"], capsys)
+    assert status == 1
+    snippet = report["fix"]["config"]["snippet"]
+    assert "policy = CORSPolicy(" in snippet and "CORSMiddleware" not in snippet
+    import fixapp
+
+    namespace: dict[str, Any] = {}
+    exec(snippet, namespace)
+    fixed = fixapp.WSGICORS(fixapp.bare, namespace["policy"])
+    for origin in (SPA, "https://admin.example.com"):
+        assert check(WSGITransport(fixed), "http://localhost/api/items", origin=origin,
+                     method="PUT", credentials=True).allowed
 
 
 def test_starlette_500_gets_the_wrap_the_whole_app_remedy(
@@ -375,4 +404,5 @@ def test_config_names_the_options_of_a_server_on_the_network(
     snippet = report["fix"]["config"]["snippet"]
     assert f'allow_origins=["https://admin.example.com", "{SPA}"]' in snippet
     assert 'allow_headers=["x-api-key"]' in snippet and "max_age=300" in snippet
-    assert snippet.startswith("from wsgicors import CORSPolicy\n\npolicy = CORSPolicy(\n")
+    assert snippet.startswith("# In place of the CORS configuration the application has "
+                              "now:\nfrom wsgicors import CORSPolicy\n\npolicy = CORSPolicy(\n")

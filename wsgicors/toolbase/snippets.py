@@ -193,21 +193,27 @@ def render(config: CORSConfig, stack: Stack, *, app: str = "app", installed: boo
     on the 500 page of Starlette's error handler. *policy* (wsgicors): the user keeps
     the configuration in a :class:`~wsgicors.CORSPolicy` named *app*.
     """
-    if stack == "wsgicors" and policy:
-        return (_imports(config, "from wsgicors import CORSPolicy") + _func_import(config)
-                + _python_call(f"{app} = CORSPolicy",
-                               _option_values(config, _WSGICORS_DEFAULTS, {})) + "\n")
-    if stack == "wsgicors":
-        return _wsgicors(config, app)
-    if stack == "flask":
-        return _flask(config, app)
     if stack == "django":
         return _django(config, installed)
-    if stack == "starlette":
-        return _starlette(config, app, wrap_whole)
     if stack == "nginx":
         return _nginx(config)
-    return _express(config, app)
+    if stack == "express":
+        return _express(config, app)
+    if stack == "wsgicors" and policy:
+        code = (_imports(config, "from wsgicors import CORSPolicy") + _func_import(config)
+                + _python_call(f"{app} = CORSPolicy",
+                               _option_values(config, _WSGICORS_DEFAULTS, {})) + "\n")
+    elif stack == "wsgicors":
+        code = _wsgicors(config, app)
+    elif stack == "flask":
+        code = _flask(config, app)
+    else:
+        code = _starlette(config, app, wrap_whole)
+    # Pasted next to the call it replaces, a second CORS layer would answer too.
+    return _REPLACES + code if installed else code
+
+
+_REPLACES = "# In place of the CORS configuration the application has now:\n"
 
 
 def _py(value: Any) -> str:

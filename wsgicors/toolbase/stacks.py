@@ -60,8 +60,8 @@ def of_app(app: Any, spec: str, target: Target | None) -> StackInfo:
     source = "from --app"
     if _is_flask(app):
         if target is not None and target.kind == "wsgicors":
-            # CORSMiddleware around app.wsgi_app: the fix is in wsgicors's words.
-            return StackInfo("wsgicors", source, installed=True, app=f"{name}.wsgi_app")
+            # CORSMiddleware around app.wsgi_app: the fix is its policy, in wsgicors's words.
+            return StackInfo("wsgicors", source, installed=True, app="policy", policy=True)
         flask_cors = any(_module(f).startswith("flask_cors")
                          for f in getattr(app, "after_request_funcs", {}).get(None, ()))
         return StackInfo("flask", source, installed=target is not None or flask_cors,
@@ -74,13 +74,14 @@ def of_app(app: Any, spec: str, target: Target | None) -> StackInfo:
         added = [m for m in app.user_middleware if _is_cors(getattr(m, "cls", None))]
         return StackInfo("starlette", source, installed=bool(added), app=name,
                          inside_error_handler=bool(added))
-    if _is_cors(app):
-        return StackInfo("starlette" if _module(app) == "wsgicors.asgi" or _is_asgi(app)
-                         else "wsgicors", source, installed=True, app=name, wrap_whole=True)
     if _is_asgi(app):
-        return StackInfo("starlette", source, app=name, wrap_whole=True)
-    return StackInfo("wsgicors", source, installed=target is not None, app=name,
-                     policy=isinstance(app, CORSPolicy))
+        return StackInfo("starlette", source, installed=_is_cors(app), app=name,
+                         wrap_whole=True)
+    if target is not None:
+        # A CORSMiddleware somewhere in the chain: the fix is the policy it serves.
+        return StackInfo("wsgicors", source, installed=True, policy=True,
+                         app=name if isinstance(app, CORSPolicy) else "policy")
+    return StackInfo("wsgicors", source, app=name)
 
 
 def of_django(middleware: Iterable[str], source: str = "from --django-settings") -> StackInfo:
@@ -99,8 +100,8 @@ def of_target(target: Target, spec: str) -> StackInfo:
         return StackInfo("django", source, installed=True)
     if _module(target.found) == "wsgicors.asgi":
         return StackInfo("starlette", source, installed=True, app=name, wrap_whole=True)
-    return StackInfo("wsgicors", source, installed=True, app=name,
-                     policy=isinstance(target.found, CORSPolicy))
+    return StackInfo("wsgicors", source, installed=True, policy=True,
+                     app=name if isinstance(target.found, CORSPolicy) else "policy")
 
 
 def of_response(headers: Sequence[Header]) -> StackInfo | None:
