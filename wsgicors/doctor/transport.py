@@ -50,8 +50,9 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 class Transport(Protocol):
     """Something that sends one request and returns the response, without redirects."""
 
-    def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
-        """Send *method* to *url* with *headers*; raise ToolError on failure."""
+    def send(self, method: str, url: str, headers: Sequence[Header], *, body: bytes = b""
+             ) -> Response:
+        """Send *method* to *url* with *headers* (and *body*); raise ToolError on failure."""
 
 
 class HTTPTransport:
@@ -66,7 +67,8 @@ class HTTPTransport:
         self.timeout = timeout
         self.context = context
 
-    def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
+    def send(self, method: str, url: str, headers: Sequence[Header], *, body: bytes = b""
+             ) -> Response:
         """Send one request; read its header block and at most :data:`MAX_BODY` bytes."""
         parts = urllib.parse.urlsplit(url)
         host = parts.hostname or ""
@@ -78,14 +80,14 @@ class HTTPTransport:
         deadline = time.monotonic() + self.timeout
         try:
             with self._connect(parts.scheme, host, port) as sock:
-                sock.sendall(_request(method, parts, headers))
+                sock.sendall(_request(method, parts, headers, body))
                 head, rest = _read_head(sock, deadline, where)
-                body = _read_body(sock, rest, method, head, deadline)
+                received = _read_body(sock, rest, method, head, deadline)
         except ToolError:
             raise
         except Exception as exc:
             raise ToolError(_network_error(exc, where, self.timeout)) from exc
-        return responses.response_from_head(head, url, body)
+        return responses.response_from_head(head, url, received)
 
     def _connect(self, scheme: str, host: str, port: int) -> socket.socket:
         sock = socket.create_connection((host, port), timeout=self.timeout)
@@ -99,14 +101,15 @@ class HTTPTransport:
             raise
 
 
-def _request(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Header]) -> bytes:
+def _request(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Header],
+             body: bytes = b"") -> bytes:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}",
              "Accept: */*", "Connection: close"]
     lines += [f"{name}: {value}" for name, value in headers]
-    if method.upper() in _BODY_METHODS:
-        lines.append("Content-Length: 0")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+    if body or method.upper() in _BODY_METHODS:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body
 
 
 def _recv(sock: socket.socket, deadline: float) -> bytes:
@@ -185,7 +188,8 @@ class WSGITransport:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
+    def send(self, method: str, url: str, headers: Sequence[Header], *, body: bytes = b""
+             ) -> Response:
         """Build a WSGI environ for the request and run the application."""
         parts = urllib.parse.urlsplit(url)
         captured: list[Any] = []
@@ -195,12 +199,12 @@ class WSGITransport:
             return lambda data: None
 
         try:
-            body = self.app(_environ(method, parts, headers), start_response)
+            result = self.app(_environ(method, parts, headers, body), start_response)
             try:
-                for _chunk in body:
+                for _chunk in result:
                     pass
             finally:
-                close = getattr(body, "close", None)
+                close = getattr(result, "close", None)
                 if close is not None:
                     close()
         except Exception as exc:
@@ -218,8 +222,8 @@ def path_info(url: str) -> str:
     return urllib.parse.unquote_to_bytes(path).decode("latin-1")
 
 
-def _environ(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Header]
-             ) -> dict[str, Any]:
+def _environ(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Header],
+             body: bytes = b"") -> dict[str, Any]:
     scheme = parts.scheme or "http"
     host = parts.hostname or "localhost"
     port = str(parts.port or (443 if scheme == "https" else 80))
@@ -229,9 +233,11 @@ def _environ(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Hea
         "QUERY_STRING": parts.query, "SERVER_NAME": host, "SERVER_PORT": port,
         "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
         "HTTP_HOST": parts.netloc or host, "wsgi.version": (1, 0), "wsgi.url_scheme": scheme,
-        "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
+        "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
         "wsgi.multiprocess": False, "wsgi.run_once": False,
     }
+    if body:
+        env["CONTENT_LENGTH"] = str(len(body))
     for name, value in headers:
         key = name.upper().replace("-", "_")
         if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
@@ -265,17 +271,19 @@ class ASGITransport:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
+    def send(self, method: str, url: str, headers: Sequence[Header], *, body: bytes = b""
+             ) -> Response:
         """Run the application on one request; raise ToolError if it fails."""
         try:
-            return asyncio.run(self._call(method, url, headers))
+            return asyncio.run(self._call(method, url, headers, body))
         except ToolError:
             raise
         except Exception as exc:
             raise ToolError(
                 f"the application raised {type(exc).__name__}: {logsafe(exc)}") from exc
 
-    async def _call(self, method: str, url: str, headers: Sequence[Header]) -> Response:
+    async def _call(self, method: str, url: str, headers: Sequence[Header], body: bytes
+                    ) -> Response:
         sent: list[dict[str, Any]] = []
         requested = False
 
@@ -283,13 +291,19 @@ class ASGITransport:
             nonlocal requested
             if not requested:
                 requested = True
-                return {"type": "http.request", "body": b"", "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             return {"type": "http.disconnect"}
 
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
 
-        await self.app(_scope(method, url, headers), receive, send)
+        try:
+            await self.app(_scope(method, url, headers), receive, send)
+        except Exception:
+            # Starlette's error handler sends its 500 page and then re-raises: a server
+            # has sent that page to the client, and so does this transport.
+            if not any(m.get("type") == "http.response.start" for m in sent):
+                raise
         start = next((m for m in sent if m.get("type") == "http.response.start"), None)
         if start is None:
             raise ToolError("the application returned without http.response.start")
