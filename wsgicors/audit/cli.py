@@ -27,7 +27,8 @@ from ..toolbase.terminal import Style, add_color_option, escape
 from .findings import Header, at_or_above
 from .inprocess import app_transport
 from .probes import check_trusted
-from .report import as_dict, dumps, print_text, redact, sarif
+from .redaction import Redactor
+from .report import as_dict, dumps, print_text, sarif
 from .scan import MAX_CONCURRENT, Audit, Sender, audit
 from .vocabulary import SEVERITIES
 
@@ -63,11 +64,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     """Run ``wsgicors audit`` with parsed *args*; return the exit status."""
     out = out or sys.stdout
     err = err or sys.stderr
-    secrets = [text.partition(":")[2].strip() for text in args.header]
+    redactor = Redactor.for_options(args.header)
     try:
         headers, transport, urls = _setup(args)
     except ToolError as exc:  # the message may quote a --header value: never print it
-        raise ToolError(redact(str(exc), secrets)) from None
+        raise ToolError(redactor(str(exc))) from None
     audits: list[Audit] = []
     failed = False
     for url in urls:
@@ -77,13 +78,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
                          concurrency=MAX_CONCURRENT if args.app is None else 1)
         except ToolError as exc:  # the next URL may still be audited
             print(f"wsgicors audit: cannot audit {escape(url)}: "
-                  f"{escape(redact(str(exc), secrets))}", file=err)
+                  f"{escape(redactor(str(exc)))}", file=err)
             failed = True
             continue
         audits.append(done)
-        out.write(_render(done, args, out, secrets))
+        out.write(_render(done, args, out, redactor))
     if args.sarif:
-        _write_sarif(args.sarif, audits, secrets)
+        _write_sarif(args.sarif, audits, redactor)
     if failed:
         return Exit.ERROR
     hits = [f for done in audits for f in at_or_above(done.findings, args.fail_on)]
@@ -147,17 +148,17 @@ def _header(text: str) -> Header:
     return header
 
 
-def _render(done: Audit, args: argparse.Namespace, out: TextIO, secrets: list[str]) -> str:
+def _render(done: Audit, args: argparse.Namespace, out: TextIO, redactor: Redactor) -> str:
     if args.json:
-        return dumps(as_dict(done), secrets) + "\n"
+        return dumps(as_dict(done), redactor) + "\n"
     buffer = io.StringIO()
     print_text(done, Style.for_output(args.color, out), buffer, args.fail_on)
-    return redact(buffer.getvalue(), secrets)
+    return redactor(buffer.getvalue())
 
 
-def _write_sarif(path: str, audits: Sequence[Audit], secrets: list[str]) -> None:
+def _write_sarif(path: str, audits: Sequence[Audit], redactor: Redactor) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(dumps(sarif(audits, __version__), secrets) + "\n")
+        handle.write(dumps(sarif(audits, __version__), redactor) + "\n")
 
 
 def _progress(err: TextIO, url: str) -> Any:
