@@ -20,11 +20,12 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ..logsafe import logsafe
-from ..toolbase.terminal import Style, Write, writer
-from .findings import RULES, Finding, allows, credentialed
+from ..toolbase.terminal import Style, Write, escape, writer
+from .findings import RULES, Finding, allows, at_or_above, credentialed
 from .probes import NO_ORIGIN
 from .redaction import Redactor
 from .scan import Audit
+from .survey import RouteAudit, Survey
 from .vocabulary import SEVERITIES, Severity
 
 #: Colour of each severity label on a terminal.
@@ -105,6 +106,65 @@ def _print_finding(finding: Finding, style: Style, write: Write) -> None:
         write(f"    fix ({tool}): {text}")
 
 
+# -- whole applications ----------------------------------------------------------
+
+
+def survey_as_dict(found: Survey) -> dict[str, Any]:
+    """The JSON form of a whole-application audit: one entry per route."""
+    return {
+        "target": found.target,
+        "trusted_origins": found.trusted,
+        "requests": found.requests,
+        "routes": [_route_dict(entry) for entry in found.routes],
+        "notes": found.notes,
+    }
+
+
+def _route_dict(entry: RouteAudit) -> dict[str, Any]:
+    shown: dict[str, Any] = {"route": entry.route.pattern, "methods": list(entry.route.methods),
+                             "url": entry.url, "policy": entry.policy, "error": entry.error}
+    if entry.audit is not None:
+        done = as_dict(entry.audit)
+        shown.update((key, done[key]) for key in ("requests", "probes", "findings", "notes"))
+    return shown
+
+
+def print_survey(found: Survey, style: Style, out: TextIO, fail_on: Severity) -> None:
+    """Print a whole-application audit: the table of routes, then the details of every
+    route with findings at *fail_on* or above."""
+    write = writer(out)
+    write(f"Audit of {found.target} for {', '.join(found.trusted)}: "
+          f"{len(found.routes)} routes, {found.requests} requests")
+    rows = [("ROUTE", "METHODS", "POLICY", "FINDINGS")]
+    rows += [(e.route.pattern, ", ".join(e.route.methods) or "any", e.policy, _summary(e))
+             for e in found.routes]
+    widths = [max(len(escape(row[i])) for row in rows) for i in range(3)]
+    for row in rows:
+        write("  ".join(escape(cell).ljust(width) for cell, width in zip(row, widths,
+                                                                            strict=False)),
+              "  ", row[3])
+    for entry in found.routes:  # details where the run fails; --json has all of them
+        if entry.audit is not None and at_or_above(entry.audit.findings, fail_on):
+            write("")
+            write(f"Route {entry.route.pattern} ({entry.policy}):")
+            print_text(entry.audit, style, out, fail_on)
+    for note in found.notes:
+        write(f"Note: {note}")
+    findings = [f for e in found.routes if e.audit is not None for f in e.audit.findings]
+    with_findings = sum(1 for e in found.routes if e.audit is not None and e.audit.findings)
+    counts = ", ".join(f"{sum(f.severity == s for f in findings)} {s}"
+                       for s in reversed(SEVERITIES))
+    write(f"Result: {with_findings} of {len(found.routes)} routes with findings: {counts} "
+          f"(failing on {fail_on} and above)")
+
+
+def _summary(entry: RouteAudit) -> str:
+    if entry.error is not None:
+        return f"could not audit: {entry.error}"
+    assert entry.audit is not None
+    return ", ".join(f"{f.severity} {f.id}" for f in entry.audit.findings) or "none"
+
+
 # -- SARIF -----------------------------------------------------------------------
 
 
@@ -134,17 +194,20 @@ def sarif(audits: Sequence[Audit], version: str) -> dict[str, Any]:
 
 def _sarif_result(done: Audit, finding: Finding, index: int) -> dict[str, Any]:
     fix = "; ".join(f"{tool}: {text}" for tool, text in finding.fix.items())
-    key = "|".join((finding.id, done.url, ",".join(done.trusted)))
+    # A route keeps its fingerprint when its sample path or the random probes change.
+    where = done.route or done.url
+    key = "|".join((finding.id, where, ",".join(done.trusted)))
+    shown = f"{done.route} ({done.url})" if done.route else done.url
     return {
         "ruleId": finding.id, "ruleIndex": index,
         "level": _SARIF_LEVEL[finding.severity],
-        "message": {"text": f"{done.url}: {finding.title} (origin {finding.origin}). "
-                            f"Fix: {fix}"},
+        "message": {"text": f"{shown}: {finding.title} "
+                            f"(origin {finding.origin or '(none)'}). Fix: {fix}"},
         # Code scanning accepts only repository paths as locations: the URL becomes one.
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": sarif_path(done.url)}},
                        "message": {"text": done.url}}],
         "partialFingerprints": {"wsgicorsAudit/v1": hashlib.sha256(key.encode()).hexdigest()},
-        "properties": {"url": done.url, "severity": finding.severity,
+        "properties": {"url": done.url, "route": done.route, "severity": finding.severity,
                        "evidence": finding.evidence},
     }
 

@@ -52,7 +52,7 @@ AUDIT_COOKIE = ("Cookie", "wsgicors_audit=1")
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 __all__ = ["AUDIT_COOKIE", "MAX_CONCURRENT", "MAX_REQUESTS", "REDACTED", "SAFE_METHODS",
-           "Audit", "Sender", "audit"]
+           "Audit", "Progress", "Sender", "audit"]
 
 Progress = Callable[[int, int], None]
 
@@ -73,19 +73,24 @@ class Audit:
     results: list[Result] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The route the URL stands for in a whole-application audit (``/items/<int:id>``).
+    route: str | None = None
 
 
 def audit(transport: Sender, url: str, trusted: Sequence[str], *,
           headers: Sequence[Header] = (), credentials: bool = False,
           concurrency: int = MAX_CONCURRENT, token: str | None = None,
-          progress: Progress | None = None, method: str = "GET") -> Audit:
+          progress: Progress | None = None, method: str = "GET",
+          max_requests: int = MAX_REQUESTS) -> Audit:
     """Probe *url* for origins *trusted* should not let in; raise ToolError if no probe
     got an answer.
 
     *trusted* holds origins (``https://app.example.com``) or subdomain patterns
     (``https://*.example.com``). *method* is what the URL serves: anything but
-    ``GET`` or ``HEAD`` is probed with preflights only.
+    ``GET`` or ``HEAD`` is probed with preflights only. At most *max_requests*
+    requests are sent (never more than :data:`MAX_REQUESTS`).
     """
+    limit = max(1, min(max_requests, MAX_REQUESTS))
     token = token or new_token()
     redactor = Redactor.for_headers(headers)
     sender = _Sender(transport, url, headers, credentials, concurrency, progress, redactor)
@@ -94,21 +99,21 @@ def audit(transport: Sender, url: str, trusted: Sequence[str], *,
     covered = _covered_by(rules)
     first = per_url_probes(token) + [p for o in origins for p in trusted_probes(o, token)]
     first = _for_method(unique([p for p in first if not covered(p)]), method)
-    results = sender.run(first[:MAX_REQUESTS])
+    results = sender.run(first[:limit])
     if all(r.response is None for r in results):
         raise ToolError(str(results[0].error))
     second = [p for o in origins if not _prefix_open(results, o)
               for p in special_probes(o, token) if not covered(p)]
     second = _for_method(second, method)
-    budget = MAX_REQUESTS - len(results)
+    budget = limit - len(results)
     results += sender.run(second[:budget])
     findings = [dataclasses.replace(f, evidence=redactor.data(f.evidence))
                 for f in judge(results, url, list(trusted))]
     done = Audit(url, list(trusted), results, findings)
     skipped = len(first) + len(second) - len(results)
     if skipped > 0:
-        done.notes.append(f"{skipped} probes not sent (at most {MAX_REQUESTS} requests "
-                          "per URL): audit fewer trusted origins at a time")
+        done.notes.append(f"{skipped} probes not sent (at most {limit} requests "
+                          "for this URL): audit fewer trusted origins at a time")
     done.notes += _notes(results, redactor)
     return done
 
