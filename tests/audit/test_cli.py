@@ -24,6 +24,7 @@ from wsgicors.audit import MAX_REQUESTS, RULES, cli
 from wsgicors.cli import main, parser
 
 from . import apps
+from .loopback import handler_server, serving
 
 TRUSTED = apps.TRUSTED
 SECRET = "Bearer s3cr3t-t0ken-value"
@@ -336,14 +337,8 @@ class _Counting(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def counting_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/data"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler_server(_Counting)) as base:
+        yield f"{base}/data"
 
 
 @pytest.mark.server

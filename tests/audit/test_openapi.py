@@ -7,7 +7,6 @@ loopback; its OpenAPI document lists its paths (and one it does not serve).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ import pytest
 from wsgicors.audit.openapi import openapi_routes
 from wsgicors.audit.routes import SAMPLE_UUID
 from wsgicors.cli import main
+
+from .loopback import serving
 
 TRUSTED = "https://app.example.com"
 _GET = {"get": {"responses": {"200": {"description": "ok"}}}}
@@ -53,13 +54,8 @@ def live_flask_app() -> Iterator[str]:
 
     from .wholeapps import flaskapp
 
-    server = make_server("127.0.0.1", 0, flaskapp.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
+    with serving(make_server("127.0.0.1", 0, flaskapp.app, threaded=True)) as base:
+        yield base
 
 
 def _spec(tmp_path: Path, document: Any = DOCUMENT) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,8 @@ from typing import Any
 import pytest
 
 from wsgicors.cli import main
+
+from .loopback import handler_server, serving
 
 TRUSTED = "https://app.example.com"
 REDACTED = "<redacted>"
@@ -76,14 +77,8 @@ class _Echoing(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def echoing_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echoing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/data"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(handler_server(_Echoing)) as base:
+        yield f"{base}/data"
 
 
 def _audit(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
