@@ -77,6 +77,8 @@ def test_fastapi_app_with_wsgicors_asgi_and_starlette(
     routes = {entry["route"]: entry for entry in data["routes"]}
     assert routes["/api/items/{item_id:int}"]["url"] == "http://localhost/api/items/1"
     assert routes["/api/orders"]["methods"] == ["POST"]
+    assert routes["/assets/{path:path}"]["url"] == "http://localhost/assets/sample/path"
+    assert "/ws" not in routes  # a WebSocket route: CORS does not apply
     assert status == 1
 
 

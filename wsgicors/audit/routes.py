@@ -264,6 +264,9 @@ def _starlette_routes(app: Any, prefix: str, chain: Chain) -> Iterator[Route]:
         if isinstance(entry, Mount):
             inner = _mounted_app(entry)
             mount = prefix + entry.path
+            if not hasattr(inner, "routes"):  # StaticFiles, a WSGI app: one route for all
+                yield Route(f"{mount}/{{path:path}}", f"{mount}/sample/path", (), chain)
+                continue
             more = ((inner, mount),) if _framework_of(inner) == "starlette" else ()
             yield from _starlette_routes(inner, mount, chain + more)
         elif isinstance(entry, StarletteRoute):

@@ -7,8 +7,11 @@ subdomain, with cookies).
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+from fastapi import FastAPI, WebSocket
 from fastapi.middleware.cors import CORSMiddleware as StarletteCORS
+from fastapi.staticfiles import StaticFiles
 
 from wsgicors import CORSPolicy
 from wsgicors.asgi import CORSMiddleware
@@ -23,6 +26,7 @@ POLICIES = {
     "/api/me": "wsgicors", "/api/items/{item_id:int}": "wsgicors", "/api/orders": "wsgicors",
     "/public/feed": "wsgicors", "/internal/metrics": "none",
     "/legacy/items/{item_id}": "starlette", "/partners/{slug}": "starlette",
+    "/assets/{path:path}": "wsgicors",
 }
 
 app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
@@ -78,3 +82,9 @@ async def partner(slug: str) -> dict[str, str]:
 
 app.mount("/legacy", legacy)
 app.mount("/partners", partners)
+app.mount("/assets", StaticFiles(directory=Path(__file__).parent))
+
+
+@app.websocket("/ws")
+async def socket(websocket: WebSocket) -> None:
+    await websocket.close()
