@@ -4,6 +4,7 @@ is a wsgicors one, what wsgicors decided and which of the user's options to chan
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Sequence
 
 from .. import Decision, explain
@@ -65,6 +66,8 @@ def fix_for(failure: Failure, report: Report, url: str, response: Response | Non
     step = refused_preflight_step(response.body) if response is not None else None
     if failure.stage == "preflight" and status == 403 and step is not None:
         return _refusal_fix(step, report)
+    if failure.code in ("bad-port", "mixed-content"):
+        return _unsent_fix(failure, origin)
     if failure.code in _BROKEN:
         return _broken_fix(failure)
     malformed = _malformed_line(failure, response)
@@ -251,3 +254,15 @@ def _wsgicors_gap(failure: Failure, target: Target) -> str:
     return ("wsgicors allows this request, so the response did not come from "
             "the CORS middleware as it decided: a layer wrapping it answered first (make "
             "it the outermost wrapper) or the application changed the CORS headers.")
+
+
+def _unsent_fix(failure: Failure, origin: str) -> str:
+    """The fix for a request the browser never sends (the doctor did not send it either)."""
+    url = failure.target
+    if failure.code == "mixed-content":
+        return (f"{url} is http:// and the page ({origin}) is https://: browsers block such a "
+                "request before sending it (mixed content). Serve the API over https://.")
+    port = urllib.parse.urlsplit(url).port
+    return (f"Browsers never connect to port {port} ({url}): it is on the Fetch standard's "
+            "list of bad ports, used by other protocols. Serve the API on another port "
+            "(443, 80, 8000, 8080...).")

@@ -103,7 +103,9 @@ def _where(args: argparse.Namespace) -> tuple[Transport, Target | None, str]:
             app = get_wsgi_application()
     if app is None:
         return HTTPTransport(timeout_of(args), tls_context(args.insecure)), target, args.url
-    url = "http://localhost" + args.url if args.url.startswith("/") else args.url
+    # The API as deployed for that page: https:// behind an https:// page (no mixed content).
+    scheme = "https" if args.origin.startswith("https:") else "http"
+    url = f"{scheme}://localhost{args.url}" if args.url.startswith("/") else args.url
     return in_process(app), target, url
 
 
