@@ -418,46 +418,63 @@ class _PageProxy:
             method, target = head.split(b" ", 2)[:2]
             if method == b"CONNECT":
                 self._connect(conn, target.decode("latin-1"))
-            elif self._is_page(target.decode("latin-1")):
-                self._answer(conn, method, target.decode("latin-1"), body)
             else:
-                self._forward(conn, head, body, target.decode("latin-1"))
+                self._request(conn, head, body, target.decode("latin-1"))
         except (OSError, ValueError):
             pass
         finally:
             conn.close()
 
-    def _is_page(self, url: str) -> bool:
+    def _request(self, conn: socket.socket, head: bytes, body: bytes, url: str) -> None:
+        """Answer one request for *url*: the page's own, or the server's answer."""
         parts, page = urllib.parse.urlsplit(url), urllib.parse.urlsplit(self.page)
-        return (parts.scheme, parts.netloc) == (page.scheme, page.netloc)
+        mine = (page.path, page.path + "/next", page.path + "/result", "/favicon.ico")
+        if (parts.scheme, parts.netloc) == (page.scheme, page.netloc) and parts.path in mine:
+            self._answer(conn, head.split(b" ", 1)[0], parts.path, body)
+        else:
+            self._forward(conn, head, body, url)
 
     def _connect(self, conn: socket.socket, authority: str) -> None:
         page = urllib.parse.urlsplit(self.page).netloc
-        if self.tls is not None and authority in (page, page + ":443"):
-            conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            inner = self._track(self.tls.wrap_socket(conn, server_side=True))
-            head, body = _read_request(inner)
-            method, target = head.split(b" ", 2)[:2]
-            self._answer(inner, method, f"https://{authority}{target.decode('latin-1')}", body)
-            return
-        host, _colon, port = authority.rpartition(":")
-        upstream = self._track(socket.create_connection((host.strip("[]"), int(port, 10)),
-                                                        self.timeout))
+        mitm = self.tls is not None and authority in (page, page + ":443")
+        if not mitm:
+            upstream = self._open_upstream(authority, None)
         conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        self._relay(conn, upstream)
+        if not mitm:
+            self._relay(conn, upstream)
+            return
+        # The page's origin: its requests come in the clear inside the tunnel.
+        assert self.tls is not None
+        inner = self._track(self.tls.wrap_socket(conn, server_side=True))
+        head, body = _read_request(inner)
+        target = head.split(b" ", 2)[1].decode("latin-1")
+        self._request(inner, head, body, f"https://{authority}{target}")
+
+    def _open_upstream(self, authority: str, tls: ssl.SSLContext | None) -> socket.socket:
+        host, _colon, port = authority.rpartition(":")
+        host = host.strip("[]")
+        upstream = self._track(socket.create_connection((host, int(port, 10)), self.timeout))
+        if tls is None:
+            return upstream
+        return self._track(tls.wrap_socket(upstream, server_hostname=host))
 
     def _forward(self, conn: socket.socket, head: bytes, body: bytes, url: str) -> None:
-        """Send the request on to its server; its answer comes back byte for byte."""
+        """Send the request on to its server; its answer comes back byte for byte.
+
+        Only requests on the page's own https:// origin arrive here decrypted; they go
+        on over TLS unverified, as MiniBrowser itself (``--ignore-tls-errors``) would.
+        """
         parts = urllib.parse.urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             return
         path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
         request_line, _sep, fields = head.partition(b"\r\n")
         method, _target, version = request_line.split(b" ", 2)
         kept = [line for line in fields.split(b"\r\n") if line and not line.lower().startswith(
             (b"proxy-connection:", b"proxy-authorization:", b"connection:", b"keep-alive:"))]
-        upstream = self._track(socket.create_connection((parts.hostname, parts.port or 80),
-                                                        self.timeout))
+        default = 443 if parts.scheme == "https" else 80
+        upstream = self._open_upstream(f"{parts.hostname}:{parts.port or default}",
+                                       _unverified() if parts.scheme == "https" else None)
         upstream.sendall(b"\r\n".join([b" ".join([method, path.encode("latin-1"), version]),
                                        *kept, b"Connection: close", b"", b""]) + body)
         self._relay(conn, upstream)
@@ -475,9 +492,8 @@ class _PageProxy:
         finally:
             upstream.close()
 
-    def _answer(self, conn: socket.socket, method: bytes, url: str, body: bytes) -> None:
-        """The page's own requests: the page, the next job, a result."""
-        path = urllib.parse.urlsplit(url).path
+    def _answer(self, conn: socket.socket, method: bytes, path: str, body: bytes) -> None:
+        """The page's own requests: the page, the next job, a result (a favicon: 404)."""
         page = urllib.parse.urlsplit(self.page).path
         if method == b"GET" and path == page:
             _send(conn, "200 OK", "text/html; charset=utf-8", _PAGE.encode())
@@ -497,6 +513,14 @@ class _PageProxy:
             return self.jobs.get(timeout=POLL_SECONDS)
         except queue.Empty:
             return {}
+
+
+def _unverified() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
 
 
 def _read_request(conn: socket.socket) -> tuple[bytes, bytes]:
