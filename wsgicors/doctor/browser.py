@@ -126,13 +126,18 @@ class Failure:
 # -- requests ------------------------------------------------------------------
 
 
-def request_failure(origin: str, url: str, browser: Browser, stage: Stage) -> Failure | None:
+def request_failure(origin: str, url: str, browser: Browser, *, redirected: bool = False,
+                    preflight: bool = False) -> Failure | None:
     """Why *browser* never sends a request to *url* from a page on *origin*, or None.
 
     Checked before the request (and before its preflight): first mixed content (an
-    ``http://`` URL from an ``https://`` page), then the port. *stage* is
-    ``"redirect"`` for a redirect's target.
+    ``http://`` URL from an ``https://`` page), then the port. The failure's stage is
+    ``"actual"`` for the script's own URL, else ``"redirect"``, or ``"preflight"``
+    when a redirect's target needs a preflight (WebKit then names the preflight).
     """
+    stage: Stage = "actual"
+    if redirected:
+        stage = "preflight" if preflight else "redirect"
     if is_mixed_content(origin, url, browser):
         return Failure("mixed-content", stage, url, target=url)
     try:
@@ -161,7 +166,10 @@ def is_mixed_content(origin: str, url: str, browser: Browser) -> bool:
 
 def is_loopback(url: str) -> bool:
     """True if *url*'s host is ``localhost``, a ``.localhost`` name or a loopback address."""
-    return address_space(url) == "loopback"
+    try:
+        return address_space(url) == "loopback"
+    except ValueError:  # not a URL
+        return False
 
 
 def normalize_method(method: str) -> str:
@@ -450,15 +458,22 @@ def evaluate_preflight(
 def _check_names(
     response: Response, allowed: list[str], requested: list[str], credentials: bool
 ) -> Failure | None:
-    listed = {name.lower() for name in allowed}
-    # Without credentials "*" covers every name. The standard excepts Authorization,
-    # but the browsers still let it through (see preflight_warnings).
-    wildcard = not credentials and "*" in listed
-    for name in requested:
-        if name.lower() not in listed and not wildcard:
-            return _fail("header-not-allowed", "preflight", response, name,
-                         "Access-Control-Allow-Headers")
+    for name in refused_names(allowed, requested, credentials)[:1]:
+        return _fail("header-not-allowed", "preflight", response, name,
+                     "Access-Control-Allow-Headers")
     return None
+
+
+def refused_names(allowed: list[str], requested: list[str], credentials: bool) -> list[str]:
+    """The *requested* header names an Access-Control-Allow-Headers list does not allow.
+
+    Without credentials "*" covers every name. The standard excepts Authorization, but
+    the browsers still let it through (see :func:`preflight_warnings`).
+    """
+    listed = {name.lower() for name in allowed}
+    if not credentials and "*" in listed:
+        return []
+    return [name for name in requested if name.lower() not in listed]
 
 
 def preflight_warnings(response: Response, requested: Sequence[str],
@@ -473,16 +488,34 @@ def preflight_warnings(response: Response, requested: Sequence[str],
     return []
 
 
+# Redirect failures a browser finds before the redirect's CORS check.
+_BEFORE_CORS_CHECK: dict[Browser, frozenset[FailureCode]] = {
+    "chrome": frozenset({"too-many-redirects"}),
+    "firefox": frozenset({"too-many-redirects", "redirect-unsafe", "redirect-scheme"}),
+    "webkit": frozenset(),
+}
+
+
 def evaluate_response(
-    response: Response, origin: str, credentials: bool, browser: Browser
+    response: Response, origin: str, credentials: bool, browser: Browser, redirects: int = 0
 ) -> Failure | None:
-    """What *browser* makes of an actual response or a redirect on the way to it."""
+    """What *browser* makes of an actual response or a redirect on the way to it.
+
+    *redirects* counts the redirects so far, *response* included if it is one: a
+    redirect is also refused for where it leads (:func:`redirect_failure`), before
+    or after its CORS check depending on the browser.
+    """
     stage: Stage = "redirect" if response.is_redirect else "actual"
-    failure = (response_failure(response, browser, stage)
-               or cors_check(response, origin, credentials, browser, stage))
-    if failure is not None and stage == "redirect":
+    failure = response_failure(response, browser, stage)
+    if failure is not None or stage == "actual":
+        return failure or cors_check(response, origin, credentials, browser, stage)
+    refused = redirect_failure(response, redirects, browser)
+    if refused is not None and refused.code in _BEFORE_CORS_CHECK[browser]:
+        return refused
+    failure = cors_check(response, origin, credentials, browser, stage)
+    if failure is not None:
         return replace(failure, target=response.location or "")
-    return failure
+    return refused
 
 
 def response_failure(response: Response, browser: Browser, stage: Stage) -> Failure | None:
@@ -507,8 +540,8 @@ def redirect_failure(response: Response, redirects: int,
 
     In the Fetch standard's order: a Location that is not a URL, a scheme other than
     http(s), more than :data:`MAX_REDIRECTS`, a URL with a user name or password.
-    WebKit counts first, and names every other scheme (Chromium's own ones, such as
-    ``data:``, are network errors there).
+    WebKit names every other scheme (Chromium's own ones, such as ``data:``, are
+    network errors in Chromium and Firefox).
     """
     location = response.location or ""
     headers = tuple(h for h in response.headers if h[0].lower() == "location")
@@ -516,8 +549,6 @@ def redirect_failure(response: Response, redirects: int,
     def fail(code: FailureCode, hint: str, shown: tuple[Header, ...] = headers) -> Failure:
         return Failure(code, "redirect", hint, shown, response.status, target=location)
 
-    if browser == "webkit" and redirects > MAX_REDIRECTS:
-        return fail("too-many-redirects", "ERR_TOO_MANY_REDIRECTS", ())
     try:
         parts = urllib.parse.urlsplit(location)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number

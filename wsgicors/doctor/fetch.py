@@ -148,12 +148,13 @@ def _fetch(exchanges: _Exchanges, report: Report, browser: Browser) -> Outcome:
     passed: set[tuple[str, str, str, str]] = set()
     redirects = 0
     while True:
+        preflight = forced or rules.needs_preflight(state.method, state.headers, browser)
         # Nothing goes to the network for a URL the browser refuses to request.
         refused = rules.request_failure(report.origin, state.url, browser,
-                                        "redirect" if redirects else "actual")
+                                        redirected=bool(redirects), preflight=preflight)
         if refused is not None:
             return _blocked(report, outcome, refused)
-        if forced or rules.needs_preflight(state.method, state.headers, browser):
+        if preflight:
             failure = _preflight(exchanges, report, state, outcome, passed)
             if failure is not None:
                 return _blocked(report, outcome, failure)
@@ -162,10 +163,9 @@ def _fetch(exchanges: _Exchanges, report: Report, browser: Browser) -> Outcome:
         outcome.exchanges.append(index)
         outcome.url = state.url
         response = seen_by(raw, browser)
-        failure = rules.evaluate_response(response, state.origin, report.credentials, browser)
-        if failure is None and response.is_redirect:
-            redirects += 1
-            failure = rules.redirect_failure(response, redirects, browser)
+        redirects += response.is_redirect
+        failure = rules.evaluate_response(response, state.origin, report.credentials, browser,
+                                          redirects)
         if failure is not None:
             return _blocked(report, outcome, failure)
         if not response.is_redirect:

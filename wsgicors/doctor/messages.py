@@ -160,7 +160,7 @@ def firefox_message(failure: Failure, url: str) -> str | None:
     """
     if failure.code == "mixed-content":
         return f"Blocked loading mixed active content \u201c{failure.target}\u201d"
-    if failure.code == "bad-port" and failure.stage != "redirect":
+    if failure.code == "bad-port" and failure.stage == "actual":
         return None
     network = failure.code in NETWORK_ERRORS["firefox"]
     code: FailureCode | Literal["network"] = "network" if network else failure.code
@@ -227,17 +227,21 @@ def webkit_message(failure: Failure, url: str, origin: str) -> str | None:
     code = failure.code
     if code in NETWORK_ERRORS["webkit"]:
         return None
-    target = failure.target
+    # A redirect's target is named without its user name and password.
+    target = _without_userinfo(failure.target)
+    if code == "bad-port" and failure.stage == "preflight":
+        # A redirect's target needed a preflight: that is what WebKit refused to send.
+        return _webkit_lines("CORS-preflight request was blocked", failure.target)
     if code == "bad-port":
-        return _WEBKIT_TEXT[code].format(hint=failure.hint, target=target)
+        return _WEBKIT_TEXT[code].format(hint=failure.hint, target=failure.target)
     if code in ("redirect-scheme", "redirect-unsafe"):
         ftp = target.lower().startswith("ftp:")
         reason = "FTP URLs are disabled" if ftp else _WEBKIT_REDIRECT + _WEBKIT_SCHEME
     elif code == "redirect-credentials":
         reason = _WEBKIT_REDIRECT + "redirection URL {given} has credentials"
-        target = _without_userinfo(target)
     elif code == "mixed-content":
-        reason = _WEBKIT_MIXED
+        served = "" if is_loopback(target) else " be served over HTTPS."
+        reason = _WEBKIT_MIXED.replace("{served}", served)
     elif failure.stage == "redirect" and code != "too-many-redirects":
         reason = _WEBKIT_REDIRECT + _WEBKIT_TEXT[code]
     else:
@@ -245,9 +249,12 @@ def webkit_message(failure: Failure, url: str, origin: str) -> str | None:
     text = reason.format(
         origin=failure.origin, status=failure.status, hint=failure.hint, target=target,
         given=failure.target, page=_page(origin),
-        value=", ".join(value for _name, value in failure.headers),
-        served="" if is_loopback(failure.target) else " be served over HTTPS.")
-    return f"{text}\nFetch API cannot load {url} due to access control checks."
+        value=", ".join(value for _name, value in failure.headers))
+    return _webkit_lines(text, url)
+
+
+def _webkit_lines(reason: str, url: str) -> str:
+    return f"{reason}\nFetch API cannot load {url} due to access control checks."
 
 
 def _without_userinfo(url: str) -> str:
