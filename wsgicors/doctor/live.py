@@ -399,8 +399,11 @@ class _DevTools(_Protocol):
             # The page comes from the session, not from an address: Chromium takes it
             # for a public one and would ask the user before it reaches a local address.
             origin = url[: url.index(PAGE_PATH)]
-            self.call("Browser.grantPermissions", {"origin": origin, "permissions": [
-                "localNetworkAccess", "localNetwork", "loopbackNetwork"]})
+            # Refused for an http:// origin other than localhost: its page may not reach
+            # local addresses at all, as a real one on that origin may not.
+            with contextlib.suppress(ToolError):
+                self.call("Browser.grantPermissions", {"origin": origin, "permissions": [
+                    "localNetworkAccess", "localNetwork", "loopbackNetwork"]})
             self.page("Fetch.enable", {"patterns": [
                 {"urlPattern": page, "requestStage": "Request"} for page in answered]})
         self.loaded = False

@@ -213,6 +213,7 @@ _WEBKIT_TEXT["invalid-allow-origin"] = _WEBKIT_TEXT["missing-allow-origin"]
 _WEBKIT_REDIRECT = ("Cross-origin redirection to {target} denied by Cross-Origin Resource "
                     "Sharing policy: ")
 _WEBKIT_SCHEME = "not allowed to follow a cross-origin CORS redirection with non CORS scheme"
+# The second line only when the script's own URL is refused (not a redirect's).
 _WEBKIT_MIXED = ("[blocked] The page at {page} requested insecure content from {target}. "
                  "This content was blocked and must{served}\nNot allowed to request resource")
 
@@ -242,6 +243,8 @@ def webkit_message(failure: Failure, url: str, origin: str) -> str | None:
     elif code == "mixed-content":
         served = "" if is_loopback(target) else " be served over HTTPS."
         reason = _WEBKIT_MIXED.replace("{served}", served)
+        if failure.stage != "actual":  # refused at a redirect
+            reason = reason.partition("\n")[0]
     elif failure.stage == "redirect" and code != "too-many-redirects":
         reason = _WEBKIT_REDIRECT + _WEBKIT_TEXT[code]
     else:

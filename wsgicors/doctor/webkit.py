@@ -315,7 +315,8 @@ class MiniBrowser:
     def _flush(self) -> None:
         if self._last is not None:
             source, text, where = self._last
-            self.log(source, text, where)
+            # Some messages end with a line feed of their own (mixed content's).
+            self.log(source, text.rstrip("\n"), where)
             self._last = None
 
     def _tail(self) -> str:
@@ -429,14 +430,15 @@ class _PageProxy:
         """Answer one request for *url*: the page's own, or the server's answer."""
         parts, page = urllib.parse.urlsplit(url), urllib.parse.urlsplit(self.page)
         mine = (page.path, page.path + "/next", page.path + "/result", "/favicon.ico")
-        if (parts.scheme, parts.netloc) == (page.scheme, page.netloc) and parts.path in mine:
+        if _origin(parts) == _origin(page) and parts.path in mine:
             self._answer(conn, head.split(b" ", 1)[0], parts.path, body)
         else:
             self._forward(conn, head, body, url)
 
     def _connect(self, conn: socket.socket, authority: str) -> None:
-        page = urllib.parse.urlsplit(self.page).netloc
-        mitm = self.tls is not None and authority in (page, page + ":443")
+        page = urllib.parse.urlsplit(self.page)
+        mitm = self.tls is not None and _origin(urllib.parse.urlsplit(
+            f"https://{authority}")) == _origin(page)
         if not mitm:
             upstream = self._open_upstream(authority, None)
         conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
@@ -513,6 +515,12 @@ class _PageProxy:
             return self.jobs.get(timeout=POLL_SECONDS)
         except queue.Empty:
             return {}
+
+
+def _origin(parts: urllib.parse.SplitResult) -> tuple[str, str, int]:
+    """Scheme, host and port (the scheme's default when none is written)."""
+    default = 443 if parts.scheme == "https" else 80
+    return parts.scheme, parts.hostname or "", parts.port or default
 
 
 def _unverified() -> ssl.SSLContext:
