@@ -71,6 +71,7 @@ def print_real(outcome: Outcome, report: Report, style: Style, out: TextIO) -> N
     colour = "1;32" if outcome.verdict == "allowed" else "1;31"
     note = ", as the doctor predicted." if agrees(outcome, report) else (
         ": the doctor predicted otherwise. Please report it, with this output.")
-    write(f"Real {outcome.version} (headless): ", style(verdict, colour), note)
+    how = "under Xvfb" if outcome.browser == "webkit" else "headless"
+    write(f"Real {outcome.version} ({how}): ", style(verdict, colour), note)
     for entry in outcome.console:
         write(f"  {entry.source} console: {entry.text}")

@@ -6,7 +6,7 @@
         --method PUT --header content-type --header authorization --credentials
     wsgicors check --app myproject.wsgi:application --origin https://app.example.com /api/items
     wsgicors check --django-settings mysite.settings --origin https://app.example.com /api/items/
-    wsgicors check https://api.example.com/items --origin https://app.example.com --browser chromium
+    wsgicors check https://api.example.com/items --origin https://app.example.com --browser webkit
     wsgicors explain --config myproject.cors:policy
     wsgicors explain --django-settings mysite.settings --path /api/items/
 
@@ -54,8 +54,9 @@ def _check_arguments(cmd: argparse.ArgumentParser) -> None:
     _django_option(where)
     add_network_options(cmd, timeout=10.0)
     cmd.add_argument("--browser", action="append", choices=sorted(live.BROWSER_OPTIONS),
-                     default=[], help="also run the request in this real browser, headless "
-                                      "(repeatable), and print what it did")
+                     default=[], help="also run the request in this real browser (headless; "
+                                      "WebKit: MiniBrowser under Xvfb), repeatable, and print "
+                                      "what it did")
     _output_options(cmd)
 
 
@@ -111,14 +112,15 @@ def _where(args: argparse.Namespace) -> tuple[Transport, Target | None, str]:
 
 CHECK = Command(
     name="check",
-    summary="do what Chromium and Firefox do with a cross-origin fetch(), and say "
-            "what to fix",
+    summary="do what Chromium, Firefox and WebKit do with a cross-origin fetch(), and "
+            "say what to fix",
     description="""Send the request a page on --origin makes with fetch() to a URL, the
-    way Chromium and Firefox send it (the preflight, the actual request, every
-    redirect), and print what each browser decides, the console message it shows and
+    way Chromium, Firefox and WebKit (Safari's engine) send it (the preflight, the
+    actual request, every redirect; nothing to a port or an http:// URL they refuse),
+    and print what each browser decides, the console message it shows and
     the fix. With --app or --django-settings the request runs in process, against a
     WSGI or ASGI application or a Django project, and the fix names your own
-    options. With --browser the same request also runs in a real headless browser.""",
+    options. With --browser the same request also runs in a real browser.""",
     examples="""\
 wsgicors check https://api.example.com/items --origin https://app.example.com \\
     -X PUT -H content-type -H authorization --credentials

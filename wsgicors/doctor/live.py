@@ -139,7 +139,8 @@ def fetch_in(browser: Browser, url: str, *, origin: str, method: str,
             "credentials": "include" if credentials else "same-origin"}
     expression = (f"{FETCH_SCRIPT}({json.dumps(url)}, {json.dumps(init)}, "
                   f"{int(timeout * 1000)})")
-    with Session(browser, timeout) as session:
+    # The browser may take longer to start than the server to answer.
+    with Session(browser, max(timeout, 30.0)) as session:
         session.open(origin)
         result = session.evaluate(expression, timeout + 10)
         session.settle()
