@@ -25,7 +25,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ..toolbase.errors import ToolError
 from . import webkit
+from .processes import stop_group
 from .vocabulary import Browser
 
 if TYPE_CHECKING:
@@ -200,7 +200,7 @@ class Session:
         if self._protocol is not None:
             self._protocol.close()
         if self._process is not None:
-            _kill(self._process)
+            stop_group(self._process)
         shutil.rmtree(self.home, ignore_errors=True)
 
     @property
@@ -272,18 +272,6 @@ def _endpoint(process: subprocess.Popen[bytes], browser: Browser, home: str,
         time.sleep(0.05)
     raise ToolError(f"{EXECUTABLES[browser][0]} did not open its remote protocol within "
                     f"{timeout:g} s")
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _connect(endpoint: str, timeout: float) -> ClientConnection:

@@ -33,7 +33,6 @@ import queue
 import re
 import select
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -44,6 +43,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..toolbase.errors import ToolError
+from .processes import stop_group
 
 #: The Debian packages that provide MiniBrowser and its X server.
 PACKAGES = "webkit2gtk-driver xvfb xauth"
@@ -137,7 +137,7 @@ def display() -> Iterator[str]:
         yield f":{number}"
     finally:
         os.close(read)
-        _stop(server)
+        stop_group(server)
 
 
 def _display_number(fd: int, server: subprocess.Popen[bytes]) -> int:
@@ -153,19 +153,6 @@ def _display_number(fd: int, server: subprocess.Popen[bytes]) -> int:
             raise ToolError(f"Xvfb {state} within {DISPLAY_TIMEOUT:g} s")
         data += chunk
     return int(data.strip(), 10)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop *process* and its process group (it was started in a session of its own)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def parse_console(line: str) -> tuple[str, str, str] | None:
@@ -236,7 +223,7 @@ class MiniBrowser:
             self._process = subprocess.Popen([*command, url], env=self.env,
                                              stdin=subprocess.DEVNULL, stdout=output,
                                              stderr=subprocess.STDOUT, start_new_session=True)
-        self._open.callback(_stop, self._process)
+        self._open.callback(stop_group, self._process)
 
     def evaluate(self, expression: str, timeout: float) -> Any:
         """The JSON value of *expression* (a promise is awaited) in the page."""
