@@ -466,6 +466,11 @@ CHECK_ORDER = [
     case("order-redir-to-invalid-url", redirect("302 Found", "http://[bad/x")),
     post_json("order-redir-post-json-302-reflight-without-acah", "302 Found",
               status(NO_CONTENT, ACAO)),
+    case("order-redir-cross-authorization-reflight-without-acah",
+         redirect("307 Temporary Redirect", CROSS + "order-redir-cross-authorization-reflight-"
+                  "without-acah/final"), status(NO_CONTENT, ACAO, acah("authorization")),
+         hops={"final": ok(acao("null")), "final preflight": status(NO_CONTENT, acao("null"))},
+         headers={"Authorization": "Bearer t"}),
 ]
 
 # Requests no browser sends: the doctor must not send them either.

@@ -6,7 +6,7 @@ doctor drives it differently from Chromium and Firefox:
 
 * an X server of its own (``Xvfb -displayfd``: the server picks a free display);
 * ``MiniBrowser --proxy=http://127.0.0.1:P``: every request the browser makes goes
-  through a small proxy of this module. The proxy answers the page *on the origin
+  through a small proxy of this module, on loopback for the session's life. The proxy answers the page *on the origin
   you name* itself (over TLS with a throwaway certificate for an ``https://``
   origin, which is why MiniBrowser then runs with ``--ignore-tls-errors``; the
   doctor has checked the server's certificate before any browser runs) and passes
@@ -57,8 +57,9 @@ MINIBROWSER_GLOBS = (
 #: Console lines on stderr; Safari's default third-party cookie blocking stays on.
 FLAGS = ("--enable-write-console-messages-to-stdout=true",)
 DISPLAY_TIMEOUT = 15.0
-#: Largest request head the proxy reads from the browser.
+#: Largest request head and body the proxy reads from the browser.
 MAX_HEAD = 64 * 1024
+MAX_BODY = 64 * 1024 * 1024
 #: Seconds a long poll for the next script waits before the page asks again.
 POLL_SECONDS = 10.0
 
@@ -529,6 +530,8 @@ def _read_request(conn: socket.socket) -> tuple[bytes, bytes]:
     head, _sep, body = data.partition(b"\r\n\r\n")
     length = re.search(rb"\r\ncontent-length:[ \t]*([0-9]{1,9})", head, re.IGNORECASE)
     size = int(length[1], 10) if length else 0
+    if size > MAX_BODY:
+        raise ValueError("request body too large")
     while len(body) < size:
         chunk = conn.recv(65536)
         if not chunk:
