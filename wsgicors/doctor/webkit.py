@@ -6,12 +6,12 @@ doctor drives it differently from Chromium and Firefox:
 
 * an X server of its own (``Xvfb -displayfd``: the server picks a free display);
 * ``MiniBrowser --proxy=http://127.0.0.1:P``: every request the browser makes goes
-  through a small proxy of this module, on loopback for the session's life. The proxy answers the page *on the origin
-  you name* itself (over TLS with a throwaway certificate for an ``https://``
-  origin, which is why MiniBrowser then runs with ``--ignore-tls-errors``; the
-  doctor has checked the server's certificate before any browser runs) and passes
-  everything else to the network untouched: its bytes, both ways, with
-  ``Connection: close`` so each exchange is one connection;
+  through a small proxy of this module, on loopback for the session's life. The
+  proxy answers the page *on the origin you name* itself (over TLS with a throwaway
+  certificate for an ``https://`` origin, which is why MiniBrowser then runs with
+  ``--ignore-tls-errors``; the doctor has checked the server's certificate before
+  any browser runs) and passes everything else to the network untouched: its bytes,
+  both ways, with ``Connection: close`` so each exchange is one connection;
 * the page asks the proxy for scripts to run (a long poll) and posts their results
   back, with a ``console.info`` marker before and after each;
 * ``--enable-write-console-messages-to-stdout=true``: the console lines arrive on
