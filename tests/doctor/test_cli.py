@@ -60,6 +60,9 @@ def test_every_verdict_over_http(case: Any, port: int, capsys: pytest.CaptureFix
     report = json.loads(out)
     codes = tuple(report["browsers"][b]["code"] for b in ("chrome", "firefox"))
     assert codes == case.expect
+    fields = [sorted(outcome) for outcome in report["browsers"].values()]
+    assert list(report["browsers"]) == ["chrome", "firefox", "webkit"]
+    assert fields[2] == fields[1] == fields[0]
     assert status == (0 if codes == (None, None) else 1)
     assert report["verdict"] == ("allowed" if status == 0 else "blocked")
     assert report["preflight"]["needed"] == (case.preflight is not None)
