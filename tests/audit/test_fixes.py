@@ -36,7 +36,7 @@ from wsgicors.audit.probes import Probe
 from wsgicors.cli import main
 from wsgicors.doctor import HTTPTransport, check
 from wsgicors.doctor.transport import Transport, in_process
-from wsgicors.toolbase.snippets import CORSConfig
+from wsgicors.toolbase.snippets import CORSConfig, render
 
 from . import fixapps, servers
 from .fixapps import OTHER, TRUSTED
@@ -137,6 +137,29 @@ def test_sarif_results_carry_the_fix(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "The whole corrected configuration for Flask (wsgicors_flask)" in text
     assert f'origins=["{OTHER}", "{TRUSTED}"]' in text and "supports_credentials=True" in text
     assert result["properties"]["fix"]["stack"] == "flask"
+
+
+PATTERNS = CORSConfig(
+    origins=("https://*.example.com", "http://localhost:*", OTHER),
+    origin_regexes=(r"https://[a-z]+\.example\.org",), credentials=True,
+    methods=("GET", "PUT"), headers=("x-api-key",), expose_headers=("X-Total",))
+
+
+@pytest.mark.parametrize("stack", ["flask-cors", "starlette-cors"])
+def test_peer_snippets_keep_patterns_and_anchor_them(stack: str) -> None:
+    """Subdomain and port patterns and regexes, written for a library that matches at
+    the start (flask-cors) or takes one regex (Starlette): what they allowed still
+    passes, and an attacker's domain after an allowed one does not."""
+    snippet = render(PATTERNS, stack, app="app")  # type: ignore[arg-type]
+    namespace: dict[str, Any] = {"app": fixapps.bare(stack)}
+    exec(compile(snippet, "<snippet>", "exec"), namespace)
+    transport, url = in_process(namespace["app"]), f"http://localhost{PATH}"
+    for origin in ("https://a.b.example.com", "http://localhost:3000",
+                   "https://shop.example.org", OTHER):
+        _works(transport, url, origin)
+    for origin in ("https://shop.example.org.evil.example", "https://a.example.com.evil.example",
+                   "http://localhost.evil.example", "https://example.org", ATTACKER):
+        assert not check(transport, url, origin=origin, credentials=True).allowed, origin
 
 
 # -- the corrected configuration ------------------------------------------------------

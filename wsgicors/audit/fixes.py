@@ -156,8 +156,10 @@ def observed(results: Sequence[Result], keep: Callable[[str], bool] = lambda nam
                ) -> tuple[str, ...] | None:
         return _listed(responses, header, fold, keep)
 
-    allowed = [r for r in results if r.probe.kind in _TRUSTED_KINDS and allows(r)]
+    allowed = [r for r in results if r.probe.kind in _TRUSTED_KINDS and _answered(r)]
     controls = [r for r in allowed if r.probe.kind == "control"]
+    credentials = any(credentialed(r.response) for r in controls)
+    star = bool(controls) and all(_allow_origin(r) == "*" for r in controls)
     preflights = [r.response for r in controls if r.probe.preflight and r.response]
     actuals = [r.response for r in controls if not r.probe.preflight and r.response]
     any_method = any(r.response is not None and r.probe.kind == "preflight-any-method"
@@ -170,7 +172,8 @@ def observed(results: Sequence[Result], keep: Callable[[str], bool] = lambda nam
                     if (v := (r.get("Access-Control-Max-Age") or "").strip()).isdigit()),
                    None)
     return CORSConfig(
-        credentials=any(credentialed(r.response) for r in controls),
+        origins="*" if star and not credentials else (),
+        credentials=credentials,
         methods="*" if any_method else listed(preflights, "Access-Control-Allow-Methods"),
         headers="*" if any_header else listed(preflights, "Access-Control-Allow-Headers",
                                               fold=True),
@@ -178,6 +181,17 @@ def observed(results: Sequence[Result], keep: Callable[[str], bool] = lambda nam
         max_age=max_age,
         private_network=any(r.response is not None and r.response.get(
             "Access-Control-Allow-Private-Network") == "true" for r in results))
+
+
+def _allow_origin(result: Result) -> str | None:
+    return None if result.response is None else result.response.get(
+        "Access-Control-Allow-Origin")
+
+
+def _answered(result: Result) -> bool:
+    """True if the server answered the probe's origin with CORS headers: its own
+    origin, or ``*`` (which browsers refuse with credentials, but the server meant)."""
+    return allows(result) or _allow_origin(result) == "*"
 
 
 def _listed(responses: Iterable[Any], header: str, fold: bool,
