@@ -125,7 +125,10 @@ AUDIT = Command(
     with an attacker's domain after it or around it, its http:// twin, a subdomain,
     special characters), and report every one the server lets read its responses:
     each finding with its severity, the request and response that show it, and the
-    fix for wsgicors, flask-cors, django-cors-headers, nginx and express. Works on
+    fix: the whole corrected configuration (what the application allows its trusted
+    origins, without what let the attacker in), for the stack it runs on and, in
+    --json, for every other (wsgicors, Flask, Django, Starlette, flask-cors,
+    django-cors-headers, nginx, Express). Works on
     any server over the network, on a WSGI or ASGI application in process with
     --app, on every route of a Flask, Django or Starlette/FastAPI application
     (--app without URLs: a table of routes, methods, the CORS configuration

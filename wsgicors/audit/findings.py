@@ -71,10 +71,10 @@ _FAMILY: dict[str, str] = {"flask": "wsgicors", "django": "wsgicors", "starlette
 _EXACT_NOTES = {
     "wsgicors": "wsgicors full-matches its regexes, and a pattern such as "
                 "https://*.example.com never crosses a label boundary",
-    "flask-cors": "flask-cors matches regexes at the start only (re.match): anchor them "
-                  "with ^...$ and escape every dot",
-    "django-cors-headers": "CORS_ALLOWED_ORIGIN_REGEXES are matched at the start only "
-                           "(re.match): anchor them with ^...$ and escape every dot",
+    "flask-cors": "flask-cors matches regexes at the start only, as re.match does: "
+                  "anchor them with ^...$ and escape every dot",
+    "django-cors-headers": "CORS_ALLOWED_ORIGIN_REGEXES are matched at the start only, as "
+                           "re.match does: anchor them with ^...$ and escape every dot",
     "starlette-cors": "allow_origin_regex is full-matched: escape every dot",
     "nginx": "anchor the regex with ^...$ and escape every dot: ~^https://app\\.example\\.com$",
     "express": "anchor regexes with /^...$/ and escape every dot",
@@ -177,8 +177,8 @@ RULES: dict[FindingId, Rule] = {rule.id: rule for rule in (
           advice="send Vary: Origin on every response whose CORS headers depend on the "
                  "Origin",
           wsgicors="CORSMiddleware always sends it when it has to",
-          flask_cors="flask-cors sends none when one origin is allowed: the configuration "
-                     "adds it",
+          flask_cors="flask-cors adds it only to the answers that allow an origin: the "
+                     "configuration adds it to every answer",
           django_cors_headers="django-cors-headers adds it: check that no later middleware "
                               "or proxy drops it",
           nginx="add_header Vary Origin always; next to Access-Control-Allow-Origin"),
