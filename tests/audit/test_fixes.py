@@ -162,6 +162,124 @@ def test_peer_snippets_keep_patterns_and_anchor_them(stack: str) -> None:
         assert not check(transport, url, origin=origin, credentials=True).allowed, origin
 
 
+# -- a configuration that is not the application's whole one ----------------------------
+
+RESOURCES_APP = """
+from flask import Flask
+from wsgicors_flask import CORS
+
+app = Flask(__name__)
+CORS(app, resources={
+    "/api/*": {"origins": ["https://app.example.com"], "supports_credentials": True},
+%s
+})
+
+
+@app.route("/api/me")
+def me():
+    return "me"
+
+
+@app.route("/partners/<slug>", methods=["GET", "PUT"])
+def partner(slug):
+    return slug
+"""
+PARTNERS = ('"/partners/*": {"origins": ["https://*.example.com"], '
+            '"supports_credentials": True, "methods": ["GET", "PUT"], '
+            '"allow_headers": ["x-api-key"]},')
+VIEW_APP = """
+from flask import Flask
+from flask_cors import cross_origin
+
+app = Flask(__name__)
+%s
+
+@app.route("/widget", methods=["GET", "PUT"])
+%s
+def widget():
+    return "widget"
+"""
+WIDGET = ('@cross_origin(origins="*", supports_credentials=True, methods=["GET", "PUT"], '
+          'allow_headers=["x-api-key"])')
+BLUEPRINT_APP = """
+import flask_cors
+from flask import Blueprint, Flask
+
+app = Flask(__name__)
+legacy = Blueprint("legacy", __name__, url_prefix="/legacy")
+%s
+
+
+@legacy.route("/<int:record_id>", methods=["GET", "PUT"])
+def record(record_id):
+    return str(record_id)
+
+
+app.register_blueprint(legacy)
+"""
+LEGACY = ('flask_cors.CORS(legacy, origins=[r"https://app\\.example\\.com"], '
+          'supports_credentials=True, methods=["GET", "PUT"], allow_headers=["x-api-key"])')
+
+
+def _code(snippet: str) -> str:
+    """The snippet without its comment lines on where it goes."""
+    return "\n".join(line for line in snippet.splitlines()
+                     if not line.startswith(("# In ", "# On the view")))
+
+
+def _put_resource(snippet: str) -> str:
+    return RESOURCES_APP % _code(snippet)
+
+
+def _put_view(snippet: str) -> str:
+    module, _sep, decorator = snippet.partition("# On the view widget")
+    return VIEW_APP % (_code(module), decorator.partition("\n")[2])
+
+
+def _put_blueprint(snippet: str) -> str:
+    return BLUEPRINT_APP % _code(snippet)
+
+
+#: name -> (the app's source, the route with the hole, where its fix goes, its stack,
+#: the source's words for the place, an URL the trusted origin uses).
+PLACES = {
+    "wsgicors_flask-resource": (RESOURCES_APP % PARTNERS, "/partners/<slug>", _put_resource,
+                                "flask", "the resource '/partners/*'", "/partners/sample"),
+    "flask-cors-view": (VIEW_APP % ("", WIDGET), "/widget", _put_view, "flask-cors",
+                        "the @cross_origin of the view widget", "/widget"),
+    "flask-cors-blueprint": (BLUEPRINT_APP % LEGACY, "/legacy/<int:record_id>",
+                             _put_blueprint, "flask-cors",
+                             "the CORS() of the blueprint 'legacy'", "/legacy/1"),
+}
+
+
+@pytest.mark.parametrize("name", list(PLACES))
+def test_a_fix_for_one_view_resource_or_blueprint_goes_there(
+        name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole-application audit names where the configuration of the faulty route
+    is; put there, the fix closes the hole and the other routes keep working."""
+    source, route, put, stack, place, path = PLACES[name]
+    before = tmp_path / "before.py"
+    before.write_text(source)
+    main(["audit", "--app", f"{before}:app", "--origin", TRUSTED, "--json"])
+    routes = {e["route"]: e for e in json.loads(capsys.readouterr().out)["routes"]}
+    fix = _fix(routes[route])
+    assert (fix["stack"], fix["source"]) == (stack, f"from --app: {place}")
+    after = tmp_path / "after.py"
+    after.write_text(put(fix["snippet"]))
+    status = main(["audit", "--app", f"{after}:app", "--origin", TRUSTED, "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert {e["route"]: [f["id"] for f in e["findings"] if f["severity"] != "info"]
+            for e in data["routes"]} == {e["route"]: [] for e in data["routes"]}
+    assert status == 0
+    from wsgicors.toolbase.loading import import_file
+
+    fixed = in_process(import_file(str(after)).app)
+    _works(fixed, f"http://localhost{path}", TRUSTED, read=())
+    if name.endswith("resource"):  # the other resource is as it was
+        _works(fixed, "http://localhost/api/me", TRUSTED, method="GET", read=())
+
+
 # -- the corrected configuration ------------------------------------------------------
 
 

@@ -42,11 +42,18 @@ class Configured:
     ``prefix_regexes``: the library matches :attr:`config`'s ``origin_regexes`` at the
     start of the origin only (``re.match``: flask-cors, django-cors-headers), not whole.
     ``origin_func``: a wsgicors ``allow_origin_func``, asked about the audit's probes.
+    Where it is, when not in the application-wide configuration: ``view``, the Flask
+    view whose ``@cross_origin`` holds it; ``blueprint``, the Flask blueprint whose
+    ``CORS(blueprint)`` holds it; ``resource``, the path pattern of its entry (a
+    ``resources=`` key, ``paths=`` or ``CORS_PATHS``).
     """
 
     config: CORSConfig
     prefix_regexes: bool = False
     origin_func: Callable[[str], bool] | None = None
+    view: str | None = None
+    blueprint: str | None = None
+    resource: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,18 +82,18 @@ def of_flask_cors(options: Any) -> Configured:
                                                                              None)
 
     origins = list(_as_list(get("origins")))
-    any_origin = bool(get("allow_all_origins")) or any(_source(o) in _ANY for o in origins)
+    any_origin = bool(get("allow_all_origins")) or any(source(o) in _ANY for o in origins)
     headers = list(_as_list(get("allow_headers")))
     max_age = get("max_age")
     config = CORSConfig(
-        origins="*" if any_origin else tuple(_source(o) for o in origins if not _regex(o)),
-        origin_regexes=() if any_origin else tuple(_source(o) for o in origins if _regex(o)),
+        origins="*" if any_origin else tuple(source(o) for o in origins if not _regex(o)),
+        origin_regexes=() if any_origin else tuple(source(o) for o in origins if _regex(o)),
         credentials=bool(get("supports_credentials")),
         methods=_split(get("methods")),
-        headers="*" if any(_source(h) in _ANY for h in headers) else tuple(
-            _source(h).lower() for h in headers if not _regex(h)),
-        header_patterns=tuple(_source(h) for h in headers
-                              if _regex(h) and _source(h) not in _ANY),
+        headers="*" if any(source(h) in _ANY for h in headers) else tuple(
+            source(h).lower() for h in headers if not _regex(h)),
+        header_patterns=tuple(source(h) for h in headers
+                              if _regex(h) and source(h) not in _ANY),
         expose_headers=_split(get("expose_headers")) or (),
         max_age=int(max_age) if str(max_age or "").isdigit() else None,
         private_network=bool(get("allow_private_network")),
@@ -100,7 +107,7 @@ def of_corsheaders() -> Configured:
 
     config = CORSConfig(
         origins="*" if conf.CORS_ALLOW_ALL_ORIGINS else tuple(conf.CORS_ALLOWED_ORIGINS),
-        origin_regexes=tuple(_source(r) for r in conf.CORS_ALLOWED_ORIGIN_REGEXES),
+        origin_regexes=tuple(source(r) for r in conf.CORS_ALLOWED_ORIGIN_REGEXES),
         credentials=bool(conf.CORS_ALLOW_CREDENTIALS),
         methods=_names(conf.CORS_ALLOW_METHODS),
         headers=_names(h.lower() for h in conf.CORS_ALLOW_HEADERS),
@@ -120,7 +127,7 @@ def of_starlette(middleware: Any) -> Configured:
     regex = kwargs.get("allow_origin_regex")
     config = CORSConfig(
         origins=_names(kwargs.get("allow_origins", ())),
-        origin_regexes=() if regex is None else (_source(regex),),
+        origin_regexes=() if regex is None else (source(regex),),
         credentials=bool(kwargs.get("allow_credentials", False)),
         methods=_names(kwargs.get("allow_methods", ("GET",))),
         headers=_names(h.lower() for h in kwargs.get("allow_headers", ())),
@@ -151,7 +158,8 @@ def _starlette_instance(middleware: Any) -> dict[str, Any]:
     }
 
 
-def _source(pattern: Any) -> str:
+def source(pattern: Any) -> str:
+    """A regex's source (a string as it is)."""
     return str(getattr(pattern, "pattern", pattern))
 
 

@@ -87,8 +87,11 @@ def whole_fix(results: Sequence[Result], trusted: Sequence[str], serving: Servin
     answers show that *keep* accepts are kept (the audit leaves out the secrets)."""
     stack = serving.stack or guess_stack(results)
     config = corrected(results, trusted, serving.configured, keep)
+    where = serving.configured
     snippet = snippets.render(config, stack.stack, app=stack.app, installed=stack.installed,
-                              wrap_whole=stack.wrap_whole, policy=stack.policy)
+                              wrap_whole=stack.wrap_whole, policy=stack.policy,
+                              view=where.view if where else None,
+                              resource=where.resource if where else None)
     alternatives: dict[str, str] = {other: snippets.render(config, other)
                                     for other in ALL_STACKS if other != stack.stack}
     return Configuration(stack.stack, stack.source, stack.guessed, config, snippet,

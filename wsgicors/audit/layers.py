@@ -25,6 +25,7 @@ adapter for the application's framework.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import re
@@ -100,12 +101,41 @@ class Layers:
         for layer in self.layers:
             if layer.covers(route):
                 try:
-                    return Serving(layer.stack, layer.read(route))
+                    configured = layer.read(route)
                 except Exception:  # a configuration its library reads otherwise:
                     return Serving(layer.stack)  # the fix starts from the answers
+                return Serving(_placed(layer.stack, configured), configured)
         stack = _ADAPTERS[self.found.framework]
         return Serving(StackInfo(stack, f"{SOURCE}: no CORS configuration the audit knows "
                                         "answers this route", app=self.app))
+
+
+#: Where a wsgicors adapter keeps its per-path policies.
+_PATH_OPTIONS = {"django": "CORS_PATHS", "starlette": "paths=", "wsgicors": "paths="}
+
+
+def _placed(stack: StackInfo, configured: Configured | None) -> StackInfo:
+    """*stack* for a configuration that is not the application-wide one: a blueprint's
+    ``CORS()`` is called on the blueprint; a view's or a resource's is said where it
+    goes; a wsgicors path entry becomes the CORSPolicy to put there."""
+    if configured is None:
+        return stack
+    if configured.blueprint:
+        stack = dataclasses.replace(
+            stack, app=configured.blueprint,
+            source=f"{stack.source}: the CORS() of the blueprint {configured.blueprint!r}")
+    if configured.view:
+        return dataclasses.replace(
+            stack, source=f"{stack.source}: the @cross_origin of the view {configured.view}")
+    if configured.resource is None:
+        return stack
+    if stack.stack in ("flask", "flask-cors"):
+        return dataclasses.replace(
+            stack, source=f"{stack.source}: the resource {configured.resource!r}")
+    return dataclasses.replace(
+        stack, stack="wsgicors", policy=True, app="policy",
+        source=f"{SOURCE}: the CORSPolicy for the paths {configured.resource!r} (that entry "
+               f"of {_PATH_OPTIONS.get(stack.stack, 'paths=')})")
 
 
 def _is_wsgicors_middleware(obj: Any) -> bool:
@@ -127,10 +157,13 @@ def _by_path(matcher: Any, prefix: str = "") -> Covers:
 
 
 def _read_path(matcher: Any, prefix: str = "") -> Read:
-    """Reads the policy *matcher* applies to a route, under mount *prefix*."""
+    """Reads the policy *matcher* applies to a route, under mount *prefix*, and the
+    path pattern that chose it (None: the default policy)."""
     def read(route: Route) -> Configured | None:
-        policy, _pattern = matcher.match(route.path[len(prefix):] or "/")
-        return None if policy is None else configs.of_policy(policy)
+        policy, pattern = matcher.match(route.path[len(prefix):] or "/")
+        if policy is None:
+            return None
+        return dataclasses.replace(configs.of_policy(policy), resource=pattern)
 
     return read
 
@@ -173,7 +206,7 @@ def _flask_layers(app: Any, name: str) -> list[Layer]:
         else:
             layers += _wrapper_layers(obj, "", name)
     layers.append(Layer("flask-cors", lambda route: _flask_cors(app, route) is not None,
-                        lambda route: _read_flask_cors(app, route),
+                        lambda route: _flask_cors(app, route),
                         StackInfo("flask-cors", SOURCE, installed=True, app=name)))
     return layers
 
@@ -201,18 +234,19 @@ def _wsgicors_flask_policy(app: Any, layer: Any, route: Route) -> Configured | N
     view_cors = getattr(layer, "_views", {}).get(endpoint) or getattr(
         view, _WSGICORS_FLASK_VIEW, None)
     if view_cors is not None:
-        return configs.of_policy(view_cors.policy_for(app))
+        return dataclasses.replace(configs.of_policy(view_cors.policy_for(app)),
+                                   view=_view_name(view_cors.view, endpoint))
     for prefix, routes in sorted(getattr(layer, "_blueprints", {}).items(),
                                  key=lambda item: -len(item[0])):
         if endpoint.startswith(prefix):
-            policy = routes.resolve(route.path)
-            if policy is not None:
-                return configs.of_policy(policy)
+            found = _read_path(routes)(route)
+            if found is not None:
+                return dataclasses.replace(found, blueprint=prefix.rstrip("."))
             break
     return _read_path(layer.routes)(route)
 
 
-def _flask_cors(app: Any, route: Route) -> Any:
+def _flask_cors(app: Any, route: Route) -> Configured | None:
     """flask-cors's options for *route* (None: flask-cors does not answer it): its
     ``@cross_origin`` on the view, or the resource of ``CORS(app)`` or
     ``CORS(blueprint)`` matching the path."""
@@ -221,9 +255,12 @@ def _flask_cors(app: Any, route: Route) -> Any:
     except ImportError:
         return None
     endpoint = str(route.context or "")
-    wrapper = _wrapped_by(app.view_functions.get(endpoint), decorator.__file__)
+    view = app.view_functions.get(endpoint)
+    wrapper = _wrapped_by(view, decorator.__file__)
     if wrapper is not None:  # its options, over app.config's CORS_* and the defaults
-        return core.get_cors_options(app, _closure(wrapper).get("_options") or {})
+        options = core.get_cors_options(app, _closure(wrapper).get("_options") or {})
+        return dataclasses.replace(configs.of_flask_cors(options),
+                                   view=_view_name(view, endpoint))
     path = urllib.parse.unquote(route.path)
     for scope, functions in app.after_request_funcs.items():
         if scope is not None and not endpoint.startswith(f"{scope}."):
@@ -233,13 +270,16 @@ def _flask_cors(app: Any, route: Route) -> Any:
                 if getattr(function, "__name__", "") == "cors_after_request" else None
             for pattern, options in resources or ():
                 if core.try_match_pattern(path, pattern, caseSensitive=True):
-                    return options
+                    source = configs.source(pattern)
+                    return dataclasses.replace(
+                        configs.of_flask_cors(options), blueprint=scope,
+                        resource=None if len(resources or ()) == 1 and source == "/*" else source)
     return None
 
 
-def _read_flask_cors(app: Any, route: Route) -> Configured | None:
-    options = _flask_cors(app, route)
-    return None if options is None else configs.of_flask_cors(options)
+def _view_name(view: Any, endpoint: str) -> str:
+    """The name of a view function in its module (its endpoint's last part if none)."""
+    return str(getattr(view, "__name__", "") or endpoint.rpartition(".")[2])
 
 
 def _wrapped_by(function: Any, filename: str) -> Any:

@@ -196,7 +196,8 @@ def render_all(config: CORSConfig, *, app: str = "app",
 
 
 def render(config: CORSConfig, stack: Stack, *, app: str = "app", installed: bool = False,
-           wrap_whole: bool = False, policy: bool = False) -> str:
+           wrap_whole: bool = False, policy: bool = False, view: str | None = None,
+           resource: str | None = None) -> str:
     """*config* as *stack* writes it: code or configuration to paste.
 
     *app* is the name of the application object in the user's module. *installed*
@@ -204,7 +205,10 @@ def render(config: CORSConfig, stack: Stack, *, app: str = "app", installed: boo
     ``INSTALLED_APPS`` and ``MIDDLEWARE`` alone). *wrap_whole* (Starlette) wraps the
     whole application instead of ``add_middleware``, which is what puts CORS headers
     on the 500 page of Starlette's error handler. *policy* (wsgicors): the user keeps
-    the configuration in a :class:`~wsgicors.CORSPolicy` named *app*.
+    the configuration in a :class:`~wsgicors.CORSPolicy` named *app*. *view* (Flask,
+    flask-cors): the configuration is the ``@cross_origin`` of the view so named;
+    *resource* (Flask, flask-cors): it is the entry of ``resources=`` for that path
+    pattern.
     """
     if stack in ("django", "django-cors-headers"):
         return _django(config, installed, peer=stack == "django-cors-headers")
@@ -219,13 +223,13 @@ def render(config: CORSConfig, stack: Stack, *, app: str = "app", installed: boo
     elif stack == "wsgicors":
         code = _wsgicors(config, app)
     elif stack == "flask":
-        code = _flask(config, app)
+        code = _flask(config, app, _Place(view, resource))
     elif stack == "flask-cors":
-        code = _flask_cors(config, app)
+        code = _flask_cors(config, app, _Place(view, resource))
     else:
         code = _starlette(config, app, wrap_whole, peer=stack == "starlette-cors")
     # Pasted next to the call it replaces, a second CORS layer would answer too.
-    return _REPLACES + code if installed else code
+    return _REPLACES + code if installed and not (view or resource) else code
 
 
 _REPLACES = "# In place of the CORS configuration the application has now:\n"
@@ -330,7 +334,8 @@ _FLASK_NAMES = {"allow_origins": "origins", "allow_methods": "methods",
                 "allow_credentials": "supports_credentials"}
 
 
-def _flask(config: CORSConfig, app: str) -> str:
+def _flask(config: CORSConfig, app: str, place: _Place) -> str:
+    name = "cross_origin" if place.view else "CORS"
     lower_case = config.methods not in (None, "*") and any(
         m != m.upper() for m in config.methods or ())
     if config.insecure_origins or config.origin_func or lower_case:
@@ -338,8 +343,8 @@ def _flask(config: CORSConfig, app: str) -> str:
         # policy, in wsgicors's words.
         policy = _python_call("CORSPolicy", _option_values(config, _WSGICORS_DEFAULTS, {}))
         return (_imports(config, "from wsgicors import CORSPolicy",
-                         "from wsgicors_flask import CORS") + _func_import(config)
-                + _python_call("CORS", [("", app), ("policy", policy)]) + "\n")
+                         f"from wsgicors_flask import {name}") + _func_import(config)
+                + _flask_call([("policy", policy)], app, place))
     options = _option_values(replace(config, origin_regexes=()), _FLASK_DEFAULTS,
                              _FLASK_NAMES)
     if config.origin_regexes:
@@ -348,8 +353,35 @@ def _flask(config: CORSConfig, app: str) -> str:
         origins += [_regex_py(r) for r in config.origin_regexes]
         options = [("origins", "[" + ", ".join(origins) + "]"),
                    *[option for option in options if option[0] != "origins"]]
-    return (_imports(config, "from wsgicors_flask import CORS")
-            + _python_call("CORS", [("", app), *options]) + "\n")
+    if place.resource:  # the entry of a resources= dict: no import of its own
+        head = "import re\n\n" if config.header_patterns else ""
+        return head + _func_import(config) + _flask_call(options, app, place)
+    return _imports(config, f"from wsgicors_flask import {name}") + _flask_call(options, app,
+                                                                               place)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a Flask configuration goes when it is not ``CORS(app, ...)``: the
+    ``@cross_origin`` of a view, or the entry of ``resources=`` for a path pattern."""
+
+    view: str | None = None
+    resource: str | None = None
+
+
+def _flask_call(options: list[tuple[str, str]], app: str, place: _Place) -> str:
+    """``CORS(app, ...)``; for one view ``@cross_origin(...)``; for one resource its
+    entry in ``resources=``."""
+    if place.view:
+        return (f"# On the view {place.view}, below @{app}.route(...), in place of its "
+                "@cross_origin:\n@" + _python_call("cross_origin", options) + "\n")
+    if place.resource:
+        lines = [f"# In CORS({app}, resources={{...}}), the entry of {place.resource!r}:",
+                 f"{_py(place.resource)}: {{"]
+        lines += [f"    {_py(name)}: {value.replace(chr(10), chr(10) + '    ')},"
+                  for name, value in options]
+        return "\n".join(lines) + "\n},\n"
+    return _python_call("CORS", [("", app), *options]) + "\n"
 
 
 _DJANGO_DEFAULTS = {"methods": ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"),
@@ -510,18 +542,21 @@ _FLASK_CORS_VARY = """
 
 @{app}.after_request
 def vary_on_origin(response):
-    # flask-cors adds Vary: Origin only to the answers it allows an origin: shared
-    # caches need it on every answer. (Defined before CORS(), this runs after it.)
+    # flask-cors adds Vary: Origin only to the answers that allow an origin: shared
+    # caches need it on every answer.{order}
     response.vary.add("Origin")
     return response
 
 
 """
+# Flask runs the after_request functions defined last first.
+_FLASK_CORS_ORDER = "\n    # Defined before CORS(), this runs after flask-cors's own."
 
 
-def _flask_cors(config: CORSConfig, app: str) -> str:
-    """flask-cors's ``CORS(app, ...)``: regexes anchored (it matches at the start only),
-    methods listed (it compares them with the list: ``*`` is its default list)."""
+def _flask_cors(config: CORSConfig, app: str, place: _Place) -> str:
+    """flask-cors's ``CORS(app, ...)`` (or one *view*'s ``@cross_origin``): regexes
+    anchored (it matches at the start only), methods listed (it compares them with
+    the list: ``*`` is its default list)."""
     exact, regexes = _peer_origins(
         config, literal=lambda origin: _FLASK_CORS_REGEX_HINTS.isdisjoint(origin))
     headers = config.headers
@@ -537,9 +572,11 @@ def _flask_cors(config: CORSConfig, app: str) -> str:
     options = [("origins", origins), *_option_values(rest, _FLASK_DEFAULTS, _FLASK_NAMES)]
     notes = "".join(note + "\n" for note in _unsayable(replace(config, header_patterns=()),
                                                          "#"))
-    vary = "" if config.origins == "*" else _FLASK_CORS_VARY.format(app=app)
-    return ("from flask_cors import CORS\n" + (vary or "\n") + notes
-            + _python_call("CORS", [("", app), *options]) + "\n")
+    order = "" if place.view else _FLASK_CORS_ORDER
+    vary = "" if config.origins == "*" else _FLASK_CORS_VARY.format(app=app, order=order)
+    name = "cross_origin" if place.view else "CORS"
+    head = "" if place.resource else f"from flask_cors import {name}\n"
+    return (head + (vary or "\n") + notes + _flask_call(options, app, place)).lstrip("\n")
 
 
 # -- nginx and Express -------------------------------------------------------------
