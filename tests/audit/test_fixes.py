@@ -221,6 +221,26 @@ LEGACY = ('flask_cors.CORS(legacy, origins=[r"https://app\\.example\\.com"], '
           'supports_credentials=True, methods=["GET", "PUT"], allow_headers=["x-api-key"])')
 
 
+MOUNTED_APP = """
+from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Route
+
+
+async def item(request):
+    return PlainTextResponse("item")
+
+
+legacy = Starlette(routes=[Route("/items/{item_id}", item, methods=["GET", "PUT"])])
+%s
+
+app = Starlette(routes=[Mount("/legacy", app=legacy)])
+"""
+MOUNTED = ('legacy.add_middleware(CORSMiddleware, allow_origins=["*"], '
+           'allow_credentials=True, allow_methods=["GET", "PUT"], allow_headers=["x-api-key"])')
+
+
 def _code(snippet: str) -> str:
     """The snippet without its comment lines on where it goes."""
     return "\n".join(line for line in snippet.splitlines()
@@ -240,8 +260,12 @@ def _put_blueprint(snippet: str) -> str:
     return BLUEPRINT_APP % _code(snippet)
 
 
+def _put_mounted(snippet: str) -> str:
+    return MOUNTED_APP % _code(snippet)
+
+
 #: name -> (the app's source, the route with the hole, where its fix goes, its stack,
-#: the source's words for the place, an URL the trusted origin uses).
+#: the source's words for the place, a path the trusted origin uses).
 PLACES = {
     "wsgicors_flask-resource": (RESOURCES_APP % PARTNERS, "/partners/<slug>", _put_resource,
                                 "flask", "the resource '/partners/*'", "/partners/sample"),
@@ -250,14 +274,18 @@ PLACES = {
     "flask-cors-blueprint": (BLUEPRINT_APP % LEGACY, "/legacy/<int:record_id>",
                              _put_blueprint, "flask-cors",
                              "the CORS() of the blueprint 'legacy'", "/legacy/1"),
+    "starlette-cors-mounted": (MOUNTED_APP % MOUNTED, "/legacy/items/{item_id}", _put_mounted,
+                               "starlette-cors", "the CORSMiddleware of the application "
+                               "mounted at '/legacy'", "/legacy/items/sample"),
 }
 
 
 @pytest.mark.parametrize("name", list(PLACES))
-def test_a_fix_for_one_view_resource_or_blueprint_goes_there(
+def test_a_fix_for_one_part_of_the_app_goes_there(
         name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The whole-application audit names where the configuration of the faulty route
-    is; put there, the fix closes the hole and the other routes keep working."""
+    is (a view, a resource, a blueprint, a mounted application); put there, the fix
+    closes the hole and the other routes keep working."""
     source, route, put, stack, place, path = PLACES[name]
     before = tmp_path / "before.py"
     before.write_text(source)

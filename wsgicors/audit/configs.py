@@ -44,7 +44,8 @@ class Configured:
     ``origin_func``: a wsgicors ``allow_origin_func``, asked about the audit's probes.
     Where it is, when not in the application-wide configuration: ``view``, the Flask
     view whose ``@cross_origin`` holds it; ``blueprint``, the Flask blueprint whose
-    ``CORS(blueprint)`` holds it; ``resource``, the path pattern of its entry (a
+    ``CORS(blueprint)`` holds it; ``mount``, the path a Starlette application whose
+    middleware holds it is mounted at; ``resource``, the path pattern of its entry (a
     ``resources=`` key, ``paths=`` or ``CORS_PATHS``).
     """
 
@@ -53,6 +54,7 @@ class Configured:
     origin_func: Callable[[str], bool] | None = None
     view: str | None = None
     blueprint: str | None = None
+    mount: str | None = None
     resource: str | None = None
 
 

@@ -124,6 +124,12 @@ def _placed(stack: StackInfo, configured: Configured | None) -> StackInfo:
         stack = dataclasses.replace(
             stack, app=configured.blueprint,
             source=f"{stack.source}: the CORS() of the blueprint {configured.blueprint!r}")
+    if configured.mount:
+        name = configured.mount.rstrip("/").rpartition("/")[2].replace("-", "_")
+        stack = dataclasses.replace(
+            stack, app=name if name.isidentifier() else "mounted",
+            source=f"{stack.source}: the CORSMiddleware of the application mounted at "
+                   f"{configured.mount!r}")
     if configured.view:
         return dataclasses.replace(
             stack, source=f"{stack.source}: the @cross_origin of the view {configured.view}")
@@ -337,20 +343,23 @@ def _starlette_cors(route: Route) -> bool:
     return _starlette_middleware(route) is not None
 
 
-def _starlette_middleware(route: Route) -> Any:
+def _starlette_middleware(route: Route) -> tuple[Any, str] | None:
     """The ``Middleware`` entry of the innermost Starlette CORSMiddleware around the
-    route (None: there is none)."""
+    route, and the mount prefix of its application (None: there is none)."""
     found = None
-    for app, _prefix in route.context or ():
+    for app, prefix in route.context or ():
         for entry in getattr(app, "user_middleware", ()):
             if _is_starlette_cors(getattr(entry, "cls", None)):
-                found = entry
+                found = entry, prefix
     return found
 
 
 def _starlette_options(route: Route) -> Configured | None:
-    entry = _starlette_middleware(route)
-    return None if entry is None else configs.of_starlette(entry)
+    found = _starlette_middleware(route)
+    if found is None:
+        return None
+    entry, prefix = found
+    return dataclasses.replace(configs.of_starlette(entry), mount=prefix or None)
 
 
 def _starlette_wsgicors(route: Route) -> bool:
@@ -367,5 +376,5 @@ def _starlette_policy(route: Route) -> Configured | None:
         target = find_target(app)
         found = None if target is None else _read_path(target, prefix)(route)
         if found is not None:
-            return found
+            return dataclasses.replace(found, mount=prefix or None)
     return None
