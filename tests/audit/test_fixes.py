@@ -31,12 +31,12 @@ from tests.support.servers import free_port, python_env, spawn
 from wsgicors import CORSMiddleware
 from wsgicors.audit.configs import Configured
 from wsgicors.audit.findings import Result
-from wsgicors.audit.fixes import ALL_STACKS, corrected, observed
+from wsgicors.audit.fixes import corrected, observed
 from wsgicors.audit.probes import Probe
 from wsgicors.cli import main
 from wsgicors.doctor import HTTPTransport, check
 from wsgicors.doctor.transport import Transport, in_process
-from wsgicors.toolbase.snippets import CORSConfig, render
+from wsgicors.toolbase.snippets import ALL_STACKS, CORSConfig, render
 
 from . import fixapps, servers
 from .fixapps import OTHER, TRUSTED

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..http import TOKEN
 from ..toolbase import snippets
-from ..toolbase.snippets import STACK_NAMES, CORSConfig, Names, Stack
+from ..toolbase.snippets import ALL_STACKS, STACK_NAMES, CORSConfig, Names, Stack
 from ..toolbase.stacks import UNKNOWN, StackInfo, of_response
 from .configs import Configured, Serving
 from .findings import PREFLIGHT_FINDINGS, RULES, Finding, Result, allows, credentialed, grants
@@ -38,8 +38,6 @@ from .probes import NO_ORIGIN
 
 #: Most method or header names taken from one response header.
 MAX_NAMES = 32
-#: Every stack a fix is written for, the user's first.
-ALL_STACKS: tuple[Stack, ...] = (*snippets.STACKS, *snippets.PEER_STACKS)
 #: Probes sent from a trusted origin: what they get is what the application needs.
 _TRUSTED_KINDS = frozenset({"control", "preflight-any-method"})
 
@@ -58,7 +56,7 @@ class Configuration:
     guessed: bool
     config: CORSConfig
     snippet: str
-    alternatives: dict[str, str]
+    alternatives: dict[Stack, str]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form (``fix.configuration`` of each finding)."""
@@ -92,8 +90,8 @@ def whole_fix(results: Sequence[Result], trusted: Sequence[str], serving: Servin
                               wrap_whole=stack.wrap_whole, policy=stack.policy,
                               view=where.view if where else None,
                               resource=where.resource if where else None)
-    alternatives: dict[str, str] = {other: snippets.render(config, other)
-                                    for other in ALL_STACKS if other != stack.stack}
+    alternatives = snippets.render_all(
+        config, stacks=[other for other in ALL_STACKS if other != stack.stack])
     return Configuration(stack.stack, stack.source, stack.guessed, config, snippet,
                          alternatives)
 

@@ -48,6 +48,8 @@ Stack = Literal["wsgicors", "flask", "django", "starlette", "nginx", "express",
 STACKS: tuple[Stack, ...] = ("wsgicors", "flask", "django", "starlette", "nginx", "express")
 #: The peers' CORS libraries, whose users the audit tells how to fix what they have.
 PEER_STACKS: tuple[Stack, ...] = ("flask-cors", "django-cors-headers", "starlette-cors")
+#: Every stack, wsgicors's first.
+ALL_STACKS: tuple[Stack, ...] = (*STACKS, *PEER_STACKS)
 #: Each stack's name in sentences.
 STACK_NAMES: dict[Stack, str] = {
     "wsgicors": "a WSGI application (wsgicors)", "flask": "Flask (wsgicors_flask)",
