@@ -115,10 +115,8 @@ def _print_configuration(findings: Sequence[Finding], write: Write) -> None:
     fix = next((f.configuration for f in findings if f.configuration is not None), None)
     if fix is None:
         return
-    guess = " (a guess: see --json's fix.configuration.alternatives for the others)" \
-        if fix.guessed else ""
     write(f"Fix: the whole corrected configuration for {STACK_NAMES[fix.stack]}, "
-          f"{fix.source}{guess}:")
+          f"{fix.source}:")
     for line in fix.snippet.splitlines():
         write(f"    {line}" if line else "")
     write("The same for " + ", ".join(fix.alternatives) + ": in --json's "
@@ -235,8 +233,8 @@ def _sarif_result(done: Audit, finding: Finding, index: int) -> dict[str, Any]:
         "properties": {"url": done.url, "route": done.route, "severity": finding.severity,
                        "evidence": finding.evidence,
                        "fix": None if configuration is None else {
-                           key: value for key, value in configuration.as_dict().items()
-                           if key != "alternatives"}},
+                           name: value for name, value in configuration.as_dict().items()
+                           if name != "alternatives"}},
     }
 
 
