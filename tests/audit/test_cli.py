@@ -134,8 +134,18 @@ def test_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert ["Access-Control-Allow-Origin", finding["origin"]] in response["headers"]
     assert ["Access-Control-Allow-Credentials", "true"] in response["headers"]
     assert response["status"] == 200
-    assert {"wsgicors", "flask-cors", "django-cors-headers", "nginx"} <= set(finding["fix"])
-    assert TRUSTED in finding["fix"]["wsgicors"]
+    fix = finding["fix"]
+    assert set(fix) == {"advice", "configuration"}
+    assert fix["advice"].startswith("allow the trusted origins by name")
+    configuration = fix["configuration"]
+    assert {"stack", "name", "source", "guessed", "config", "snippet", "alternatives"} == \
+        set(configuration)
+    assert configuration["config"]["origins"] == [TRUSTED]
+    assert configuration["config"]["credentials"] is True
+    assert {"nginx", "express", "flask-cors", "django-cors-headers", "starlette-cors"} <= \
+        set(configuration["alternatives"])
+    for stack, snippet in configuration["alternatives"].items():
+        assert (TRUSTED.replace(".", "\\.") if stack == "nginx" else TRUSTED) in snippet
 
 
 def test_text_output_has_severity_evidence_and_fixes(
@@ -147,7 +157,12 @@ def test_text_output_has_severity_evidence_and_fixes(
     lines = out.splitlines()
     assert lines[1].startswith("HIGH any-origin-reflected: ")
     assert "      Access-Control-Allow-Credentials: 'true'" in lines
-    assert any(line.startswith("    fix (nginx): map $http_origin") for line in lines)
+    assert "    fix: allow the trusted origins by name instead of echoing every origin " \
+        "(never an allow_origin_func that accepts every origin)" in lines
+    assert "Fix: the whole corrected configuration for a WSGI application (wsgicors), " \
+        "from --app: no CORS configuration the audit knows answers this URL (replace the " \
+        "code that sends its CORS headers):" in lines
+    assert '        allow_origins=["https://app.example.com"],' in lines
     assert lines[-1] == "Result: 2 high, 0 medium, 0 low, 0 info (failing on low and above)"
 
 

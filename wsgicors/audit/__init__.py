@@ -5,7 +5,10 @@
 * :mod:`~wsgicors.audit.scan`: :func:`audit`, the probes sent over a doctor transport
   (network or in process), bounded in number, concurrency and time;
 * :mod:`~wsgicors.audit.vocabulary`: finding ids and severities, as types;
-* :mod:`~wsgicors.audit.findings`: what each finding means, how severe, the fixes;
+* :mod:`~wsgicors.audit.findings`: what each finding means, how severe, the advice;
+* :mod:`~wsgicors.audit.configs`, :mod:`~wsgicors.audit.fixes`: the configuration an
+  application has, and the whole corrected one each finding's fix restates, for the
+  user's stack (:mod:`wsgicors.toolbase.snippets` writes it);
 * :mod:`~wsgicors.audit.redaction`: the secrets of ``--header`` kept out of all output;
 * :mod:`~wsgicors.audit.routes`, :mod:`~wsgicors.audit.openapi`: every route of a
   Flask, Django or Starlette application, or of an OpenAPI 3 document;

@@ -17,20 +17,25 @@ command line by :mod:`wsgicors.cli`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import sys
-from collections.abc import Sequence
+import urllib.parse
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from .. import __version__
 from ..doctor.fetch import parse_header
 from ..doctor.transport import HTTPTransport
+from ..toolbase import stacks
 from ..toolbase.command import Command
 from ..toolbase.errors import Exit, ToolError
 from ..toolbase.network import add_network_options, timeout_of, tls_context
-from ..toolbase.targets import load_app
+from ..toolbase.targets import find_target, load_app
 from ..toolbase.terminal import Style, add_color_option, escape
+from . import configs
+from .configs import Serving
 from .findings import Header, at_or_above
 from .inprocess import in_process
 from .layers import Layers
@@ -38,9 +43,9 @@ from .openapi import load_openapi, openapi_routes
 from .probes import check_trusted
 from .redaction import Redactor
 from .report import as_dict, dumps, print_survey, print_text, sarif, survey_as_dict
-from .routes import Application, Route, app_routes, find_application
+from .routes import Application, Route, app_routes, find_application, route_at
 from .scan import MAX_CONCURRENT, Audit, Sender, audit
-from .survey import Answering, survey
+from .survey import Answering, ServingOf, survey
 from .vocabulary import SEVERITIES
 
 #: Request headers the audit sets itself.
@@ -92,14 +97,15 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
         raise ToolError(redactor(str(exc))) from None
     if isinstance(plan, _Routes):
         return _run_survey(args, plan, headers, redactor, out, err)
-    transport, urls = plan
+    transport, urls, serving = plan
     audits: list[Audit] = []
     failed = False
     for url in urls:
         try:
             done = audit(transport, url, args.origin, headers=headers,
                          credentials=args.credentials, progress=_progress(err, url),
-                         concurrency=MAX_CONCURRENT if args.app is None else 1)
+                         concurrency=MAX_CONCURRENT if args.app is None else 1,
+                         serving=serving(url) if serving else None)
         except ToolError as exc:  # the next URL may still be audited
             print(f"wsgicors audit: cannot audit {escape(url)}: "
                   f"{escape(redactor(str(exc)))}", file=err)
@@ -119,7 +125,10 @@ AUDIT = Command(
     with an attacker's domain after it or around it, its http:// twin, a subdomain,
     special characters), and report every one the server lets read its responses:
     each finding with its severity, the request and response that show it, and the
-    fix for wsgicors, flask-cors, django-cors-headers, nginx and express. Works on
+    fix: the whole corrected configuration (what the application allows its trusted
+    origins, without what let the attacker in), for the stack it runs on and, in
+    --json, for every other (wsgicors, Flask, Django, Starlette, flask-cors,
+    django-cors-headers, nginx, Express). Works on
     any server over the network, on a WSGI or ASGI application in process with
     --app, on every route of a Flask, Django or Starlette/FastAPI application
     (--app without URLs: a table of routes, methods, the CORS configuration
@@ -151,9 +160,15 @@ class _Routes:
     base: str
     routes: list[Route]
     answering: Answering | None = None
+    serving: ServingOf | None = None
 
 
-def _setup(args: argparse.Namespace) -> tuple[list[Header], _Routes | tuple[Sender, list[str]]]:
+#: URLs to audit one by one: the transport, the URLs, and what serves CORS at a URL
+#: (None: the fix is guessed from the answers).
+_URLs = tuple[Sender, list[str], Callable[[str], Serving] | None]
+
+
+def _setup(args: argparse.Namespace) -> tuple[list[Header], _Routes | _URLs]:
     problems = check_trusted(args.origin)
     if problems:
         raise ToolError(problems[0])
@@ -165,16 +180,45 @@ def _setup(args: argparse.Namespace) -> tuple[list[Header], _Routes | tuple[Send
         app = load_app(args.app)
         found = None if args.urls else find_application(app)
         if found is not None:
+            layers = Layers(found, _app_name(args.app))
             return headers, _Routes(in_process(app), f"app {args.app}", APP_BASE,
-                                    _app_routes(found), Layers(found).answering)
+                                    _app_routes(found), layers.answering, layers.serving)
         urls = [u if "://" in u else APP_BASE + (u if u.startswith("/") else "/" + u)
                 for u in args.urls or ["/"]]
-        return headers, (in_process(app), urls)
+        return headers, (in_process(app), urls, _app_serving(app, args.app))
     if not args.urls:
         raise ToolError("give at least one URL to audit (or --app MODULE:APP, or "
                         "--openapi FILE --base URL)")
     _check_urls(args.urls)
-    return headers, (HTTPTransport(timeout, tls_context(args.insecure)), list(args.urls))
+    return headers, (HTTPTransport(timeout, tls_context(args.insecure)), list(args.urls),
+                     None)
+
+
+def _app_name(spec: str) -> str:
+    """``application`` for ``myproject.wsgi:application``: what the fix's code calls it."""
+    return spec.partition(":")[2].rsplit(".", 1)[-1] or "app"
+
+
+def _app_serving(app: Any, spec: str) -> Callable[[str], Serving]:
+    """What serves CORS at each URL of the ``--app`` application: the configuration
+    answering its route (a framework application), or the policy of the wsgicors
+    middleware in it, or hand-written code the fix replaces."""
+    found = find_application(app)
+    if found is not None:
+        layers = Layers(found, _app_name(spec))
+        return lambda url: layers.serving(route_at(found, urllib.parse.urlsplit(url).path))
+    target = find_target(app)
+    stack = stacks.of_app(app, spec, target)
+    if target is None:
+        return lambda url: Serving(dataclasses.replace(
+            stack, source=f"{stack.source}: no CORS configuration the audit knows answers "
+                          "this URL (replace the code that sends its CORS headers)"))
+
+    def serving(url: str) -> Serving:
+        policy, _pattern = target.match(urllib.parse.urlsplit(url).path or "/")
+        return Serving(stack, None if policy is None else configs.of_policy(policy))
+
+    return serving
 
 
 def _app_routes(found: Application) -> list[Route]:
@@ -206,8 +250,8 @@ def _run_survey(args: argparse.Namespace, plan: _Routes, headers: list[Header],
                 redactor: Redactor, out: TextIO, err: TextIO) -> int:
     found = survey(plan.transport, plan.base, plan.routes, args.origin, plan.target,
                    headers=headers, credentials=args.credentials,
-                   concurrency=1 if args.app else MAX_CONCURRENT,
-                   answering=plan.answering, progress=lambda route: _progress(err, route))
+                   concurrency=1 if args.app else MAX_CONCURRENT, answering=plan.answering,
+                   serving=plan.serving, progress=lambda route: _progress(err, route))
     if args.json:
         out.write(dumps(survey_as_dict(found), redactor) + "\n")
     else:

@@ -21,10 +21,13 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .probes import NO_ORIGIN, Probe, registrable_domain
 from .vocabulary import SEVERITIES, FindingId, Severity
+
+if TYPE_CHECKING:
+    from .fixes import Configuration
 
 Header = tuple[str, str]
 
@@ -52,7 +55,7 @@ ORIGIN_FINDINGS: frozenset[FindingId] = _IMPLIED_BY_REFLECTION | {
     "any-origin-reflected", "null-origin-allowed"}
 #: What a preflight grants trusted origins: nothing separate once an origin finding
 #: shows that untrusted origins get everything anyway.
-_PREFLIGHT_FINDINGS: frozenset[FindingId] = frozenset({
+PREFLIGHT_FINDINGS: frozenset[FindingId] = frozenset({
     "preflight-any-method", "preflight-any-header"})
 #: Response headers shown as evidence (names in their canonical spelling).
 EVIDENCE_HEADERS = (
@@ -62,19 +65,22 @@ EVIDENCE_HEADERS = (
     "Access-Control-Max-Age", "Vary",
 )
 
-_ALLOWLIST_FIX = {
-    "wsgicors": "allow_origins={origins} (exact origins; a pattern such as "
-                "'https://*.example.com' never crosses a label boundary)",
-    "flask-cors": "CORS(app, origins={origins}) with exact strings, or regexes anchored "
-                  "and escaped like r'^https://app\\.example\\.com$'",
-    "django-cors-headers": "CORS_ALLOWED_ORIGINS = {origins}; in "
-                           "CORS_ALLOWED_ORIGIN_REGEXES anchor with ^...$ and escape dots",
-    "nginx": "map $http_origin $cors_origin {{ default \"\"; {nginx_map} }} then "
-             "add_header Access-Control-Allow-Origin $cors_origin always; "
-             "add_header Vary Origin always; (regexes in the map anchored: ~^https://...$)",
-    "express": "cors({{origin: {origins}}}) (npm cors) with exact strings, or regexes "
-               "anchored with ^...$ and escaped dots",
+#: Where a stack's notes come from: wsgicors's adapters share the core's.
+_FAMILY: dict[str, str] = {"flask": "wsgicors", "django": "wsgicors", "starlette": "wsgicors"}
+#: The note of every origin-check finding: how each stack matches exactly.
+_EXACT_NOTES = {
+    "wsgicors": "wsgicors full-matches its regexes, and a pattern such as "
+                "https://*.example.com never crosses a label boundary",
+    "flask-cors": "flask-cors matches regexes at the start only, as re.match does: "
+                  "anchor them with ^...$ and escape every dot",
+    "django-cors-headers": "CORS_ALLOWED_ORIGIN_REGEXES are matched at the start only, as "
+                           "re.match does: anchor them with ^...$ and escape every dot",
+    "starlette-cors": "allow_origin_regex is full-matched: escape every dot",
+    "nginx": "anchor the regex with ^...$ and escape every dot: ~^https://app\\.example\\.com$",
+    "express": "anchor regexes with /^...$/ and escape every dot",
 }
+_EXACT = "match the trusted origins exactly: by name, or with regexes anchored at both " \
+         "ends and every dot escaped"
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,9 @@ class Rule:
     """What one finding id means, how severe it is, and how to fix it.
 
     A finding is :attr:`severe` when :attr:`condition` holds (for most: the response
-    allows credentials), :attr:`mild` otherwise.
+    allows credentials), :attr:`mild` otherwise. :attr:`advice` says what the fix
+    changes, for any stack; :attr:`notes` add each stack's trap (keyed by the
+    stacks of :mod:`wsgicors.toolbase.snippets`, ``wsgicors`` for its adapters too).
     """
 
     id: FindingId
@@ -90,41 +98,46 @@ class Rule:
     severe: Severity
     mild: Severity
     condition: str = "credentials are allowed"
-    fix: dict[str, str] = field(default_factory=dict)
+    advice: str = ""
+    notes: dict[str, str] = field(default_factory=dict)
 
     def severity(self, condition: bool) -> Severity:
         """The severity of this finding when :attr:`condition` holds, or not."""
         return self.severe if condition else self.mild
 
+    def advice_for(self, stack: str) -> str:
+        """:attr:`advice`, with *stack*'s note when it has one."""
+        note = self.notes.get(_FAMILY.get(stack, stack))
+        return f"{self.advice} ({note})" if note else self.advice
+
 
 def _rule(id: FindingId, title: str, severe: Severity, mild: Severity, condition: str = "",
-          **fix: str) -> Rule:
-    return Rule(id, title, severe, mild, condition or "credentials are allowed",
-                {k.replace("_", "-"): v for k, v in fix.items()} or dict(_ALLOWLIST_FIX))
+          advice: str = _EXACT, **notes: str) -> Rule:
+    if advice == _EXACT:
+        notes = {**_EXACT_NOTES, **notes}
+    return Rule(id, title, severe, mild, condition or "credentials are allowed", advice,
+                {k.replace("_", "-"): v for k, v in notes.items()})
 
 
 RULES: dict[FindingId, Rule] = {rule.id: rule for rule in (
     _rule("any-origin-reflected", "any origin is echoed in Access-Control-Allow-Origin: "
           "every site can read the responses", "high", "info",
-          wsgicors="allow_origins={origins} (never an allow_origin_func that accepts "
-                   "everything)",
-          flask_cors="CORS(app, origins={origins}) (not origins='*' with "
-                     "supports_credentials=True: flask-cors then echoes any origin)",
-          django_cors_headers="CORS_ALLOWED_ORIGINS = {origins} instead of "
-                              "CORS_ALLOW_ALL_ORIGINS = True",
-          nginx=_ALLOWLIST_FIX["nginx"] + " instead of "
-                "add_header Access-Control-Allow-Origin $http_origin",
-          express="cors({{origin: {origins}}}) (npm cors) instead of origin: true",
-          starlette="CORSMiddleware(allow_origins={origins}) instead of ['*'] with "
-                    "allow_credentials=True (Starlette then echoes any origin)"),
+          advice="allow the trusted origins by name instead of echoing every origin",
+          wsgicors="never an allow_origin_func that accepts every origin",
+          flask_cors="origins='*' with supports_credentials=True echoes any origin",
+          django_cors_headers="CORS_ALLOW_ALL_ORIGINS = True with CORS_ALLOW_CREDENTIALS "
+                              "echoes any origin",
+          starlette_cors="allow_origins=['*'] with allow_credentials=True echoes any origin",
+          nginx="never add_header Access-Control-Allow-Origin $http_origin unchecked",
+          express="origin: true echoes any origin"),
     _rule("null-origin-allowed", "Origin: null is allowed: sandboxed iframes and data: URLs "
           "of any site read the responses", "high", "info",
-          wsgicors="never list 'null' (wsgicors refuses it at start-up)",
-          flask_cors="remove 'null' from origins",
-          django_cors_headers="remove 'null' from CORS_ALLOWED_ORIGINS and set "
-                              "CORS_ALLOW_ALL_ORIGINS = False",
-          nginx="do not map the value null to $cors_origin",
-          express="remove 'null' from origin; origin: true echoes null too"),
+          advice="never allow the origin null: sandboxed iframes and data: URLs of any "
+                 "site send it",
+          wsgicors="wsgicors refuses 'null' at start-up",
+          django_cors_headers="CORS_ALLOW_ALL_ORIGINS = True allows null too",
+          nginx="never map the value null to $cors_origin",
+          express="origin: true echoes null too"),
     _rule("prefix-match", "an attacker's domain that starts with a trusted origin is "
           "allowed (unanchored check at the end)", "high", "medium"),
     _rule("suffix-match", "an attacker's domain that ends with the trusted domain is "
@@ -137,63 +150,63 @@ RULES: dict[FindingId, Rule] = {rule.id: rule for rule in (
           "medium"),
     _rule("insecure-scheme-trusted", "the http:// twin of an https origin is allowed: a "
           "network attacker injects a page there and reads the responses", "medium", "low",
-          wsgicors="list only https origins (wsgicors refuses http origins with "
-                   "credentials)",
-          flask_cors="list only https:// origins, regexes starting with ^https://",
-          django_cors_headers="only https:// entries in CORS_ALLOWED_ORIGINS and regexes "
-                              "starting with ^https://",
-          nginx="match ~^https:// in the map of $http_origin"),
+          advice="allow only the https:// origins",
+          wsgicors="wsgicors refuses http origins with credentials unless told "
+                   "dangerously_allow_insecure_origins",
+          flask_cors="regexes start with ^https://",
+          django_cors_headers="regexes start with ^https://",
+          starlette_cors="allow_origin_regex starts with https://",
+          nginx="the regex starts with ^https://",
+          express="regexes start with /^https:\\/\\//"),
     _rule("any-subdomain-trusted", "every subdomain of the trusted domain is allowed: an XSS "
           "or a subdomain takeover anywhere under it reads the responses", "low", "info",
-          wsgicors="list exact origins instead of 'https://*.example.com' where you can",
-          flask_cors="list exact origins instead of a subdomain regex",
-          django_cors_headers="list exact origins in CORS_ALLOWED_ORIGINS instead of a "
-                              "subdomain regex",
-          nginx="map exact origins instead of a subdomain regex"),
+          advice="list the subdomains that need access instead of trusting every one; if "
+                 "every one is meant to be trusted, audit with --origin "
+                 "'https://*.example.com'"),
     _rule("wildcard-with-credentials", "Access-Control-Allow-Origin: * together with "
           "Access-Control-Allow-Credentials: true: browsers refuse every credentialed "
           "read (a broken configuration)", "info", "info", "(always info: browsers refuse "
           "it, so no site gains more than '*' gives)",
-          wsgicors="allow_origins={origins} with allow_credentials=True (wsgicors refuses "
-                   "'*' with credentials)",
-          flask_cors="origins={origins} with supports_credentials=True",
-          django_cors_headers="CORS_ALLOWED_ORIGINS = {origins} with "
-                              "CORS_ALLOW_CREDENTIALS = True",
-          nginx="echo only mapped origins ($cors_origin), never '*' with "
-                "Access-Control-Allow-Credentials"),
+          advice="name the trusted origins: browsers refuse '*' with credentials",
+          wsgicors="wsgicors refuses '*' with credentials"),
     _rule("missing-vary-origin", "Access-Control-Allow-Origin or -Credentials depend on "
           "Origin but a response has no Vary: Origin: shared caches serve one origin's "
           "answer to another (a broken page, or a poisoned cache)",
           "low", "low", "(always low: reported when the CORS headers differ between "
           "requests without Origin, from a trusted and from an untrusted origin)",
-          wsgicors="use CORSMiddleware (it always sends Vary: Origin when it has to)",
-          flask_cors="keep flask-cors's vary_header=True",
-          django_cors_headers="django-cors-headers adds Vary: Origin; check that no "
-                              "later middleware or proxy drops it",
+          advice="send Vary: Origin on every response whose CORS headers depend on the "
+                 "Origin",
+          wsgicors="CORSMiddleware always sends it when it has to",
+          flask_cors="flask-cors adds it only to the answers that allow an origin: the "
+                     "configuration adds it to every answer",
+          django_cors_headers="django-cors-headers adds it: check that no later middleware "
+                              "or proxy drops it",
           nginx="add_header Vary Origin always; next to Access-Control-Allow-Origin"),
     _rule("private-network-open", "Access-Control-Allow-Private-Network: true is sent to an "
           "untrusted origin: public sites reach this private-network server", "medium",
           "info", "the preflight also allows the untrusted origin (otherwise browsers "
           "block the request anyway)",
-          wsgicors="keep allow_private_network=False unless the trusted origins need it "
-                   "(wsgicors sends it to allowed origins only)",
-          nginx="send Access-Control-Allow-Private-Network only when $cors_origin is set"),
+          advice="send Access-Control-Allow-Private-Network only to the trusted origins",
+          wsgicors="wsgicors sends it to allowed origins only",
+          nginx="only when $cors_origin is set"),
     _rule("preflight-any-method", "a preflight approves any method (echoed or '*') for "
           "a trusted origin", "info", "info", "(always info: a trusted origin gains "
           "nothing it could not do from its own pages)",
-          wsgicors="allow_methods=['GET', 'POST', ...] (the methods you serve)",
+          advice="optionally, list the methods the trusted pages send",
+          wsgicors="allow_methods=['GET', 'POST', ...]",
           flask_cors="methods=['GET', 'POST', ...]",
-          django_cors_headers="CORS_ALLOW_METHODS = ('GET', 'POST', ...)",
-          nginx="add_header Access-Control-Allow-Methods \"GET, POST\" always; instead of "
+          django_cors_headers="CORS_ALLOW_METHODS = ['GET', 'POST', ...]",
+          nginx="a list in Access-Control-Allow-Methods instead of "
                 "$http_access_control_request_method"),
     _rule("preflight-any-header", "a preflight approves any request header (echoed or '*') "
           "for a trusted origin", "info", "info", "(always info: a trusted origin gains "
           "nothing it could not do from its own pages)",
-          wsgicors="allow_headers=['content-type', ...] (the headers your scripts send)",
-          flask_cors="allow_headers=['Content-Type', ...] (the default '*' echoes any)",
-          django_cors_headers="CORS_ALLOW_HEADERS = (...) listing the headers you need",
-          nginx="add_header Access-Control-Allow-Headers \"content-type\" always; instead "
-                "of $http_access_control_request_headers"),
+          advice="optionally, list the request headers the trusted pages' scripts send",
+          wsgicors="allow_headers=['content-type', ...]",
+          flask_cors="allow_headers=['Content-Type', ...] (its default '*' echoes any)",
+          django_cors_headers="CORS_ALLOW_HEADERS = [...]",
+          nginx="a list in Access-Control-Allow-Headers instead of "
+                "$http_access_control_request_headers"),
 )}
 
 
@@ -209,14 +222,20 @@ class Result:
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: stable id, severity, the probe origin, evidence and fixes."""
+    """One problem: stable id, severity, the probe origin, evidence, and the fix.
+
+    ``advice`` says what the fix changes; ``configuration`` is the whole corrected
+    configuration (:mod:`~wsgicors.audit.fixes`), None for the preflight grants,
+    which only trusted origins get.
+    """
 
     id: FindingId
     severity: Severity
     title: str
     origin: str
     evidence: dict[str, Any]
-    fix: dict[str, str]
+    advice: str
+    configuration: Configuration | None = None
 
 
 def allows(result: Result) -> bool:
@@ -245,7 +264,7 @@ def evidence(result: Result, url: str) -> dict[str, Any]:
     }
 
 
-def judge(results: Sequence[Result], url: str, trusted: Sequence[str]) -> list[Finding]:
+def judge(results: Sequence[Result], url: str) -> list[Finding]:
     """The findings the answers to an audit's probes show, most severe first."""
     found: dict[tuple[FindingId, str | None], Finding] = {}
 
@@ -255,7 +274,7 @@ def judge(results: Sequence[Result], url: str, trusted: Sequence[str]) -> list[F
             rule = RULES[rule_id]
             found[rule_id, key] = Finding(
                 rule_id, rule.severity(credentials), rule.title, result.probe.origin,
-                {**evidence(result, url), **more}, fixes(rule, trusted))
+                {**evidence(result, url), **more}, rule.advice)
 
     explained = _explained_dots(results)
     for result in results:
@@ -266,7 +285,7 @@ def judge(results: Sequence[Result], url: str, trusted: Sequence[str]) -> list[F
     if "any-origin-reflected" in ids:
         found = {k: f for k, f in found.items() if f.id not in _IMPLIED_BY_REFLECTION}
     if ids & ORIGIN_FINDINGS:
-        found = {k: f for k, f in found.items() if f.id not in _PREFLIGHT_FINDINGS}
+        found = {k: f for k, f in found.items() if f.id not in PREFLIGHT_FINDINGS}
     return sorted(found.values(), key=lambda f: (-SEVERITIES.index(f.severity), f.id))
 
 
@@ -288,10 +307,10 @@ def _judge_one(result: Result, add: _Add) -> None:
         add("private-network-open", result, allows(result))
     if probe.kind == "control":
         if probe.preflight and allows(result):
-            _judge_preflight_grants(result, creds, add)
+            _judge_preflightgrants(result, creds, add)
         return
     if probe.kind == "preflight-any-method":
-        if allows(result) and _grants(response, "Access-Control-Allow-Methods", probe.method):
+        if allows(result) and grants(response, "Access-Control-Allow-Methods", probe.method):
             add("preflight-any-method", result, creds)
         return
     if probe.origin != NO_ORIGIN and allows(result):
@@ -369,16 +388,16 @@ def _compared(result: Result) -> dict[str, Any]:
                 "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Vary")}}
 
 
-def _judge_preflight_grants(result: Result, creds: bool, add: _Add) -> None:
+def _judge_preflightgrants(result: Result, creds: bool, add: _Add) -> None:
     response = result.response
     assert response is not None
-    if _grants(response, "Access-Control-Allow-Headers", result.probe.request_headers):
+    if grants(response, "Access-Control-Allow-Headers", result.probe.request_headers):
         add("preflight-any-header", result, creds)
-    if _grants(response, "Access-Control-Allow-Methods", None):
+    if grants(response, "Access-Control-Allow-Methods", None):
         add("preflight-any-method", result, creds)
 
 
-def _grants(response: Response, name: str, asked: str | None) -> bool:
+def grants(response: Response, name: str, asked: str | None) -> bool:
     """True if header *name* is ``*`` or lists *asked* (a name only an echo would list)."""
     values = [v.strip() for v in (response.get(name) or "").split(",")]
     return "*" in values or (asked is not None and asked.lower() in
@@ -388,14 +407,6 @@ def _grants(response: Response, name: str, asked: str | None) -> bool:
 def _varies_by_origin(response: Response) -> bool:
     names = {v.strip().lower() for v in (response.get("Vary") or "").split(",")}
     return "origin" in names or "*" in names
-
-
-def fixes(rule: Rule, trusted: Sequence[str]) -> dict[str, str]:
-    """The rule's fixes with the user's own trusted origins filled in."""
-    origins = repr(list(trusted))
-    nginx_map = " ".join(f'"{o}" $http_origin;' for o in trusted)
-    return {tool: text.format(origins=origins, nginx_map=nginx_map)
-            for tool, text in rule.fix.items()}
 
 
 def at_or_above(findings: Iterable[Finding], level: Severity) -> list[Finding]:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ..logsafe import logsafe
+from ..toolbase.snippets import STACK_NAMES
 from ..toolbase.terminal import Style, Write, escape, writer
 from .findings import RULES, Finding, allows, at_or_above, credentialed
 from .probes import NO_ORIGIN
@@ -59,9 +60,12 @@ def _probe_dict(result: Any) -> dict[str, Any]:
 
 
 def _finding_dict(finding: Finding) -> dict[str, Any]:
+    configuration = finding.configuration
     return {"id": finding.id, "severity": finding.severity, "title": finding.title,
             "origin": _origin(finding.origin), "evidence": finding.evidence,
-            "fix": finding.fix}
+            "fix": {"advice": finding.advice,
+                    "configuration": None if configuration is None
+                    else configuration.as_dict()}}
 
 
 def _origin(origin: str) -> str | None:
@@ -78,6 +82,7 @@ def print_text(done: Audit, style: Style, out: TextIO, fail_on: Severity) -> Non
     write(f"Audit of {done.url} for {', '.join(done.trusted)}: {len(done.results)} requests")
     for finding in done.findings:
         _print_finding(finding, style, write)
+    _print_configuration(done.findings, write)
     for note in done.notes:
         write(f"Note: {note}")
     counts = ", ".join(f"{sum(f.severity == s for f in done.findings)} {s}"
@@ -102,8 +107,20 @@ def _print_finding(finding: Finding, style: Style, write: Write) -> None:
         shown = ", ".join(f"{name}: {logsafe(value)}" for name, value in other.items()
                           if name != "origin" and value is not None) or "no CORS headers"
         write(f"    compared: Origin {other['origin'] or '(none)'} got {shown}")
-    for tool, text in finding.fix.items():
-        write(f"    fix ({tool}): {text}")
+    write(f"    fix: {finding.advice}")
+
+
+def _print_configuration(findings: Sequence[Finding], write: Write) -> None:
+    """The whole corrected configuration, once for all findings: what to paste."""
+    fix = next((f.configuration for f in findings if f.configuration is not None), None)
+    if fix is None:
+        return
+    write(f"Fix: the whole corrected configuration for {STACK_NAMES[fix.stack]}, "
+          f"{fix.source}:")
+    for line in fix.snippet.splitlines():
+        write(f"    {line}" if line else "")
+    write("The same for " + ", ".join(fix.alternatives) + ": in --json's "
+          "fix.configuration.alternatives.")
 
 
 # -- whole applications ----------------------------------------------------------
@@ -174,7 +191,8 @@ def sarif(audits: Sequence[Audit], version: str) -> dict[str, Any]:
     rules = [{
         "id": rule.id, "name": rule.id,
         "shortDescription": {"text": rule.title},
-        "help": {"text": "\n".join(f"{tool}: {text}" for tool, text in rule.fix.items())},
+        "help": {"text": "\n".join([f"Fix: {rule.advice}.", *(
+            f"{stack}: {note}." for stack, note in rule.notes.items())])},
         "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severe]},
         "properties": {"tags": ["security", "cors"],
                        "security-severity": _SECURITY_SEVERITY[rule.severe]},
@@ -193,7 +211,12 @@ def sarif(audits: Sequence[Audit], version: str) -> dict[str, Any]:
 
 
 def _sarif_result(done: Audit, finding: Finding, index: int) -> dict[str, Any]:
-    fix = "; ".join(f"{tool}: {text}" for tool, text in finding.fix.items())
+    fix = finding.advice + "."
+    configuration = finding.configuration
+    if configuration is not None:
+        fix += (f"\n\nThe whole corrected configuration for "
+                f"{STACK_NAMES[configuration.stack]} ({configuration.source}):\n\n"
+                + configuration.snippet)
     # A route keeps its fingerprint when its sample path or the random probes change.
     where = done.route or done.url
     key = "|".join((finding.id, where, ",".join(done.trusted)))
@@ -208,7 +231,10 @@ def _sarif_result(done: Audit, finding: Finding, index: int) -> dict[str, Any]:
                        "message": {"text": done.url}}],
         "partialFingerprints": {"wsgicorsAudit/v1": hashlib.sha256(key.encode()).hexdigest()},
         "properties": {"url": done.url, "route": done.route, "severity": finding.severity,
-                       "evidence": finding.evidence},
+                       "evidence": finding.evidence,
+                       "fix": None if configuration is None else {
+                           name: value for name, value in configuration.as_dict().items()
+                           if name != "alternatives"}},
     }
 
 

@@ -99,6 +99,18 @@ def app_routes(found: Application) -> list[Route]:
     return list(_starlette_routes(found.app, "", ((found.app, ""),)))
 
 
+def route_at(found: Application, path: str) -> Route:
+    """*path* as a route of *found*'s application, with what
+    :mod:`~wsgicors.audit.layers` needs to tell which configuration answers it (the
+    Flask endpoint the URL map matches, the Starlette applications mounted around it)."""
+    path = path.split("?", 1)[0] or "/"
+    if found.framework == "flask":
+        return Route(path, path, (), _flask_endpoint(found.app, path))
+    if found.framework == "starlette":
+        return Route(path, path, (), _starlette_chain(found.app, path))
+    return Route(path, path)
+
+
 def _attribute(obj: Any, name: str) -> Any:
     try:
         return getattr(obj, name, None)
@@ -126,6 +138,14 @@ def _flask_routes(app: Any) -> Iterator[Route]:
         path = _flask_path(adapter, rule, methods[0] if methods else "GET")
         if path is not None:
             yield Route(rule.rule, path, methods, rule.endpoint)
+
+
+def _flask_endpoint(app: Any, path: str) -> str | None:
+    try:
+        endpoint, _args = app.url_map.bind("localhost").match(path)
+    except Exception:  # a redirect, 404 or 405: no view answers GET there
+        return None
+    return str(endpoint)
 
 
 def _flask_path(adapter: Any, rule: Any, method: str) -> str | None:
@@ -274,6 +294,24 @@ def _starlette_routes(app: Any, prefix: str, chain: Chain) -> Iterator[Route]:
             if path is not None:
                 yield Route(prefix + entry.path, prefix + path, _methods(entry.methods),
                             chain)
+
+
+def _starlette_chain(app: Any, path: str) -> Chain:
+    """The Starlette applications *path* goes through, mounts followed."""
+    from starlette.routing import Mount
+
+    chain: Chain = ((app, ""),)
+    prefix = ""
+    for _depth in range(MAX_DEPTH):
+        mount = next((m for m in getattr(app, "routes", ()) if isinstance(m, Mount)
+                      and (path + "/").startswith(prefix + m.path + "/")), None)
+        if mount is None:
+            break
+        app, prefix = _mounted_app(mount), prefix + mount.path
+        if _framework_of(app) != "starlette":
+            break
+        chain += ((app, prefix),)
+    return chain
 
 
 def _mounted_app(mount: Any) -> Any:

@@ -28,7 +28,9 @@ from typing import Protocol
 from ..logsafe import logsafe
 from ..origins import OriginRule
 from ..toolbase.errors import ToolError
+from .configs import Serving
 from .findings import Finding, Header, Response, Result, allows, judge
+from .fixes import whole_fix, with_fix
 from .probes import (
     NO_ORIGIN,
     Probe,
@@ -81,14 +83,16 @@ def audit(transport: Sender, url: str, trusted: Sequence[str], *,
           headers: Sequence[Header] = (), credentials: bool = False,
           concurrency: int = MAX_CONCURRENT, token: str | None = None,
           progress: Progress | None = None, method: str = "GET",
-          max_requests: int = MAX_REQUESTS) -> Audit:
+          max_requests: int = MAX_REQUESTS, serving: Serving | None = None) -> Audit:
     """Probe *url* for origins *trusted* should not let in; raise ToolError if no probe
     got an answer.
 
     *trusted* holds origins (``https://app.example.com``) or subdomain patterns
     (``https://*.example.com``). *method* is what the URL serves: anything but
     ``GET`` or ``HEAD`` is probed with preflights only. At most *max_requests*
-    requests are sent (never more than :data:`MAX_REQUESTS`).
+    requests are sent (never more than :data:`MAX_REQUESTS`). *serving* says what
+    answers CORS there, for the fix (see :mod:`~wsgicors.audit.fixes`): without it,
+    the fix is written from the answers, for the stack the server names.
     """
     limit = max(1, min(max_requests, MAX_REQUESTS))
     token = token or new_token()
@@ -107,8 +111,12 @@ def audit(transport: Sender, url: str, trusted: Sequence[str], *,
     second = _for_method(second, method)
     budget = limit - len(results)
     results += sender.run(second[:budget])
-    findings = [dataclasses.replace(f, evidence=redactor.data(f.evidence))
-                for f in judge(results, url, list(trusted))]
+    findings = judge(results, url)
+    if findings:
+        fix = whole_fix(results, trusted, serving or Serving(),
+                        keep=lambda name: redactor(name) == name)
+        findings = with_fix(findings, fix)
+    findings = [dataclasses.replace(f, evidence=redactor.data(f.evidence)) for f in findings]
     done = Audit(url, list(trusted), results, findings)
     skipped = len(first) + len(second) - len(results)
     if skipped > 0:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..toolbase.errors import ToolError
+from .configs import Serving
 from .findings import Header
 from .probes import new_token
 from .routes import Route
@@ -32,6 +33,8 @@ MIN_ROUTE_REQUESTS = 8
 
 #: ``answering(route)``: the names of the CORS configurations answering *route*.
 Answering = Callable[[Route], Sequence[str]]
+#: ``serving(route)``: the stack and configuration answering *route*, for the fix.
+ServingOf = Callable[[Route], Serving]
 
 
 @dataclass
@@ -66,9 +69,11 @@ class Survey:
 def survey(transport: Sender, base: str, routes: Sequence[Route], trusted: Sequence[str],
            target: str, *, headers: Sequence[Header] = (), credentials: bool = False,
            concurrency: int = MAX_CONCURRENT, answering: Answering | None = None,
+           serving: ServingOf | None = None,
            progress: Callable[[str], Progress | None] | None = None) -> Survey:
     """Audit each of *routes* at *base* + its path; *answering* names their CORS
-    configurations (None: unknown, a live server)."""
+    configurations and *serving* reads them for the fixes (None: unknown, a live
+    server)."""
     found = Survey(target, list(trusted))
     token = new_token()
     budget = MAX_TOTAL_REQUESTS
@@ -85,7 +90,8 @@ def survey(transport: Sender, base: str, routes: Sequence[Route], trusted: Seque
             done = audit(transport, entry.url, trusted, headers=headers,
                          credentials=credentials, concurrency=concurrency, token=token,
                          progress=progress(route.pattern) if progress else None,
-                         method=route.method, max_requests=min(budget, MAX_REQUESTS))
+                         method=route.method, max_requests=min(budget, MAX_REQUESTS),
+                         serving=serving(route) if serving else None)
         except ToolError as exc:
             entry.error = str(exc)
             continue

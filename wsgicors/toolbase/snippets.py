@@ -13,21 +13,28 @@ what an application already allows; :func:`render` writes the result for one sta
 The stacks (:data:`STACKS`) are wsgicors's WSGI middleware, Flask
 (``wsgicors_flask``, flask-cors's option names), Django (``wsgicors_django``,
 django-cors-headers' setting names), Starlette/FastAPI (``wsgicors.asgi``, Starlette's
-keyword names), nginx and Express (the npm ``cors`` package). Each snippet restates
-the whole configuration (every option that differs from that stack's default), so
-copying it never drops what the application already needed.
+keyword names), nginx and Express (the npm ``cors`` package). The peers' own libraries
+(:data:`PEER_STACKS`: flask-cors, django-cors-headers, Starlette's ``CORSMiddleware``)
+are stacks too, for the audit, which tells their users how to fix the configuration
+they have. Each snippet restates the whole configuration (every option that differs
+from that stack's default), so copying it never drops what the application already
+needed.
 
 What a snippet never does is widen: an origin list never becomes ``*``, request
 headers are listed by name (Express's default, reflecting whatever a preflight asks
 for, is always replaced by a list), and nothing echoes the request's Origin
-unchecked (nginx and Express compare it with the list first).
+unchecked (nginx and Express compare it with the list first). Where a peer matches
+regexes at the start only (flask-cors and django-cors-headers use ``re.match``), a
+snippet anchors them at both ends; where a stack cannot say something (an
+``allow_origin_func`` in nginx, any request header with credentials in
+django-cors-headers), the snippet says so in a comment and keeps to what it can say.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -35,14 +42,21 @@ from .. import DEFAULT_HEADERS, DEFAULT_METHODS
 from ..origins import is_loopback_host, parse_origin_rule
 
 #: A stack a snippet can be written for.
-Stack = Literal["wsgicors", "flask", "django", "starlette", "nginx", "express"]
-#: Every stack, in the order fixes list them.
+Stack = Literal["wsgicors", "flask", "django", "starlette", "nginx", "express",
+                "flask-cors", "django-cors-headers", "starlette-cors"]
+#: Every stack wsgicors's own fixes are written for, in the order they list them.
 STACKS: tuple[Stack, ...] = ("wsgicors", "flask", "django", "starlette", "nginx", "express")
+#: The peers' CORS libraries, whose users the audit tells how to fix what they have.
+PEER_STACKS: tuple[Stack, ...] = ("flask-cors", "django-cors-headers", "starlette-cors")
+#: Every stack, wsgicors's first.
+ALL_STACKS: tuple[Stack, ...] = (*STACKS, *PEER_STACKS)
 #: Each stack's name in sentences.
 STACK_NAMES: dict[Stack, str] = {
     "wsgicors": "a WSGI application (wsgicors)", "flask": "Flask (wsgicors_flask)",
     "django": "Django (wsgicors_django)", "starlette": "Starlette or FastAPI (wsgicors.asgi)",
-    "nginx": "nginx", "express": "Express (npm cors)",
+    "nginx": "nginx", "express": "Express (npm cors)", "flask-cors": "Flask (flask-cors)",
+    "django-cors-headers": "Django (django-cors-headers)",
+    "starlette-cors": "Starlette or FastAPI (Starlette's CORSMiddleware)",
 }
 #: Access-Control-Max-Age a fix sets when the application sets none: WebKit caps the
 #: preflight cache at 600 s, so longer buys nothing in Safari, and a change of the
@@ -177,13 +191,15 @@ def _is_insecure(origin: str) -> bool:
 # -- rendering -----------------------------------------------------------------------
 
 
-def render_all(config: CORSConfig, *, app: str = "app") -> dict[Stack, str]:
-    """The snippet for every stack in :data:`STACKS` (fresh installations)."""
-    return {stack: render(config, stack, app=app) for stack in STACKS}
+def render_all(config: CORSConfig, *, app: str = "app",
+               stacks: Sequence[Stack] = STACKS) -> dict[Stack, str]:
+    """The snippet for every stack of *stacks* (fresh installations)."""
+    return {stack: render(config, stack, app=app) for stack in stacks}
 
 
 def render(config: CORSConfig, stack: Stack, *, app: str = "app", installed: bool = False,
-           wrap_whole: bool = False, policy: bool = False) -> str:
+           wrap_whole: bool = False, policy: bool = False, view: str | None = None,
+           resource: str | None = None) -> str:
     """*config* as *stack* writes it: code or configuration to paste.
 
     *app* is the name of the application object in the user's module. *installed*
@@ -191,10 +207,13 @@ def render(config: CORSConfig, stack: Stack, *, app: str = "app", installed: boo
     ``INSTALLED_APPS`` and ``MIDDLEWARE`` alone). *wrap_whole* (Starlette) wraps the
     whole application instead of ``add_middleware``, which is what puts CORS headers
     on the 500 page of Starlette's error handler. *policy* (wsgicors): the user keeps
-    the configuration in a :class:`~wsgicors.CORSPolicy` named *app*.
+    the configuration in a :class:`~wsgicors.CORSPolicy` named *app*. *view* (Flask,
+    flask-cors): the configuration is the ``@cross_origin`` of the view so named;
+    *resource* (Flask, flask-cors): it is the entry of ``resources=`` for that path
+    pattern.
     """
-    if stack == "django":
-        return _django(config, installed)
+    if stack in ("django", "django-cors-headers"):
+        return _django(config, installed, peer=stack == "django-cors-headers")
     if stack == "nginx":
         return _nginx(config)
     if stack == "express":
@@ -206,11 +225,13 @@ def render(config: CORSConfig, stack: Stack, *, app: str = "app", installed: boo
     elif stack == "wsgicors":
         code = _wsgicors(config, app)
     elif stack == "flask":
-        code = _flask(config, app)
+        code = _flask(config, app, _Place(view, resource))
+    elif stack == "flask-cors":
+        code = _flask_cors(config, app, _Place(view, resource))
     else:
-        code = _starlette(config, app, wrap_whole)
+        code = _starlette(config, app, wrap_whole, peer=stack == "starlette-cors")
     # Pasted next to the call it replaces, a second CORS layer would answer too.
-    return _REPLACES + code if installed else code
+    return _REPLACES + code if installed and not (view or resource) else code
 
 
 _REPLACES = "# In place of the CORS configuration the application has now:\n"
@@ -315,7 +336,8 @@ _FLASK_NAMES = {"allow_origins": "origins", "allow_methods": "methods",
                 "allow_credentials": "supports_credentials"}
 
 
-def _flask(config: CORSConfig, app: str) -> str:
+def _flask(config: CORSConfig, app: str, place: _Place) -> str:
+    name = "cross_origin" if place.view else "CORS"
     lower_case = config.methods not in (None, "*") and any(
         m != m.upper() for m in config.methods or ())
     if config.insecure_origins or config.origin_func or lower_case:
@@ -323,8 +345,8 @@ def _flask(config: CORSConfig, app: str) -> str:
         # policy, in wsgicors's words.
         policy = _python_call("CORSPolicy", _option_values(config, _WSGICORS_DEFAULTS, {}))
         return (_imports(config, "from wsgicors import CORSPolicy",
-                         "from wsgicors_flask import CORS") + _func_import(config)
-                + _python_call("CORS", [("", app), ("policy", policy)]) + "\n")
+                         f"from wsgicors_flask import {name}") + _func_import(config)
+                + _flask_call([("policy", policy)], app, place))
     options = _option_values(replace(config, origin_regexes=()), _FLASK_DEFAULTS,
                              _FLASK_NAMES)
     if config.origin_regexes:
@@ -333,8 +355,35 @@ def _flask(config: CORSConfig, app: str) -> str:
         origins += [_regex_py(r) for r in config.origin_regexes]
         options = [("origins", "[" + ", ".join(origins) + "]"),
                    *[option for option in options if option[0] != "origins"]]
-    return (_imports(config, "from wsgicors_flask import CORS")
-            + _python_call("CORS", [("", app), *options]) + "\n")
+    if place.resource:  # the entry of a resources= dict: no import of its own
+        head = "import re\n\n" if config.header_patterns else ""
+        return head + _func_import(config) + _flask_call(options, app, place)
+    return _imports(config, f"from wsgicors_flask import {name}") + _flask_call(options, app,
+                                                                               place)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a Flask configuration goes when it is not ``CORS(app, ...)``: the
+    ``@cross_origin`` of a view, or the entry of ``resources=`` for a path pattern."""
+
+    view: str | None = None
+    resource: str | None = None
+
+
+def _flask_call(options: list[tuple[str, str]], app: str, place: _Place) -> str:
+    """``CORS(app, ...)``; for one view ``@cross_origin(...)``; for one resource its
+    entry in ``resources=``."""
+    if place.view:
+        return (f"# On the view {place.view}, below @{app}.route(...), in place of its "
+                "@cross_origin:\n@" + _python_call("cross_origin", options) + "\n")
+    if place.resource:
+        lines = [f"# In CORS({app}, resources={{...}}), the entry of {place.resource!r}:",
+                 f"{_py(place.resource)}: {{"]
+        lines += [f"    {_py(name)}: {value.replace(chr(10), chr(10) + '    ')},"
+                  for name, value in options]
+        return "\n".join(lines) + "\n},\n"
+    return _python_call("CORS", [("", app), *options]) + "\n"
 
 
 _DJANGO_DEFAULTS = {"methods": ("DELETE", "GET", "OPTIONS", "PATCH", "POST", "PUT"),
@@ -349,23 +398,67 @@ _DJANGO_SETTINGS = {
 }
 
 
-def _django(config: CORSConfig, installed: bool) -> str:
+def _django(config: CORSConfig, installed: bool, peer: bool = False) -> str:
+    """settings.py lines for wsgicors_django, or for django-cors-headers (*peer*)."""
+    notes: list[str] = []
+    if peer:
+        config, notes = _for_corsheaders(config)
+    app, middleware = _DJANGO_APPS[peer]
     lines = ["# settings.py"]
-    if not installed:
-        lines += ['INSTALLED_APPS = [*INSTALLED_APPS, "wsgicors_django"]',
-                  "# first, above CommonMiddleware and any authentication middleware:",
-                  'MIDDLEWARE = ["wsgicors_django.middleware.CorsMiddleware", *MIDDLEWARE]']
     if config.header_patterns:
-        lines.insert(1, "import re")
-    for name, value in _option_values(replace(config, origin_func=None), _DJANGO_DEFAULTS,
-                                      _DJANGO_SETTINGS):
+        lines.append("import re")
+    if installed:
+        # Appended to settings.py, every origin setting is restated: an old regex or
+        # CORS_ALLOW_ALL_ORIGINS left in place would keep answering.
+        lines.append("# In place of the CORS_* settings the project has now:")
+    else:
+        lines += [f'INSTALLED_APPS = [*INSTALLED_APPS, "{app}"]',
+                  "# first, above CommonMiddleware and any authentication middleware:",
+                  f'MIDDLEWARE = ["{middleware}", *MIDDLEWARE]']
+    lines += notes
+    values = _option_values(replace(config, origin_func=None), _DJANGO_DEFAULTS,
+                            _DJANGO_SETTINGS)
+    if installed and config.origins != "*":
+        lines.append("CORS_ALLOW_ALL_ORIGINS = False")
+    if installed and not config.origins:
+        lines.append("CORS_ALLOWED_ORIGINS = []")
+    if installed and not config.origin_regexes:
+        lines.append("CORS_ALLOWED_ORIGIN_REGEXES = []")
+    for name, value in values:
         if name == "CORS_ALLOWED_ORIGINS" and value == '"*"':
             lines.append("CORS_ALLOW_ALL_ORIGINS = True")
-        else:
+        elif not (peer and name == "CORS_DANGEROUSLY_ALLOW_INSECURE_ORIGINS"):
             lines.append(f"{name} = {value}")
     if config.origin_func:
         lines.append(f"CORS_ALLOW_ORIGIN_FUNC = {_py(config.origin_func)}")
     return "\n".join(lines) + "\n"
+
+
+#: (INSTALLED_APPS entry, middleware) of wsgicors_django and of django-cors-headers.
+_DJANGO_APPS = {False: ("wsgicors_django", "wsgicors_django.middleware.CorsMiddleware"),
+                True: ("corsheaders", "corsheaders.middleware.CorsMiddleware")}
+
+
+def _for_corsheaders(config: CORSConfig) -> tuple[CORSConfig, list[str]]:
+    """*config* as django-cors-headers can say it, and comments on what it cannot.
+
+    Its CORS_ALLOWED_ORIGINS are exact origins, its regexes are matched at the start
+    only, and it sends CORS_ALLOW_METHODS and CORS_ALLOW_HEADERS as they are: ``*``
+    means any method or header to browsers only without credentials.
+    """
+    exact, regexes = _peer_origins(config, literal=lambda origin: True)
+    notes = _unsayable(config, "#")
+    headers = config.headers
+    if headers == "*" and config.credentials:
+        notes.append("# django-cors-headers cannot allow every request header with "
+                     "credentials: list the ones your scripts send in CORS_ALLOW_HEADERS.")
+        headers = None
+    config = replace(config, origins="*" if config.origins == "*" else tuple(exact),
+                     origin_regexes=tuple(anchored(r) for r in regexes), origin_func=None,
+                     header_patterns=(), headers=headers,
+                     methods=None if config.methods == "*" else config.methods,
+                     max_age=0 if config.max_age is None else config.max_age)
+    return config, notes
 
 
 _STARLETTE_DEFAULTS = {"methods": ("GET",), "headers": (), "max_age": 600}
@@ -375,7 +468,14 @@ _STARLETTE_DEFAULTS = {"methods": ("GET",), "headers": (), "max_age": 600}
 _STARLETTE_ALWAYS = frozenset({"accept", "accept-language", "content-language", "content-type"})
 
 
-def _starlette(config: CORSConfig, app: str, wrap_whole: bool) -> str:
+def _starlette(config: CORSConfig, app: str, wrap_whole: bool, peer: bool = False) -> str:
+    """wsgicors.asgi's CORSMiddleware, or Starlette's own (*peer*): the same keywords."""
+    notes: list[str] = []
+    if peer:
+        notes = _unsayable(config, "#")
+        exact, regexes = _peer_origins(config, literal=lambda origin: True)
+        config = replace(config, origins="*" if config.origins == "*" else tuple(exact),
+                         origin_regexes=tuple(regexes), origin_func=None, header_patterns=())
     if config.headers not in (None, "*"):
         listed = tuple(h for h in config.headers or () if h not in _STARLETTE_ALWAYS)
         config = replace(config, headers=listed or None)
@@ -385,7 +485,12 @@ def _starlette(config: CORSConfig, app: str, wrap_whole: bool) -> str:
         joined = "|".join(f"(?:{r})" for r in config.origin_regexes)
         options = [(n, _regex_py(joined) if n == "allow_origin_regex" else v)
                    for n, v in options]
-    head = _imports(config, "from wsgicors.asgi import CORSMiddleware") + _func_import(config)
+    if peer:  # Starlette's middleware takes lists only, and no insecure-origin switch
+        options = [(n, '["*"]' if v == '"*"' else v) for n, v in options
+                   if n != "dangerously_allow_insecure_origins"]
+    module = "starlette.middleware.cors" if peer else "wsgicors.asgi"
+    head = (_imports(config, f"from {module} import CORSMiddleware") + _func_import(config)
+            + "".join(note + "\n" for note in notes))
     if wrap_whole:
         return (head + "# Wrap the whole application, after its routes, and serve this "
                 "object: Starlette's\n# ServerErrorMiddleware (its 500 page) sits outside "
@@ -393,6 +498,87 @@ def _starlette(config: CORSConfig, app: str, wrap_whole: bool) -> str:
                 + _python_call(f"{app} = CORSMiddleware", [("", app), *options]) + "\n")
     return head + _python_call(f"{app}.add_middleware", [("", "CORSMiddleware"), *options]) \
         + "\n"
+
+
+# -- the peers' libraries ------------------------------------------------------------
+
+
+def anchored(source: str) -> str:
+    """A full-match regex *source* for a library that matches at the start only
+    (``re.match``, as flask-cors and django-cors-headers do): ``^...$``."""
+    return f"^{source}$" if "|" not in source else f"^(?:{source})$"
+
+
+def _peer_origins(config: CORSConfig, literal: Callable[[str], bool]
+                  ) -> tuple[list[str], list[str]]:
+    """*config*'s origins for a peer's library: the exact origins it compares as
+    strings, and full-match regexes for the rest (subdomain and port patterns, the
+    regexes, an exact origin the library would take for a regex)."""
+    exact: list[str] = []
+    regexes: list[str] = []
+    for origin in () if config.origins == "*" else config.origins:
+        if "*" in origin or not literal(origin):
+            regexes.append(_regex_of(origin))
+        else:
+            exact.append(origin)
+    return exact, regexes + list(config.origin_regexes)
+
+
+def _unsayable(config: CORSConfig, comment: str) -> list[str]:
+    """Comment lines for what *config* says that a peer's library, nginx or Express
+    cannot (they are left out of the snippet)."""
+    notes = []
+    if config.origin_func:
+        notes.append(f"{comment} {config.origin_func} cannot be expressed here: "
+                     "list those origins.")
+    if config.header_patterns:
+        notes.append(f"{comment} request headers matching "
+                     + ", ".join(config.header_patterns)
+                     + " cannot be expressed here: list them.")
+    return notes
+
+
+# flask-cors takes an origin or header with one of these characters for a regex.
+_FLASK_CORS_REGEX_HINTS = frozenset("*\\]?$^[]()")
+_FLASK_CORS_VARY = """
+
+@{app}.after_request
+def vary_on_origin(response):
+    # flask-cors adds Vary: Origin only to the answers that allow an origin: shared
+    # caches need it on every answer.{order}
+    response.vary.add("Origin")
+    return response
+
+
+"""
+# Flask runs the after_request functions defined last first.
+_FLASK_CORS_ORDER = "\n    # Defined before CORS(), this runs after flask-cors's own."
+
+
+def _flask_cors(config: CORSConfig, app: str, place: _Place) -> str:
+    """flask-cors's ``CORS(app, ...)`` (or one *view*'s ``@cross_origin``): regexes
+    anchored (it matches at the start only), methods listed (it compares them with
+    the list: ``*`` is its default list)."""
+    exact, regexes = _peer_origins(
+        config, literal=lambda origin: _FLASK_CORS_REGEX_HINTS.isdisjoint(origin))
+    headers = config.headers
+    if headers not in (None, "*") and config.header_patterns:
+        headers = (*headers, *(anchored(p) for p in config.header_patterns))
+    rest = replace(config, origins=(), origin_regexes=(), origin_func=None, headers=headers,
+                   header_patterns=(), methods=None if config.methods == "*" else config.methods)
+    if config.origins == "*":
+        origins = _py("*")
+    else:
+        origins = "[" + ", ".join([_py(o) for o in exact]
+                                  + [_regex_py(anchored(r)) for r in regexes]) + "]"
+    options = [("origins", origins), *_option_values(rest, _FLASK_DEFAULTS, _FLASK_NAMES)]
+    notes = "".join(note + "\n" for note in _unsayable(replace(config, header_patterns=()),
+                                                         "#"))
+    order = "" if place.view else _FLASK_CORS_ORDER
+    vary = "" if config.origins == "*" else _FLASK_CORS_VARY.format(app=app, order=order)
+    name = "cross_origin" if place.view else "CORS"
+    head = "" if place.resource else f"from flask_cors import {name}\n"
+    return (head + (vary or "\n") + notes + _flask_call(options, app, place)).lstrip("\n")
 
 
 # -- nginx and Express -------------------------------------------------------------
@@ -412,8 +598,7 @@ def _nginx(config: CORSConfig) -> str:
     pattern = origin_regex(config)
     out = ["# In the server block of the API. Keep what the location already does",
            "# (proxy_pass, root...); nginx answers the preflights itself."]
-    if config.origin_func:
-        out.append(f"# {config.origin_func} cannot be expressed here: list those origins.")
+    out += _unsayable(config, "#")
     if pattern is None:  # any origin, without credentials
         out.append('set $cors_origin "*";')
         credentials = ""
@@ -431,8 +616,10 @@ def _nginx(config: CORSConfig) -> str:
     vary = "Origin" if pattern is not None else ""
     preflight = [("Access-Control-Allow-Origin", "$cors_origin"),
                  ("Access-Control-Allow-Credentials", credentials),
-                 ("Access-Control-Allow-Methods", _joined(config.methods)),
-                 ("Access-Control-Allow-Headers", _joined(config.headers)),
+                 ("Access-Control-Allow-Methods", _nginx_list(config.methods, config,
+                                                              "method")),
+                 ("Access-Control-Allow-Headers", _nginx_list(config.headers, config,
+                                                              "headers")),
                  ("Access-Control-Max-Age", "" if config.max_age is None else str(config.max_age)),
                  ("Vary", vary)]
     out += [f"        add_header {name} {_nginx_value(value)} always;"
@@ -457,10 +644,14 @@ _CORS_RESPONSE_HEADERS = (
 )
 
 
-def _joined(names: Names | None) -> str:
+def _nginx_list(names: Names | None, config: CORSConfig, asked: str) -> str:
+    """A preflight's list; ``*`` with credentials (which browsers read as the name
+    ``*``) becomes the echo of what the preflight asks: the origin is checked first."""
     if names is None:
         return ""
-    return "*" if names == "*" else ", ".join(names)
+    if names == "*":
+        return f"$http_access_control_request_{asked}" if config.credentials else "*"
+    return ", ".join(names)
 
 
 def _nginx_value(value: str) -> str:
@@ -478,17 +669,20 @@ def _express(config: CORSConfig, app: str) -> str:
         options.append(f"origin: [{', '.join(items)}]")
     if config.credentials:
         options.append("credentials: true")
-    if config.methods is not None:
+    # With credentials browsers read "*" as a name: cors()'s default methods (every
+    # standard one) and its echo of the requested headers say "any" instead.
+    any_with_credentials = ("*", True)
+    if config.methods is not None and (config.methods, config.credentials) != \
+            any_with_credentials:
         options.append(f"methods: {_js_list(config.methods)}")
     # Without allowedHeaders, cors() echoes whatever a preflight asks for.
-    options.append(f"allowedHeaders: {_js_list(config.headers or ())}")
+    if (config.headers, config.credentials) != any_with_credentials:
+        options.append(f"allowedHeaders: {_js_list(config.headers or ())}")
     if config.expose_headers:
         options.append(f"exposedHeaders: {_js_list(config.expose_headers)}")
     if config.max_age is not None:
         options.append(f"maxAge: {config.max_age}")
-    note = ""
-    if config.origin_func:
-        note = f"// {config.origin_func} cannot be expressed here: list those origins.\n"
+    note = "".join(line + "\n" for line in _unsayable(config, "//"))
     body = "".join(f"  {option},\n" for option in options)
     return (f'const cors = require("cors");\n\n{note}'
             f"{app}.use(cors({{\n{body}}}));\n")
