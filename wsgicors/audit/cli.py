@@ -19,16 +19,16 @@ from typing import Any, TextIO
 
 from .. import __version__
 from ..doctor.fetch import parse_header
-from ..doctor.transport import HTTPTransport
+from ..doctor.transport import ASGITransport, HTTPTransport, WSGITransport
 from ..toolbase.command import Command
 from ..toolbase.errors import Exit, ToolError
-from ..toolbase.network import add_network_options, timeout_of, tls_context
+from ..toolbase.network import add_network_options, series_seconds, timeout_of, tls_context
 from ..toolbase.terminal import Style, add_color_option, escape
 from .findings import Header, at_or_above
 from .inprocess import app_transport
 from .probes import check_trusted
 from .report import as_dict, dumps, print_text, redact, sarif
-from .scan import MAX_CONCURRENT, Audit, Sender, audit
+from .scan import MAX_CONCURRENT, Audit, audit
 from .vocabulary import SEVERITIES
 
 #: Request headers the audit sets itself.
@@ -72,8 +72,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     failed = False
     for url in urls:
         try:
-            done = audit(transport, url, args.origin, headers=headers,
-                         credentials=args.credentials, progress=_progress(err, url),
+            done = audit(transport.within(series_seconds(args)), url, args.origin,
+                         headers=headers, credentials=args.credentials,
+                         progress=_progress(err, url),
                          concurrency=MAX_CONCURRENT if args.app is None else 1)
         except ToolError as exc:  # the next URL may still be audited
             print(f"wsgicors audit: cannot audit {escape(url)}: "
@@ -101,7 +102,8 @@ AUDIT = Command(
     each finding with its severity, the request and response that show it, and the
     fix for wsgicors, flask-cors, django-cors-headers, nginx and express. Works on
     any server over the network, or on a WSGI or ASGI application in process with
-    --app. At most 60 requests per URL, 4 at a time.""",
+    --app. At most 60 requests per URL, 4 at a time, all of them within 3 times
+    --timeout.""",
     examples="""\
 wsgicors audit https://api.example.com/me --origin https://app.example.com \\
     --header "Cookie: session=..." --credentials --sarif cors.sarif
@@ -114,7 +116,8 @@ wsgicors audit --app myproject.wsgi:application /api/me --origin https://app.exa
 )
 
 
-def _setup(args: argparse.Namespace) -> tuple[list[Header], Sender, list[str]]:
+def _setup(args: argparse.Namespace) -> tuple[
+        list[Header], HTTPTransport | WSGITransport | ASGITransport, list[str]]:
     problems = check_trusted(args.origin)
     if problems:
         raise ToolError(problems[0])
@@ -123,13 +126,14 @@ def _setup(args: argparse.Namespace) -> tuple[list[Header], Sender, list[str]]:
     if args.app:
         urls = [u if "://" in u else "http://localhost" + (u if u.startswith("/") else "/" + u)
                 for u in args.urls or ["/"]]
-        return headers, app_transport(args.app), urls
+        return headers, app_transport(args.app, timeout), urls
     if not args.urls:
         raise ToolError("give at least one URL to audit (or --app MODULE:APP)")
     for url in args.urls:
         if not url.startswith(("http://", "https://")):
             raise ToolError(f"not an http(s) URL: {url}")
-    return headers, HTTPTransport(timeout, tls_context(args.insecure)), list(args.urls)
+    # The audit judges header blocks only: it reads no body.
+    return headers, HTTPTransport(timeout, tls_context(args.insecure), max_body=0), list(args.urls)
 
 
 def _header(text: str) -> Header:

@@ -1,7 +1,9 @@
 """Run an audit: send the probes over a doctor transport, bounded, and judge the answers.
 
 At most :data:`MAX_REQUESTS` requests per URL, at most :data:`MAX_CONCURRENT` at a
-time; each request has the transport's own timeout. Probes are sent the way a browser
+time; each request has the transport's own timeout, and a transport given one deadline
+for all (``transport.within(seconds)``, as the command line does per URL) fails every
+request past it at once. Probes are sent the way a browser
 sends them: an actual ``GET`` carries the user's ``--header`` values (and a cookie with
 ``credentials``), a preflight carries only ``Origin`` and the ``Access-Control-Request-*``
 headers, since browsers never send credentials on a preflight.

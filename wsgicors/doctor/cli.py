@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from .. import CORSPolicy
 from ..toolbase.command import Command
 from ..toolbase.errors import Exit, ToolError
-from ..toolbase.network import add_network_options, timeout_of, tls_context
+from ..toolbase.network import add_network_options, series_seconds, timeout_of, tls_context
 from ..toolbase.targets import Target, django_target, find_target, load_app, load_target
 from ..toolbase.terminal import Style, Write, add_color_option, writer
 from . import browser, live
@@ -102,9 +102,11 @@ def _where(args: argparse.Namespace) -> tuple[Transport, Target | None, str]:
 
             app = get_wsgi_application()
     if app is None:
-        return HTTPTransport(timeout_of(args), tls_context(args.insecure)), target, args.url
+        transport: Transport = HTTPTransport(timeout_of(args), tls_context(args.insecure)
+                                             ).within(series_seconds(args))
+        return transport, target, args.url
     url = "http://localhost" + args.url if args.url.startswith("/") else args.url
-    return in_process(app), target, url
+    return in_process(app, timeout_of(args)).within(series_seconds(args)), target, url
 
 
 CHECK = Command(
