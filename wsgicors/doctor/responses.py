@@ -297,14 +297,19 @@ class BodyReader:
                     self._step = "data-end"
                 continue
             end = data.find(b"\n", at)
-            self._line += data[at: len(data) if end < 0 else end]
-            if len(self._line) > MAX_CHUNK_LINE:
-                self.done = True  # a line too long: a framing error
-            elif end >= 0:
-                line = bytes(self._line).removesuffix(b"\r")
+            if end < 0:  # the line goes on in the next bytes fed
+                self._line += data[at:]
+                self.done = len(self._line) > MAX_CHUNK_LINE  # too long: a framing error
+                return
+            line = data[at:end]
+            if self._line:
+                line = bytes(self._line + line)
                 self._line.clear()
-                self._end_of_line(line)
-            at = len(data) if end < 0 else end + 1
+            at = end + 1
+            if len(line) > MAX_CHUNK_LINE:
+                self.done = True
+            else:
+                self._end_of_line(line.removesuffix(b"\r"))
 
     def _end_of_line(self, line: bytes) -> None:
         if self._step == "size":

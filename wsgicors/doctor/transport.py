@@ -315,6 +315,8 @@ class _InProcess(_Deadlines):
         deadline = self._deadline()
         if deadline is None:
             return self._call(method, url, headers, None)
+        if deadline <= time.monotonic():
+            raise ToolError(self._late(deadline, "the application"))
         if any(thread.is_alive() for thread in self._stuck):
             raise ToolError("the application is still running a request that missed its "
                             "deadline; wsgicors sends it no other request")
