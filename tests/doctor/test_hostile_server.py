@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 
 from wsgicors.doctor import HTTPTransport, ToolError
+from wsgicors.doctor import browser as rules
 from wsgicors.doctor import responses as wire
 from wsgicors.doctor.browser import preflight_cache_seconds
 from wsgicors.doctor.transport import ASGITransport, WSGITransport
+from wsgicors.doctor.vocabulary import Browser
 
 from .hostile import HOLD, Step, answer, drip, head, serve
 
@@ -69,6 +71,7 @@ def assert_linear(parse: Callable[[bytes], object], make: Callable[[int], bytes]
 
 
 CHUNKED = wire.Framing(chunked=True)
+BROWSERS: tuple[Browser, ...] = ("chrome", "firefox")
 
 
 def test_decoding_many_tiny_chunks_is_linear() -> None:
@@ -85,8 +88,8 @@ def test_an_unfinished_last_chunk_is_scanned_in_linear_time(filler: bytes) -> No
     assert_linear(CHUNKED.wants_more, lambda n: b"0" + filler * n, 1500)
 
 
-@pytest.mark.parametrize("browser", ["chrome", "firefox"])
-def test_folded_header_lines_are_joined_in_linear_time(browser: Any) -> None:
+@pytest.mark.parametrize("browser", BROWSERS)
+def test_folded_header_lines_are_joined_in_linear_time(browser: Browser) -> None:
     def block(n: int) -> bytes:
         return b"HTTP/1.1 200 OK\r\nX: a\r\n" + (b" " + b"x" * 30 + b"\r\n") * n + b"\r\n"
 
@@ -108,6 +111,44 @@ def test_resolving_a_location_is_linear(location: str) -> None:
         return wire.resolve_url("http://api.example.com/a/b", data.decode("latin-1"))
 
     assert_linear(resolve, lambda n: (location * n).encode("latin-1"), 2048)
+
+
+def verdicts(name: str, make: Callable[[int], bytes]) -> Callable[[bytes], object]:
+    """Both browsers' verdicts on a preflight and an actual response carrying header
+    *name* with a value *make* grew (the input is the value)."""
+    origin = "https://app.example.com"
+
+    def judge(value: bytes) -> object:
+        block = head(f"{name}: " + value.decode("latin-1"), "Content-Length: 0")
+        response = wire.response_from_head(block, "http://api.example.com/x")
+        judged: list[object] = []
+        for browser in BROWSERS:
+            seen = wire.seen_by(response, browser)
+            judged += [
+                rules.evaluate_preflight(seen, origin, "PUT", [("X-Token", "1")], True,
+                                         browser),
+                rules.evaluate_response(seen, origin, True, browser),
+                rules.hidden_response_headers(seen, False), seen.location]
+        return judged
+
+    return judge
+
+
+@pytest.mark.parametrize(("name", "prefix", "unit", "suffix"), [
+    ("Access-Control-Allow-Origin", b"http://", b"a", b"\x7f"),
+    ("Access-Control-Allow-Origin", b"http://a:", b"1", b"x"),
+    ("Access-Control-Allow-Origin", b"https://a.example/", b"%", b""),
+    ("Access-Control-Allow-Methods", b"", b"PUT, ", b"(bad)"),
+    ("Access-Control-Allow-Headers", b"", b"x-a,", b""),
+    ("Access-Control-Expose-Headers", b"", b" ,\t", b""),
+    ("Location", b"", b"/..", b""),
+])
+def test_judging_hostile_header_values_is_linear(name: str, prefix: bytes, unit: bytes,
+                                                 suffix: bytes) -> None:
+    def make(n: int) -> bytes:
+        return prefix + unit * n + suffix
+
+    assert_linear(verdicts(name, make), make, 512)
 
 
 # -- the framing rules: ASCII digits, as Chromium reads them ------------------------
@@ -160,6 +201,17 @@ def test_a_body_dripping_forever_is_cut_at_the_deadline() -> None:
     assert response.body and took < SLACK
 
 
+@pytest.mark.parametrize("steps", [
+    (HOLD,),  # a TLS server that never answers the ClientHello
+    (b"\x16\x03\x03\x40\x00",) + (0.05, b"\x00") * 400,  # a 16 KiB record, dripped
+])
+def test_a_tls_handshake_ends_at_the_deadline(steps: tuple[Step, ...]) -> None:
+    with serve(answer(*steps)) as server:
+        message, took = refusal(server.url.replace("http:", "https:"))
+    assert "timed out after 1 s" in message
+    assert took < SLACK
+
+
 def test_a_slow_resolver_does_not_outlast_the_deadline(monkeypatch: pytest.MonkeyPatch
                                                        ) -> None:
     def slow(*args: Any, **kwargs: Any) -> Any:
@@ -170,6 +222,12 @@ def test_a_slow_resolver_does_not_outlast_the_deadline(monkeypatch: pytest.Monke
     message, took = refusal("http://slow.example/", timeout=0.5)
     assert "timed out after 0.5 s" in message
     assert took < 0.5 * SLACK
+
+
+def test_a_host_name_idna_refuses_is_an_error_at_once() -> None:
+    message, took = refusal("http://" + "\u00fc" * 100 + ".example/", timeout=5)
+    assert message.startswith("error talking to") and "UnicodeError" in message
+    assert took < 2.5
 
 
 def test_one_deadline_for_a_series_of_requests() -> None:

@@ -11,7 +11,8 @@ no colon, a NUL byte, two different Content-Length values). The stdlib's
 ``http.client`` stops parsing at the first malformed header line and then waits for
 the connection to close; h11 raises on the same responses. Neither could say what
 Chromium or Firefox make of them, which is the doctor's whole point. Here every read
-is bounded in bytes and by one deadline per request, the header block is kept as
+is bounded in bytes and by one deadline per request, parsing is linear in the bytes
+received (:mod:`wsgicors.doctor.responses`), the header block is kept as
 received, and each browser's way of reading it is applied by the browser model
 (:mod:`wsgicors.doctor.responses`). The doctor imports no ``http`` module at all;
 ``..http`` is the core's HTTP vocabulary (``wsgicors/http.py``).
@@ -185,7 +186,7 @@ def _resolve(host: str, port: int, deadline: float) -> list[Any]:
     def lookup() -> None:
         try:
             found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
-        except OSError as exc:
+        except Exception as exc:  # UnicodeError for a name IDNA refuses, too
             found.append(exc)
 
     thread = threading.Thread(target=lookup, name="wsgicors-resolve", daemon=True)
@@ -193,7 +194,7 @@ def _resolve(host: str, port: int, deadline: float) -> list[Any]:
     thread.join(_left(deadline))
     if not found:
         raise TimeoutError
-    if isinstance(found[0], OSError):
+    if isinstance(found[0], Exception):
         raise found[0]
     return list(found[0])
 
@@ -293,17 +294,8 @@ def _network_error(exc: BaseException, where: str) -> str:
 
 
 class _InProcess(_Deadlines):
-    """What the in-process transports share: each call within its deadline.
-
-    An application cannot be interrupted safely (it may hold a lock, or be half-way
-    through a write), so with a *timeout* each call runs in a daemon thread, as a
-    threaded WSGI server runs it, and the transport stops waiting at the deadline:
-    the call fails with a ToolError, the application is left running in that thread,
-    and it gets no further request until it returns (the process may exit meanwhile).
-    A body still streaming at the deadline is cut short there, as over the network.
-    Without a timeout (the default, for test suites) the call runs in the caller's
-    thread, unbounded in time; either way at most :data:`MAX_BODY` body bytes are read.
-    """
+    """What the in-process transports share: each call within its deadline (see
+    :class:`WSGITransport`)."""
 
     def __init__(self, app: Any, timeout: float | None = None) -> None:
         super().__init__(timeout)
@@ -354,7 +346,15 @@ class _InProcess(_Deadlines):
 class WSGITransport(_InProcess):
     """Call a WSGI application in process, as a server would (no network).
 
-    *timeout* (seconds, None for none) bounds each call: see :class:`_InProcess`.
+    *timeout* (seconds; None, the default, for none) bounds each call. An application
+    cannot be interrupted safely (it may hold a lock, or be half-way through a write),
+    so with a timeout each call runs in a daemon thread, as a threaded WSGI server runs
+    it, and the transport stops waiting at the deadline: a body still streaming then
+    is cut between two items and closed; an application that has not answered makes
+    the call fail with a ToolError, is left running in that thread and gets no further
+    request until it returns (the process may exit meanwhile). Without a timeout (for
+    test suites) the call runs in the caller's thread. Either way at most
+    :data:`MAX_BODY` body bytes are read. :meth:`within` gives one deadline to a series.
     """
 
     def _call(self, method: str, url: str, headers: Sequence[Header],
@@ -451,9 +451,9 @@ class ASGITransport(_InProcess):
 
     One ``http`` scope per request on a fresh event loop, as a server would (no
     lifespan, an empty body); the response is the ``http.response.start`` message's
-    status and headers. *timeout* (seconds, None for none) bounds each call: at the
-    deadline the application's task is cancelled, and an application that blocks the
-    event loop is left behind as :class:`_InProcess` says.
+    status and headers. *timeout* (seconds; None for none) bounds each call, as for
+    :class:`WSGITransport`: at the deadline the application's task is cancelled, and
+    one that blocks the event loop is left running in its thread.
     """
 
     def _call(self, method: str, url: str, headers: Sequence[Header],
