@@ -9,12 +9,13 @@ Everything here is what a malicious server may do; nothing is well-formed on pur
 
 from __future__ import annotations
 
-import contextlib
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+
+from .rawserver import RawServer
 
 #: The last step of a script that keeps the connection open without a word.
 HOLD = b"\x00HOLD"
@@ -23,46 +24,29 @@ Step = bytes | float
 Script = Callable[[str], Iterable[Step]]
 
 
-class HostileServer:
+class HostileServer(RawServer):
     """Serve *script* on 127.0.0.1 (a free port), one thread per connection."""
 
     def __init__(self, script: Script) -> None:
-        self.script = script
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = int(self.sock.getsockname()[1])
+        super().__init__(lambda request: b"")  # not used: _serve plays the script
+        self.steps = script
         self.url = f"http://127.0.0.1:{self.port}"
-        self.requests = 0
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
 
     def __enter__(self) -> HostileServer:
-        self._thread.start()
+        super().__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-        self._thread.join(timeout=5)
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _addr = self.sock.accept()
-            except OSError:
-                return
-            self.requests += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+        self._stop.set()  # ends the scripts still dripping or holding
+        super().__exit__(*exc)
 
     def _serve(self, conn: socket.socket) -> None:
         with conn:
             conn.settimeout(60)
             try:
                 target = _read_target(conn)
-                for step in self.script(target):
+                for step in self.steps(target):
                     if self._stop.is_set():
                         return
                     if step == HOLD:
