@@ -20,9 +20,9 @@ def add_network_options(parser: argparse.ArgumentParser, timeout: float) -> None
         "--timeout", type=float, default=timeout, metavar="SECONDS",
         help=f"seconds each request may take, from resolving the host to the last byte "
              f"read (default {timeout:g}); the whole run for one URL ends within "
-             f"{SERIES_TIMEOUTS} times that. With --app, an application still running "
-             f"at the deadline cannot be stopped safely: it is left running in a "
-             f"background thread, gets no other request, and the command fails")
+             f"{SERIES_TIMEOUTS} times that. With --app, an application that has not "
+             f"answered by the deadline cannot be stopped safely: it is left running in "
+             f"a background thread, gets no other request, and the command fails")
     parser.add_argument("--insecure", action="store_true",
                         help="do not verify TLS certificates (a development server's "
                              "self-signed one)")
