@@ -105,6 +105,21 @@ def test_header_lines_for_display_are_joined_in_linear_time() -> None:
     assert_linear(lambda data: wire.Response(200, raw=data).lines, block, 2048)
 
 
+@pytest.mark.parametrize(("prefix", "unit", "suffix"), [
+    (b"HTTP/", b"1.", b" 200\r\n\r\n"),  # the status line
+    (b"HTTP/1.1 200 OK\r\n", b"a", b" : b\r\n\r\n"),  # a header name
+    (b"HTTP/1.1 200 OK\r\n", b"\r", b"a: b\n\n"),  # line breaks
+    (b"HTTP/1.1 200 OK\r\n", b"a:\r\n\t", b"\r\n\r\n"),  # folds
+])
+def test_reading_a_header_block_is_linear(prefix: bytes, unit: bytes, suffix: bytes
+                                          ) -> None:
+    def read(block: bytes) -> object:
+        response = wire.response_from_head(block, "http://api.example.com/")
+        return [wire.seen_by(response, browser).headers for browser in BROWSERS]
+
+    assert_linear(read, lambda n: prefix + unit * n + suffix, 2048)
+
+
 @pytest.mark.parametrize("location", ["/.." * 4, "\\" * 4, "\t/" * 4, "%" * 4, "[" * 4])
 def test_resolving_a_location_is_linear(location: str) -> None:
     def resolve(data: bytes) -> str:
