@@ -169,3 +169,17 @@ def test_app_in_process_respects_the_timeout(app: str, expected: str, command: s
     done, took = wsgicors(command, "--app", f"{tmp_path / 'hostile_apps.py'}:{app}",
                           "/api", "--origin", TRUSTED, "--timeout", f"{TIMEOUT:g}")
     assert_ended_well(done, took, expected)
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["http://[::1/x"], "invalid URL"),
+    (["http://127.0.0.1:99999/"], "invalid URL"),
+    (["http://127.0.0.1:9/", "--timeout", "inf"], "at most 3600"),
+    (["http://127.0.0.1:9/", "--timeout", "1e300"], "at most 3600"),
+    (["http://127.0.0.1:9/", "--timeout", "nan"], "--timeout must be a positive number"),
+])
+@pytest.mark.parametrize("command", ["check", "audit"])
+def test_bad_urls_and_timeouts_are_one_line_errors(args: list[str], words: str,
+                                                   command: str) -> None:
+    done, took = wsgicors(command, *args, "--origin", TRUSTED)
+    assert_ended_well(done, took, words)

@@ -119,12 +119,12 @@ class HTTPTransport(_Deadlines):
         """Send one request; read its header block and at most *max_body* bytes."""
         deadline = self._deadline()
         assert deadline is not None  # an HTTPTransport always has a timeout
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname or ""
         try:
+            parts = urllib.parse.urlsplit(url)
+            host = parts.hostname or ""
             port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as exc:
-            raise ToolError(f"invalid port in URL {logsafe(url)}") from exc
+        except ValueError as exc:  # a port out of range, an unclosed "[" ...
+            raise ToolError(f"invalid URL {logsafe(url)}: {exc}") from exc
         where = f"{host}:{port}"
         try:
             with self._connect(parts.scheme, host, port, deadline) as sock:
