@@ -22,17 +22,19 @@ def _record(environ: dict[str, Any]) -> None:
     SEEN.append({k: v for k, v in environ.items() if k.startswith("HTTP_")})
 
 
-def cors_app(allowed: Callable[[str], bool], *, credentials: bool = True, vary: bool = True,
+def cors_app(allowed: Callable[[str], bool], *, credentials: bool = True,
+             vary: bool | str = True,
              extra: Callable[[dict[str, Any], bool], list[tuple[str, str]]] | None = None
              ) -> App:
-    """An app that echoes the Origin when *allowed* says so."""
+    """An app that echoes the Origin when *allowed* says so (*vary*: send Vary: Origin
+    always, never, or ``"allowed"``: only with Access-Control-Allow-Origin)."""
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         _record(environ)
         origin = environ.get("HTTP_ORIGIN")
         ok = origin is not None and allowed(origin)
         headers = [("Content-Type", "text/plain")]
-        if vary:
+        if vary is True or (vary == "allowed" and ok):
             headers.append(("Vary", "Origin"))
         if ok:
             headers.append(("Access-Control-Allow-Origin", str(origin)))
@@ -59,6 +61,11 @@ def _echo_method(environ: dict[str, Any], ok: bool) -> list[tuple[str, str]]:
 def _private_network(environ: dict[str, Any], ok: bool) -> list[tuple[str, str]]:
     asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")
     return [("Access-Control-Allow-Private-Network", "true")] if asked else []
+
+
+def _echo_request_headers(environ: dict[str, Any], ok: bool) -> list[tuple[str, str]]:
+    asked = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+    return [("Access-Control-Allow-Headers", asked)] if ok and asked else []
 
 
 def _star(environ: dict[str, Any], ok: bool) -> list[tuple[str, str]]:
@@ -103,6 +110,7 @@ reflect = cors_app(lambda origin: True)
 reflect_no_credentials = cors_app(lambda origin: True, credentials=False)
 suffix = cors_app(lambda origin: re.search(r"example\.com$", origin) is not None)
 unescaped_dot = cors_app(_full(r"https://app.example.com"))
+unescaped_last_dot = cors_app(_full(r"https://app\.example.com"))
 special_characters = cors_app(_full(r"https://app\.example\.com([^.a-z0-9].*)?"))
 insecure_scheme = cors_app(_full(r"https?://app\.example\.com"))
 null_allowed = cors_app(lambda origin: origin in (TRUSTED, "null"))
@@ -112,6 +120,10 @@ star_no_credentials = cors_app(lambda origin: origin == TRUSTED, credentials=Fal
                                extra=_star)
 two_origins_no_vary = cors_app(lambda o: o in (TRUSTED, "https://admin.example.com"),
                                vary=False)
+# flask-cors with a single origin: no Vary, with or without credentials.
+one_origin_no_vary = cors_app(lambda o: o == TRUSTED, vary=False, credentials=False)
+vary_when_allowed = cors_app(lambda o: o == TRUSTED, vary="allowed")
+reflect_any_header = cors_app(lambda origin: True, extra=_echo_request_headers)
 leaky = cors_app(lambda origin: True, extra=_leak)
 right = _recording(CORSMiddleware(_data, allow_origins=[TRUSTED], allow_credentials=True))
 subdomains = _recording(CORSMiddleware(_data, allow_origins=["https://*.example.com"],

@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 
 from wsgicors.audit.probes import (
+    NO_ORIGIN,
     SPECIAL_CHARACTERS,
     check_trusted,
+    dots_replaced,
     per_url_probes,
     registrable_domain,
+    representative,
     special_probes,
     trusted_probes,
+    trusted_rule,
 )
 from wsgicors.origins import is_serialized_origin
 
@@ -43,9 +47,11 @@ def test_probes_around_a_subdomain_origin() -> None:
         "control": ["https://app.example.co.uk"],
         "prefix-match": ["https://app.example.co.uk.wsgicors-audit-t0k.com",
                          "https://example.co.uk.wsgicors-audit-t0k.com"],
-        "unescaped-regex-dot": ["https://appxexample.co.uk"],
+        "unescaped-regex-dot": ["https://appxexample.co.uk", "https://app.examplexco.uk",
+                                "https://app.example.coxuk"],  # every dot of the host
         "suffix-match": ["https://attackerexample.co.uk"],
-        "any-subdomain-trusted": ["https://wsgicors-audit-t0k.example.co.uk"],
+        # Letters only: even a regex of [a-z]+ or \w+ for the label lets it in.
+        "any-subdomain-trusted": ["https://wsgicorsaudittgk.example.co.uk"],
         "insecure-scheme-trusted": ["http://app.example.co.uk"],
     }
 
@@ -55,12 +61,63 @@ def test_probes_keep_the_port_and_skip_what_a_host_cannot_have() -> None:
         "control": ["http://localhost:3000"],
         "prefix-match": ["http://localhost.wsgicors-audit-t0k.com:3000"],
     }
+    assert _origins("https://127.0.0.1:8443") == {
+        "control": ["https://127.0.0.1:8443"],
+        "prefix-match": ["https://127.0.0.1.wsgicors-audit-t0k.com:8443"],
+        "insecure-scheme-trusted": ["http://127.0.0.1:8443"],
+    }
+
+
+def test_an_ipv6_origin_keeps_its_brackets() -> None:
+    assert _origins("https://[::1]:8443") == {
+        "control": ["https://[::1]:8443"],
+        "insecure-scheme-trusted": ["http://[::1]:8443"],
+    }
+    assert special_probes("https://[::1]:8443", "t0k") == []
+
+
+def test_every_dot_of_the_trusted_host() -> None:
+    assert dots_replaced("app.example.com") == ["appxexample.com", "app.examplexcom"]
+    assert dots_replaced("a.b.example.com") == ["axb.example.com", "a.bxexample.com",
+                                                "a.b.examplexcom"]
+    assert dots_replaced("localhost") == []
+
+
+@pytest.mark.parametrize(("value", "rule"), [
+    ("https://app.example.com", ("app.example.com", None)),
+    ("http://localhost:5173", ("localhost", "5173")),
+    ("https://[::1]:8443", ("[::1]", "8443")),
+    ("https://*.example.com", ("*.example.com", None)),
+    ("https://*.example.co.uk:8443", ("*.example.co.uk", "8443")),
+])
+def test_trusted_origins_and_subdomain_patterns(value: str,
+                                                rule: tuple[str, str | None]) -> None:
+    found = trusted_rule(value)
+    assert found is not None and (found.host, found.port) == rule
+
+
+@pytest.mark.parametrize("value", [
+    "https://*.com", "https://*.co.uk", "https://*.github.io",  # anyone registers there
+    "http://localhost:*", "https://app.*.com", "https://*example.com", "null",
+    "https://app.example.com/",
+])
+def test_what_a_trusted_value_cannot_be(value: str) -> None:
+    assert trusted_rule(value) is None
+    assert len(check_trusted([value])) == 1
+
+
+def test_a_pattern_is_probed_through_one_subdomain() -> None:
+    rule = trusted_rule("https://*.example.com")
+    assert rule is not None
+    assert representative(rule, "t0k") == "https://wsgicorsaudittgk.example.com"
 
 
 def test_every_probe_is_an_origin_a_browser_could_send() -> None:
     probes = per_url_probes("t0k") + trusted_probes("https://app.example.com", "t0k")
     for probe in probes:
-        assert probe.origin == "null" or is_serialized_origin(probe.origin), probe
+        assert probe.origin in ("null", NO_ORIGIN) or is_serialized_origin(probe.origin), probe
+    assert [p.kind for p in per_url_probes("t0k") if p.origin == NO_ORIGIN] == [
+        "missing-vary-origin"]
     specials = special_probes("https://app.example.com", "t0k")
     assert [p.origin for p in specials][:2] == [
         "https://app.example.com_.wsgicors-audit-t0k.com",

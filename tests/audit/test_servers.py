@@ -48,27 +48,25 @@ SERVERS: dict[str, tuple[Start, str, dict[str, str], str | None]] = {
     "nginx-reflect": (
         _nginx(servers.NGINX_REFLECT), "add_header ... $http_origin, credentials",
         {"any-origin-reflected": "high", "null-origin-allowed": "high",
-         "missing-vary-origin": "low", "preflight-any-header": "low"}, "reflect_origin"),
+         "missing-vary-origin": "low"}, "reflect_origin"),
     "nginx-if-regex": (
         _nginx(servers.NGINX_IF_REGEX), "if ($http_origin ~ \"^https://(.+\\.)?example\\.com\")",
-        {"prefix-match": "high", "any-subdomain-trusted": "info"}, None),
+        {"prefix-match": "high", "any-subdomain-trusted": "low"}, None),
     "nginx-map": (_nginx(servers.NGINX_MAP), "map of exact origins", {}, None),
     "express-reflect": (
         _express("reflect"), "cors({origin: true, credentials: true})",
-        {"any-origin-reflected": "high", "null-origin-allowed": "high",
-         "preflight-any-header": "low"}, "reflect_origin"),
+        {"any-origin-reflected": "high", "null-origin-allowed": "high"}, "reflect_origin"),
     "express-unanchored-regex": (
         _express("unanchored-regex"), "cors({origin: /app\\.example\\.com/, credentials: true})",
-        {"prefix-match": "high", "insecure-scheme-trusted": "medium",
-         "preflight-any-header": "low"}, None),
+        {"prefix-match": "high", "insecure-scheme-trusted": "medium"}, None),
     "express-allowlist": (_express("allowlist"), "cors({origin: [...], credentials: true})",
                           {}, None),
     "flask-cors-prefix-regex": (
         _python("flask-cors-prefix-regex"), "origins=[r\"https://app\\.example\\.com\"]",
-        {"prefix-match": "high", "preflight-any-header": "low"}, None),
+        {"prefix-match": "high", "missing-vary-origin": "low"}, None),
     "flask-cors-allowlist": (
         _python("flask-cors-allowlist"), "origins=[...], allow_headers=[...]",
-        {"missing-vary-origin": "info"}, None),
+        {"missing-vary-origin": "low"}, None),
     "django-cors-headers-prefix-regex": (
         _python("django-cors-headers-prefix-regex"),
         "CORS_ALLOWED_ORIGIN_REGEXES = [r\"^https://app\\.example\\.com\"]",
@@ -78,8 +76,7 @@ SERVERS: dict[str, tuple[Start, str, dict[str, str], str | None]] = {
     "starlette-wildcard-credentials": (
         _python("starlette-wildcard-credentials"),
         "allow_origins=[\"*\"], allow_credentials=True",
-        {"any-origin-reflected": "high", "null-origin-allowed": "high",
-         "preflight-any-header": "low"}, "reflect_origin"),
+        {"any-origin-reflected": "high", "null-origin-allowed": "high"}, "reflect_origin"),
     "starlette-allowlist": (_python("starlette-allowlist"), "allow_origins=[...]", {}, None),
     "wsgicors": (_python("wsgicors"), "allow_origins=[...], allow_credentials=True", {}, None),
     "wsgicors-asgi": (_python("wsgicors-asgi"), "wsgicors.asgi.CORSMiddleware(allow_origins=[...], "

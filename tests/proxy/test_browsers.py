@@ -165,8 +165,9 @@ def test_static_mode_logs_the_pages_own_post_as_same_origin(browser: str) -> Non
     (workdir / "dist" / "index.html").write_text(OWN_PAGE)
     log: list[str] = []
     with upstream_server() as upstream, serving(make_app(
-            upstream.url, static=workdir / "dist", log=log.append)) as port:
-        process = browsers.launch(browser, f"http://127.0.0.1:{port}/", workdir)
+            upstream.url, static=workdir / "dist", log=log.append)) as port, \
+            browsers.screen(browser) as display:
+        process = browsers.launch(browser, f"http://127.0.0.1:{port}/", workdir, display)
         try:
             deadline = time.monotonic() + WAIT_SECONDS
             while not any(line.startswith("'POST'") for line in log):

@@ -100,6 +100,11 @@ def launch(browser: str, url: str, workdir: Path,
                             stdin=subprocess.DEVNULL, start_new_session=True)
 
 
+def screen(browser: str) -> contextlib.AbstractContextManager[str | None]:
+    """The X display *browser* needs for one launch: a fresh Xvfb for WebKit, none else."""
+    return webkit.display() if browser == "webkit" else contextlib.nullcontext(None)
+
+
 def kill(process: subprocess.Popen[bytes]) -> None:
     """Kill the browser and every process it started (its process group)."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -135,8 +140,7 @@ def collect(browser: str, answer: Answer, port: int, timeout: float,
     server = ThreadingHTTPServer(("127.0.0.1", port), page.handler())
     server.daemon_threads = True
     workdir = Path(tempfile.mkdtemp(prefix=f"wsgicors-{browser}-"))
-    screen = webkit.display() if browser == "webkit" else contextlib.nullcontext(None)
-    with in_thread(server), screen as display:
+    with in_thread(server), screen(browser) as display:
         process = launch(browser, f"http://localhost:{port}/", workdir, display)
         try:
             if not page.done.wait(timeout):

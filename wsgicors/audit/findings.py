@@ -2,18 +2,28 @@
 
 A probe origin counts as *allowed* when the response echoes it exactly in
 ``Access-Control-Allow-Origin``; it is *credentialed* when the same response says
-``Access-Control-Allow-Credentials: true``. Severity depends on that: with credentials
-another site reads what a logged-in user sees, without them only what anyone could
-fetch from the attacker's network position.
+``Access-Control-Allow-Credentials: true``.
+
+Severities say what an attacker gains (docs/audit.rst defines them):
+
+* ``high``: any attacker (a page on a domain anyone can register, a sandboxed
+  iframe) reads what a logged-in user sees;
+* ``medium``: an attacker reads logged-in users' data from a network position, or any
+  page reads what the server restricts to its network (an intranet, an IP
+  allowlist) although it meant to restrict it, or reaches a private network;
+* ``low``: an attacker gains under one more condition outside this server: a
+  subdomain taken over or with an XSS, a shared cache between the server and users;
+* ``info``: nothing an attacker could not already do.
 """
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .probes import Probe
+from .probes import NO_ORIGIN, Probe, registrable_domain
 from .vocabulary import SEVERITIES, FindingId, Severity
 
 Header = tuple[str, str]
@@ -37,6 +47,13 @@ _IMPLIED_BY_REFLECTION: frozenset[FindingId] = frozenset({
     "prefix-match", "suffix-match", "unescaped-regex-dot", "special-character-bypass",
     "insecure-scheme-trusted", "any-subdomain-trusted",
 })
+#: Findings that an origin the server should not trust is allowed.
+ORIGIN_FINDINGS: frozenset[FindingId] = _IMPLIED_BY_REFLECTION | {
+    "any-origin-reflected", "null-origin-allowed"}
+#: What a preflight grants trusted origins: nothing separate once an origin finding
+#: shows that untrusted origins get everything anyway.
+_PREFLIGHT_FINDINGS: frozenset[FindingId] = frozenset({
+    "preflight-any-method", "preflight-any-header"})
 #: Response headers shown as evidence (names in their canonical spelling).
 EVIDENCE_HEADERS = (
     "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials",
@@ -88,7 +105,7 @@ def _rule(id: FindingId, title: str, severe: Severity, mild: Severity, condition
 
 RULES: dict[FindingId, Rule] = {rule.id: rule for rule in (
     _rule("any-origin-reflected", "any origin is echoed in Access-Control-Allow-Origin: "
-          "every site can read the responses", "high", "medium",
+          "every site can read the responses", "high", "info",
           wsgicors="allow_origins={origins} (never an allow_origin_func that accepts "
                    "everything)",
           flask_cors="CORS(app, origins={origins}) (not origins='*' with "
@@ -101,7 +118,7 @@ RULES: dict[FindingId, Rule] = {rule.id: rule for rule in (
           starlette="CORSMiddleware(allow_origins={origins}) instead of ['*'] with "
                     "allow_credentials=True (Starlette then echoes any origin)"),
     _rule("null-origin-allowed", "Origin: null is allowed: sandboxed iframes and data: URLs "
-          "of any site read the responses", "high", "medium",
+          "of any site read the responses", "high", "info",
           wsgicors="never list 'null' (wsgicors refuses it at start-up)",
           flask_cors="remove 'null' from origins",
           django_cors_headers="remove 'null' from CORS_ALLOWED_ORIGINS and set "
@@ -127,7 +144,7 @@ RULES: dict[FindingId, Rule] = {rule.id: rule for rule in (
                               "starting with ^https://",
           nginx="match ~^https:// in the map of $http_origin"),
     _rule("any-subdomain-trusted", "every subdomain of the trusted domain is allowed: an XSS "
-          "or a subdomain takeover anywhere under it reads the responses", "info", "info",
+          "or a subdomain takeover anywhere under it reads the responses", "low", "info",
           wsgicors="list exact origins instead of 'https://*.example.com' where you can",
           flask_cors="list exact origins instead of a subdomain regex",
           django_cors_headers="list exact origins in CORS_ALLOWED_ORIGINS instead of a "
@@ -135,7 +152,8 @@ RULES: dict[FindingId, Rule] = {rule.id: rule for rule in (
           nginx="map exact origins instead of a subdomain regex"),
     _rule("wildcard-with-credentials", "Access-Control-Allow-Origin: * together with "
           "Access-Control-Allow-Credentials: true: browsers refuse every credentialed "
-          "read (a broken configuration)", "low", "low",
+          "read (a broken configuration)", "info", "info", "(always info: browsers refuse "
+          "it, so no site gains more than '*' gives)",
           wsgicors="allow_origins={origins} with allow_credentials=True (wsgicors refuses "
                    "'*' with credentials)",
           flask_cors="origins={origins} with supports_credentials=True",
@@ -143,10 +161,11 @@ RULES: dict[FindingId, Rule] = {rule.id: rule for rule in (
                               "CORS_ALLOW_CREDENTIALS = True",
           nginx="echo only mapped origins ($cors_origin), never '*' with "
                 "Access-Control-Allow-Credentials"),
-    _rule("missing-vary-origin", "Access-Control-Allow-Origin depends on Origin but the "
-          "response has no Vary: Origin: caches serve one origin's answer to another",
-          "low", "info", "the server echoes more than one origin (one origin only: a stale "
-          "cached refusal can block it, no other origin gains access)",
+    _rule("missing-vary-origin", "Access-Control-Allow-Origin or -Credentials depend on "
+          "Origin but a response has no Vary: Origin: shared caches serve one origin's "
+          "answer to another (a broken page, or a poisoned cache)",
+          "low", "low", "(always low: reported when the CORS headers differ between "
+          "requests without Origin, from a trusted and from an untrusted origin)",
           wsgicors="use CORSMiddleware (it always sends Vary: Origin when it has to)",
           flask_cors="keep flask-cors's vary_header=True",
           django_cors_headers="django-cors-headers adds Vary: Origin; check that no "
@@ -154,19 +173,22 @@ RULES: dict[FindingId, Rule] = {rule.id: rule for rule in (
           nginx="add_header Vary Origin always; next to Access-Control-Allow-Origin"),
     _rule("private-network-open", "Access-Control-Allow-Private-Network: true is sent to an "
           "untrusted origin: public sites reach this private-network server", "medium",
-          "low", "the preflight also allows the untrusted origin",
+          "info", "the preflight also allows the untrusted origin (otherwise browsers "
+          "block the request anyway)",
           wsgicors="keep allow_private_network=False unless the trusted origins need it "
                    "(wsgicors sends it to allowed origins only)",
           nginx="send Access-Control-Allow-Private-Network only when $cors_origin is set"),
-    _rule("preflight-any-method", "a preflight approves any method (echoed or '*')", "low",
-          "info",
+    _rule("preflight-any-method", "a preflight approves any method (echoed or '*') for "
+          "a trusted origin", "info", "info", "(always info: a trusted origin gains "
+          "nothing it could not do from its own pages)",
           wsgicors="allow_methods=['GET', 'POST', ...] (the methods you serve)",
           flask_cors="methods=['GET', 'POST', ...]",
           django_cors_headers="CORS_ALLOW_METHODS = ('GET', 'POST', ...)",
           nginx="add_header Access-Control-Allow-Methods \"GET, POST\" always; instead of "
                 "$http_access_control_request_method"),
-    _rule("preflight-any-header", "a preflight approves any request header (echoed or '*')",
-          "low", "info",
+    _rule("preflight-any-header", "a preflight approves any request header (echoed or '*') "
+          "for a trusted origin", "info", "info", "(always info: a trusted origin gains "
+          "nothing it could not do from its own pages)",
           wsgicors="allow_headers=['content-type', ...] (the headers your scripts send)",
           flask_cors="allow_headers=['Content-Type', ...] (the default '*' echoes any)",
           django_cors_headers="CORS_ALLOW_HEADERS = (...) listing the headers you need",
@@ -227,29 +249,33 @@ def judge(results: Sequence[Result], url: str, trusted: Sequence[str]) -> list[F
     """The findings the answers to an audit's probes show, most severe first."""
     found: dict[tuple[FindingId, str | None], Finding] = {}
 
-    def add(rule_id: FindingId, result: Result, credentials: bool, key: str | None = None) -> None:
+    def add(rule_id: FindingId, result: Result, credentials: bool, key: str | None = None,
+            **more: Any) -> None:
         if (rule_id, key) not in found:
             rule = RULES[rule_id]
             found[rule_id, key] = Finding(
                 rule_id, rule.severity(credentials), rule.title, result.probe.origin,
-                evidence(result, url), fixes(rule, trusted))
+                {**evidence(result, url), **more}, fixes(rule, trusted))
 
-    echoed = {r.probe.origin for r in results if allows(r) and not r.probe.preflight}
+    explained = _explained_dots(results)
     for result in results:
-        _judge_one(result, add, len(echoed) > 1)
+        if not any(result is r for r in explained):
+            _judge_one(result, add)
+    _judge_vary(results, add)
     ids = {f.id for f in found.values()}
     if "any-origin-reflected" in ids:
         found = {k: f for k, f in found.items() if f.id not in _IMPLIED_BY_REFLECTION}
-    elif "suffix-match" in ids:  # https://appxexample.com ends with example.com too
-        found = {k: f for k, f in found.items() if f.id != "unescaped-regex-dot"}
+    if ids & ORIGIN_FINDINGS:
+        found = {k: f for k, f in found.items() if f.id not in _PREFLIGHT_FINDINGS}
     return sorted(found.values(), key=lambda f: (-SEVERITIES.index(f.severity), f.id))
 
 
-#: ``add(rule_id, result, condition, key=None)``: record a finding once per (id, key).
+#: ``add(rule_id, result, condition, key=None, **evidence)``: record a finding once per
+#: (id, key).
 _Add = Callable[..., None]
 
 
-def _judge_one(result: Result, add: _Add, several_echoed: bool) -> None:
+def _judge_one(result: Result, add: _Add) -> None:
     probe, response = result.probe, result.response
     if response is None:
         return
@@ -257,9 +283,6 @@ def _judge_one(result: Result, add: _Add, several_echoed: bool) -> None:
     creds = credentialed(response)
     if acao == "*" and creds:
         add("wildcard-with-credentials", result, creds)
-    if acao is not None and acao != "*" and acao == probe.origin and not probe.preflight \
-            and not _varies_by_origin(response):
-        add("missing-vary-origin", result, several_echoed)
     if probe.private_network and \
             response.get("Access-Control-Allow-Private-Network") == "true":
         add("private-network-open", result, allows(result))
@@ -271,8 +294,79 @@ def _judge_one(result: Result, add: _Add, several_echoed: bool) -> None:
         if allows(result) and _grants(response, "Access-Control-Allow-Methods", probe.method):
             add("preflight-any-method", result, creds)
         return
-    if allows(result):
+    if probe.origin != NO_ORIGIN and allows(result):
         add(probe.kind, result, creds, probe.trusted)
+
+
+def _explained_dots(results: Sequence[Result]) -> list[Result]:
+    """Unescaped-dot probes another finding already explains.
+
+    ``appxexample.com`` ends with ``example.com``: a suffix check lets it in too.
+    ``axb.example.com`` (from ``a.b.example.com``) is a subdomain: trusting every
+    subdomain lets it in too.
+    """
+    def opened(kind: str) -> set[str]:
+        return {_domain(r.probe.trusted) for r in results if r.probe.kind == kind
+                and allows(r)}
+
+    suffix, subdomain = opened("suffix-match"), opened("any-subdomain-trusted")
+    explained = []
+    for result in results:
+        if result.probe.kind != "unescaped-regex-dot":
+            continue
+        domain = _domain(result.probe.trusted)
+        host = urllib.parse.urlsplit(result.probe.origin).hostname or ""
+        if (host.endswith("." + domain) and domain in subdomain) or \
+                (host.endswith(domain) and domain in suffix):
+            explained.append(result)
+    return explained
+
+
+def _domain(origin: str | None) -> str:
+    """The registrable domain of *origin*'s host ("" if it has none)."""
+    host = urllib.parse.urlsplit(origin or "").hostname or ""
+    return registrable_domain(host) or ""
+
+
+def _judge_vary(results: Sequence[Result], add: _Add) -> None:
+    """``missing-vary-origin``: the CORS headers of actual responses differ with the
+    Origin (none, trusted, untrusted) and one of those responses has no Vary: Origin."""
+    actual = [r for r in results if not r.probe.preflight and r.response is not None]
+    answers = {_cors_answer(r.response) for r in actual}
+    lacking = [r for r in actual if r.response is not None
+               and not _varies_by_origin(r.response)]
+    if len(answers) < 2 or not lacking:
+        return
+    shown = next((r for r in lacking if r.probe.origin != NO_ORIGIN), lacking[0])
+    compared = [_compared(r) for r in _one_of_each_kind(actual, lacking)]
+    add("missing-vary-origin", shown, True, compared=compared)
+
+
+def _cors_answer(response: Response | None) -> tuple[str | None, str | None]:
+    assert response is not None
+    return (response.get("Access-Control-Allow-Origin"),
+            response.get("Access-Control-Allow-Credentials"))
+
+
+def _one_of_each_kind(actual: Sequence[Result], lacking: Sequence[Result]) -> list[Result]:
+    """A request without Origin, one from a trusted origin, one from an untrusted one,
+    each preferably one whose response lacks Vary: Origin."""
+    def kind(result: Result) -> int:
+        if result.probe.origin == NO_ORIGIN:
+            return 0
+        return 1 if result.probe.kind == "control" else 2
+
+    chosen: dict[int, Result] = {}
+    for result in [*lacking, *actual]:
+        chosen.setdefault(kind(result), result)
+    return [chosen[k] for k in sorted(chosen)]
+
+
+def _compared(result: Result) -> dict[str, Any]:
+    assert result.response is not None
+    return {"origin": result.probe.origin or None,
+            **{name: result.response.get(name) for name in (
+                "Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Vary")}}
 
 
 def _judge_preflight_grants(result: Result, creds: bool, add: _Add) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..doctor.transport import ASGITransport, WSGITransport, in_process, is_asgi
 from ..toolbase.targets import load_app
 
-__all__ = ["ASGITransport", "WSGITransport", "app_transport", "is_asgi"]
+__all__ = ["ASGITransport", "WSGITransport", "app_transport", "in_process", "is_asgi"]
 
 
 def app_transport(spec: str, timeout: float | None = None) -> WSGITransport | ASGITransport:

@@ -8,7 +8,10 @@
 * :mod:`~wsgicors.doctor.transport`: HTTP transports, the network (with its own
   bounded HTTP/1.1 reader) or a WSGI or ASGI application in process;
 * :mod:`~wsgicors.doctor.fetch`: :func:`check`, one ``fetch()`` played over a transport;
-* :mod:`~wsgicors.doctor.advice`: the fixes, in HTTP terms and in the user's options;
+* :mod:`~wsgicors.doctor.advice`: the fixes, in HTTP terms and in the user's options,
+  and :mod:`~wsgicors.doctor.fix`: the whole fix, every header each response needs
+  and the configuration for the user's stack; :mod:`~wsgicors.doctor.cookies`: what
+  the browsers' cookie rules refuse across sites;
 * :mod:`~wsgicors.doctor.report`: the :class:`Report`, as JSON and as text;
 * :mod:`~wsgicors.doctor.live`: the same request in a real headless browser
   (``check --browser``), and :mod:`~wsgicors.doctor.agreement`: whether it did what
@@ -28,7 +31,7 @@ Errors (an unreachable server, a request no browser can send) raise
 
 from ..toolbase.errors import ToolError
 from .fetch import check, origin_of, parse_header
-from .report import Exchange, Outcome, Report
+from .report import Exchange, Fix, Outcome, Report
 from .transport import HTTPTransport, Transport, WSGITransport
 
 #: The former name of :class:`~wsgicors.toolbase.errors.ToolError` (the same class).
@@ -37,6 +40,7 @@ DoctorError = ToolError
 __all__ = [
     "DoctorError",
     "Exchange",
+    "Fix",
     "HTTPTransport",
     "Outcome",
     "Report",

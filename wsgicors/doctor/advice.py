@@ -1,17 +1,30 @@
-"""What to change: fixes in HTTP terms for each browser failure, and, when the server
-is a wsgicors one, what wsgicors decided and which of the user's options to change.
+"""What to change: one line per rule that fails (the exact cause where it is known:
+wsgicors's decision in the user's options, then the browser's own failure, then the
+rule itself), and the whole fix (:mod:`wsgicors.doctor.fix`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .. import Decision, explain
 from ..headers import refused_preflight_step
+from ..http import SAFELISTED_METHODS
 from ..toolbase import spelling
+from ..toolbase.snippets import CORSConfig, from_options
+from ..toolbase.stacks import StackInfo
 from ..toolbase.targets import Target
 from . import browser
 from .browser import Failure, FailureCode, Header, Response
+from .fix import (
+    RULE_OF_FAILURE,
+    exposed_names,
+    failing_rules,
+    requested_names,
+    unreadable_headers,
+    whole_fix,
+)
 from .report import Report
 from .transport import path_info
 
@@ -30,24 +43,82 @@ def decisions(
     return found
 
 
-def advise(report: Report, target: Target | None) -> None:
-    """Fill ``report.wsgicors`` (when *target* is known) and ``report.fixes``."""
+def advise(report: Report, target: Target | None, stack: StackInfo) -> None:
+    """Fill ``report.wsgicors`` (when *target* is known), ``report.fixes`` (one line per
+    rule that fails, the most exact cause first) and ``report.fix``."""
+    report.unreadable = unreadable_headers(report)
+    lines: dict[str, str] = {}
+    exact_preflight = False  # a refusal named the preflight's exact cause
     if target is not None:
         report.wsgicors = decisions(target, origin=report.origin, method=report.method,
                                     headers=report.headers, path=path_info(report.url))
         refused = [d for d in report.wsgicors if not d.allowed]
-        report.fixes += [_wsgicors_fix(d, report, target) for d in refused]
+        for decision in refused:
+            lines.setdefault(_RULE_OF_OPTION.get(decision.option or "", "origin"),
+                             _wsgicors_fix(decision, report, target))
+        # The refusal is the exact cause of the preflight's failure in every browser.
+        exact_preflight = any(d.kind == "preflight" for d in refused)
         failures = [o.failure for o in report.outcomes.values() if o.failure is not None]
         if failures and not refused:
-            report.fixes.append(_wsgicors_gap(failures[0], target))
+            lines.setdefault(RULE_OF_FAILURE[failures[0].code],
+                             _wsgicors_gap(failures[0], target))
+        # wsgicors stops at the first refused step: name the other options to change.
+        policy = target.match(path_info(report.url))[0]
+        if policy is not None:
+            for rule, line in _policy_gaps(report, target, from_options(policy.options)):
+                lines.setdefault(rule, line)
     for outcome in report.outcomes.values():
         failure = outcome.failure
-        if failure is None:
+        if failure is None or (exact_preflight and failure.stage == "preflight"):
             continue
         last = report.exchanges[outcome.exchanges[-1]].response if outcome.exchanges else None
-        fix = fix_for(failure, report, outcome.url, last)
-        if fix not in report.fixes:
-            report.fixes.append(fix)
+        step = _refused_step(failure, last)
+        exact_preflight = exact_preflight or step is not None
+        lines.setdefault(_rule(failure, step, report.origin),
+                         fix_for(failure, report, outcome.url, last))
+    for rule, line in failing_rules(report, skip_preflight=exact_preflight).items():
+        lines.setdefault(rule, line)
+    if stack.inside_error_handler and _error_page_without_cors(report):
+        lines["origin"] = _ERROR_HANDLER_FIX
+    report.fixes = list(dict.fromkeys(lines.values()))
+    found = None if target is None else target.match(path_info(report.url))[0]
+    existing = None if found is None else from_options(found.options)
+    report.fix = whole_fix(report, stack, existing)
+
+
+# The rule each wsgicors option decides.
+_RULE_OF_OPTION = {"allow_methods": "method", "allow_headers": "headers",
+                   "allow_credentials": "credentials"}
+_ERROR_HANDLER_FIX = (
+    "The 500 response has no CORS headers: Starlette's ServerErrorMiddleware sits outside "
+    "every middleware added with add_middleware(), so its error page never passes "
+    "through the CORS middleware. Wrap the whole application instead (app = "
+    "CORSMiddleware(app, ...), see the configuration below), and fix the error.")
+
+
+def _error_page_without_cors(report: Report) -> bool:
+    return any(e.kind != "preflight" and e.response.status >= 500
+               and e.response.get("Access-Control-Allow-Origin") is None
+               for e in report.exchanges)
+
+
+def _refused_step(failure: Failure, response: Response | None) -> str | None:
+    """The step a wsgicors server's 403 preflight body names (origin, method...)."""
+    if failure.stage != "preflight" or failure.status != 403 or response is None:
+        return None
+    return refused_preflight_step(response.body)
+
+
+def _rule(failure: Failure, step: str | None, origin: str) -> str:
+    """The rule *failure* breaks (the key of its line in the Fix section)."""
+    if step is not None:
+        return step
+    if failure.code == "allow-origin-mismatch" and failure.hint == origin:
+        return "redirect"  # the origin became null on the way
+    if failure.code == "missing-allow-origin" and failure.stage == "preflight" \
+            and failure.status >= 300:
+        return "status"  # the advice is about the status: nothing answered OPTIONS
+    return RULE_OF_FAILURE[failure.code]
 
 
 def fix_for(failure: Failure, report: Report, url: str, response: Response | None = None
@@ -62,12 +133,16 @@ def fix_for(failure: Failure, report: Report, url: str, response: Response | Non
     where = {"preflight": "the preflight (OPTIONS) response",
              "redirect": f"the {status} redirect (each hop needs CORS headers)",
              "actual": "the response"}[failure.stage]
-    step = refused_preflight_step(response.body) if response is not None else None
-    if failure.stage == "preflight" and status == 403 and step is not None:
+    step = _refused_step(failure, response)
+    if step is not None:
         return _refusal_fix(step, report)
     if failure.code in _BROKEN:
         return _broken_fix(failure)
     malformed = _malformed_line(failure, response)
+    if malformed is not None and "\r" in malformed:
+        return (f"The response has the line {malformed!r}: a bare carriage return (CR "
+                "without LF) ends the line for Chromium, but Firefox and Safari read on, "
+                "into the header's value. End every header line with CR LF.")
     if malformed is not None:
         return (f"The response has the line {malformed!r}: with white space before the "
                 "colon, Firefox ignores the whole line (Chromium reads it). Write the "
@@ -79,7 +154,8 @@ def fix_for(failure: Failure, report: Report, url: str, response: Response | Non
             return (f"The server failed with {status} and its error page has no CORS "
                     "headers: fix the error, and add CORS headers to error responses too.")
         star = "" if report.credentials else " (or '*' for public data)"
-        return f"Send 'Access-Control-Allow-Origin: {origin}'{star} on {where}."
+        return (f"Access-Control-Allow-Origin is missing on {where}: send "
+                f"'Access-Control-Allow-Origin: {origin}'{star}.")
     if failure.code == "preflight-status":
         return _status_fix(status, url)
     if failure.code == "preflight-redirect":
@@ -143,12 +219,16 @@ _HEADER_OF: dict[FailureCode, str] = {"missing-allow-origin": "access-control-al
 
 
 def _malformed_line(failure: Failure, response: Response | None) -> str | None:
-    """The received line for the failure's header with white space before its colon."""
+    """The received line for the failure's header with white space before its colon,
+    or with a bare carriage return before or after it."""
     wanted = _HEADER_OF.get(failure.code)
     if wanted is None or response is None:
         return None
     for line in response.lines:
-        name = line.partition(":")[0]
+        parts = [part.partition(":")[0] for part in line.split("\r")]
+        if len(parts) > 1 and any(p.strip(" \t").lower() == wanted for p in parts):
+            return line
+        name = parts[0]
         if name != name.rstrip(" \t") and name.strip(" \t").lower() == wanted:
             return line
     return None
@@ -206,6 +286,11 @@ def _header_fix(failure: Failure, report: Report, where: str) -> str:
 
 
 def _mismatch_fix(value: str, origin: str, where: str) -> str:
+    if value == origin:  # what the page sent, but the request's origin changed on the way
+        return (f"A redirect to another origin made the request's origin 'null', which "
+                f"Access-Control-Allow-Origin: {origin} on {where} does not match (and "
+                "nothing should allow 'null'): answer at the URL the page calls instead of "
+                "redirecting, or have the page call the final URL directly.")
     if value.rstrip("/") == origin:
         why = "remove the trailing slash"
     elif value.lower() == origin.lower():
@@ -242,9 +327,40 @@ def _missing_headers(report: Report, target: Target) -> str:
     return ", ".join(repr(n) for n in names) or "the header(s)"
 
 
-def _wsgicors_gap(failure: Failure, target: Target) -> str:
+def _policy_gaps(report: Report, target: Target, config: CORSConfig
+                 ) -> list[tuple[str, str]]:
+    """``(rule, line)`` for each option of the policy that refuses part of the request."""
+    gaps: list[tuple[str, str]] = []
+    method = report.method
+    if method not in SAFELISTED_METHODS and config.methods != "*" and (
+            method not in (config.methods or ())):
+        gaps.append(("method", f"wsgicors: the policy also refuses the method {method!r}; "
+                               f"add it to {target.option('allow_methods')}."))
+    headers = [n for n in requested_names(report) if not _header_allowed(n, config)]
+    if headers:
+        names = ", ".join(repr(n) for n in headers)
+        gaps.append(("headers", f"wsgicors: the policy also refuses the request header(s) "
+                                f"{names}; add them to {target.option('allow_headers')}."))
+    if report.credentials and not config.credentials:
+        gaps.append(("credentials", _wsgicors_gap(None, target)))
+    exposed = {n.lower() for n in config.expose_headers}
+    hidden = [n for n in exposed_names(report) if n.lower() not in exposed]
+    if hidden and report.unreadable:
+        gaps.append(("expose", f"wsgicors: add {', '.join(repr(n) for n in hidden)} to "
+                               f"{target.option('expose_headers')}: the script reads them."))
+    return gaps
+
+
+def _header_allowed(name: str, config: CORSConfig) -> bool:
+    if config.headers == "*" or name in {h.lower() for h in config.headers or ()}:
+        return True
+    return any(re.fullmatch(p, name, re.IGNORECASE) for p in config.header_patterns)
+
+
+def _wsgicors_gap(failure: Failure | None, target: Target) -> str:
     """Advice when wsgicors itself allows the request but the browser still blocks."""
-    if failure.code in ("allow-credentials-not-true", "wildcard-with-credentials"):
+    if failure is None or failure.code in ("allow-credentials-not-true",
+                                           "wildcard-with-credentials"):
         return ("wsgicors: the request carries credentials but the policy does not allow "
                 f"them; set {target.assignment('allow_credentials', 'True')} (with an "
                 f"explicit {target.option('allow_origins')} list).")

@@ -22,10 +22,18 @@ import sys
 from typing import Any, TextIO
 
 from .. import CORSPolicy
+from ..toolbase import stacks
 from ..toolbase.command import Command
 from ..toolbase.errors import Exit, ToolError
 from ..toolbase.network import add_network_options, series_seconds, timeout_of, tls_context
-from ..toolbase.targets import Target, django_target, find_target, load_app, load_target
+from ..toolbase.targets import (
+    Target,
+    django_project,
+    django_target,
+    find_target,
+    load_app,
+    load_target,
+)
 from ..toolbase.terminal import Style, Write, add_color_option, writer
 from . import browser, live
 from .advice import decisions
@@ -44,30 +52,55 @@ def _check_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--origin", required=True,
                      help="the origin of the page that runs fetch(), e.g. "
                           "https://app.example.com")
-    _request_options(cmd)
+    _request_options(cmd, sent=True)
     cmd.add_argument("--credentials", action="store_true",
                      help="fetch with credentials: 'include' (cookies, HTTP auth)")
+    cmd.add_argument("--read-header", action="append", default=[], metavar="NAME",
+                     help="a response header the script reads (repeatable): the fix "
+                          "exposes it with Access-Control-Expose-Headers")
+    body = cmd.add_mutually_exclusive_group()
+    body.add_argument("--data", metavar="TEXT",
+                      help="the request body (sent with the actual request; fetch() then "
+                           "sends Content-Type: text/plain;charset=UTF-8 unless -H says "
+                           "otherwise)")
+    body.add_argument("--data-file", metavar="PATH", help="the request body, from a file")
+    cmd.add_argument("--preflight-only", action="store_true",
+                     help="send only the OPTIONS preflight, never the request itself, and "
+                          "predict the verdict from the preflight's CORS headers (safe "
+                          "against a live API)")
     where = cmd.add_mutually_exclusive_group()
     where.add_argument("--app", metavar="MODULE:APP",
                        help="call this WSGI or ASGI application in process instead of "
                             "using the network (module:attr or path/to/file.py:attr)")
-    _django_option(where)
+    _django_option(where, "with or without wsgicors_django")
+    where.add_argument("--config", metavar="MODULE:ATTR",
+                       help="the wsgicors configuration serving the URL (a CORSPolicy, a "
+                            "CORS middleware, or an app using one): the fix then names its "
+                            "options")
     add_network_options(cmd, timeout=10.0)
     cmd.add_argument("--browser", action="append", choices=sorted(live.BROWSER_OPTIONS),
                      default=[], help="also run the request in this real browser, headless "
-                                      "(repeatable), and print what it did")
+                                      "(repeatable), and print what it did; the browser "
+                                      "sends the request again")
     _output_options(cmd)
 
 
 def _check(args: argparse.Namespace) -> int:
     out = sys.stdout
     headers = [parse_header(text) for text in args.header]
-    transport, target, url = _where(args)
+    read = [parse_header(name)[0] for name in args.read_header]
+    transport, target, url, stack = _where(args)
     if args.browser and not isinstance(transport, HTTPTransport):
         raise ToolError("--browser needs a URL on the network (a browser cannot reach an "
                         "application running in this process)")
+    if args.browser and args.preflight_only:
+        raise ToolError("--browser sends the request itself: it cannot be --preflight-only")
     report = check(transport, url, origin=args.origin, method=args.method, headers=headers,
-                   credentials=args.credentials, target=target)
+                   credentials=args.credentials, target=target, read_headers=read,
+                   body=_body(args), preflight_only=args.preflight_only, stack=stack)
+    if args.browser and report.method not in ("GET", "HEAD", "OPTIONS"):
+        report.notes.append(f"--browser: each real browser sends the {report.method} "
+                            "request once more (without a --data body).")
     real = {name: live.fetch_in(live.BROWSER_OPTIONS[name], url, origin=args.origin,
                                 method=report.method, headers=headers,
                                 credentials=args.credentials, timeout=args.timeout)
@@ -85,28 +118,50 @@ def _check(args: argparse.Namespace) -> int:
         print_report(report, style, out)
         for outcome in real.values():
             print_real(outcome, report, style, out)
-    return Exit.OK if report.allowed else Exit.FAILED
+    return Exit.OK if report.allowed and not report.unreadable else Exit.FAILED
 
 
-def _where(args: argparse.Namespace) -> tuple[Transport, Target | None, str]:
-    """How to reach the URL (network or in process), what serves CORS there, the URL."""
+def _body(args: argparse.Namespace) -> bytes | None:
+    if args.data is not None:
+        return str(args.data).encode()
+    if args.data_file is None:
+        return None
+    try:
+        with open(args.data_file, "rb") as file:
+            return file.read()
+    except OSError as exc:
+        raise ToolError(f"--data-file: cannot read {args.data_file}: {exc.strerror}") from exc
+
+
+def _where(args: argparse.Namespace
+           ) -> tuple[Transport, Target | None, str, stacks.StackInfo | None]:
+    """How to reach the URL (network or in process), what serves CORS there, the URL,
+    and the user's stack (None: to be guessed from the responses)."""
     app = None
     target: Target | None = None
+    stack = None
     if args.app:
         app = load_app(args.app)
         target = find_target(app)
+        stack = stacks.of_app(app, args.app, target)
     elif args.django_settings:
-        target = django_target(args.django_settings)
+        target = django_project(args.django_settings)
+        from django.conf import settings
+
+        stack = stacks.of_django(getattr(settings, "MIDDLEWARE", ()))
         if args.url.startswith("/"):
             from django.core.wsgi import get_wsgi_application
 
             app = get_wsgi_application()
+    elif args.config:
+        target = _config_target(args.config)
+        stack = stacks.of_target(target, args.config)
     if app is None:
         transport: Transport = HTTPTransport(timeout_of(args), tls_context(args.insecure)
                                              ).within(series_seconds(args))
-        return transport, target, args.url
+        return transport, target, args.url, stack
     url = "http://localhost" + args.url if args.url.startswith("/") else args.url
-    return in_process(app, timeout_of(args)).within(series_seconds(args)), target, url
+    return in_process(app, timeout_of(args)).within(series_seconds(args)), target, url, stack
 
 
 CHECK = Command(
@@ -116,16 +171,23 @@ CHECK = Command(
     description="""Send the request a page on --origin makes with fetch() to a URL, the
     way Chromium and Firefox send it (the preflight, the actual request, every
     redirect), and print what each browser decides, the console message it shows and
-    the fix. With --app or --django-settings the request runs in process, against a
-    WSGI or ASGI application or a Django project, and the fix names your own
-    options. With --browser the same request also runs in a real headless browser.""",
+    the whole fix: every header each response needs and the configuration that sends
+    them, for your stack (found from --app, --django-settings or --config, else
+    guessed from the server's answers). The request is really sent: -X POST, PUT,
+    PATCH or DELETE changes data on the server like any client's request; use
+    --preflight-only against a live API. With --app or --django-settings the request
+    runs in process, against a WSGI or ASGI application or a Django project, and the
+    fix names your own options. With --browser the same request also runs in a real
+    headless browser.""",
     examples="""\
 wsgicors check https://api.example.com/items --origin https://app.example.com \\
-    -X PUT -H content-type -H authorization --credentials
-wsgicors check --app myproject.wsgi:application --origin https://app.example.com /api/items
+    -X PUT -H content-type -H authorization --credentials --preflight-only
+wsgicors check --app myproject.wsgi:application --origin https://app.example.com /api/items \\
+    --read-header X-Total-Count
 wsgicors check --django-settings mysite.settings --origin https://app.example.com /api/items/""",
-    exits={Exit.OK: "every browser allows the request",
-           Exit.FAILED: "a browser blocks it",
+    exits={Exit.OK: "every browser allows the request (and the script reads every "
+                    "--read-header)",
+           Exit.FAILED: "a browser blocks it, or the script cannot read a --read-header",
            Exit.ERROR: "bad arguments or configuration, a network or browser error"},
     add_arguments=_check_arguments,
     run=_check,
@@ -280,17 +342,20 @@ def _names(value: Any) -> str:
 # -- shared options ----------------------------------------------------------------
 
 
-def _request_options(cmd: argparse.ArgumentParser, prefix: str = "") -> None:
+def _request_options(cmd: argparse.ArgumentParser, prefix: str = "", sent: bool = False
+                     ) -> None:
+    really = (" The request is really sent: POST, PUT, PATCH and DELETE change data on the "
+              "server (see --preflight-only)." if sent else "")
     cmd.add_argument("--method", "-X", default="GET",
-                     help=f"{prefix}the fetch() method (default GET)")
+                     help=f"{prefix}the fetch() method (default GET).{really}")
     cmd.add_argument("--header", "-H", action="append", default=[], metavar="NAME[:VALUE]",
                      help=f"{prefix}a request header the script sets (repeatable; a bare "
                           "name gets a typical value)")
 
 
-def _django_option(group: Any) -> None:
+def _django_option(group: Any, used: str = "using wsgicors_django") -> None:
     group.add_argument("--django-settings", metavar="MODULE",
-                       help="a Django project's settings module (wsgicors_django)")
+                       help=f"a Django project's settings module ({used})")
 
 
 def _output_options(cmd: argparse.ArgumentParser) -> None:

@@ -20,11 +20,14 @@ from typing import Any
 from ..http import FORBIDDEN_METHODS, TOKEN, is_forbidden_request_header
 from ..logsafe import logsafe
 from ..origins import is_serialized_origin, suggest_origin
+from ..toolbase import stacks
 from ..toolbase.errors import ToolError
-from ..toolbase.targets import find_target
+from ..toolbase.stacks import StackInfo
+from ..toolbase.targets import Target, find_target
 from . import browser as rules
 from .advice import advise
 from .browser import Browser, Failure, Header, Response
+from .cookies import cross_site_cookie_warning
 from .messages import chrome_message, firefox_message
 from .report import Exchange, ExchangeKind, Outcome, Report
 from .responses import seen_by
@@ -33,6 +36,10 @@ from .transport import Transport
 _BODY_HEADERS = frozenset({"content-encoding", "content-language", "content-location",
                            "content-type"})
 _PLACEHOLDERS = {"content-type": "application/json", "authorization": "Bearer doctor"}
+# What a predicted actual response carries over from its preflight.
+_PREDICTED_HEADERS = frozenset({"access-control-allow-origin",
+                                "access-control-allow-credentials",
+                                "access-control-expose-headers", "vary"})
 
 
 def parse_header(text: str) -> Header:
@@ -60,6 +67,10 @@ def check(
     headers: Iterable[Header] = (),
     credentials: bool = False,
     target: Any = None,
+    read_headers: Iterable[str] = (),
+    body: bytes | None = None,
+    preflight_only: bool = False,
+    stack: StackInfo | None = None,
 ) -> Report:
     """Run one cross-origin ``fetch()`` against *url* the way browsers do.
 
@@ -70,17 +81,29 @@ def check(
         report = check(WSGITransport(app), "http://localhost/api/items",
                        origin="https://app.example.com", method="PUT", target=app)
         assert report.allowed, report.outcomes["chrome"].message
+
+    The actual request is really sent (a ``PUT`` changes what the server stores), with
+    *body* when given; with *preflight_only* only the ``OPTIONS`` request is, and the
+    actual response is predicted from its CORS headers. *read_headers* are the
+    response headers the script reads. *stack* is the user's stack, for the fix's
+    configuration (by default found from *target*, else guessed from the responses).
     """
     header_list = tuple(headers)
     _validate(url, origin, method, header_list)
     method = rules.normalize_method(method)
-    report = Report(url, origin, method, header_list, credentials)
+    if body is not None:
+        if method in ("GET", "HEAD"):
+            raise ToolError(f"fetch() refuses a body with {method}: use another method")
+        if not any(name.lower() == "content-type" for name, _value in header_list):
+            header_list += (("Content-Type", "text/plain;charset=UTF-8"),)  # fetch()'s own
+    report = Report(url, origin, method, header_list, credentials,
+                    read_headers=tuple(read_headers))
     report.same_origin = origin_of(url) == origin
     if report.same_origin:
         report.outcomes = {b: Outcome(b, url=url) for b in rules.BROWSERS}
         return report
     report.preflight_reasons = rules.preflight_reasons(method, header_list, "firefox")
-    exchanges = _Exchanges(transport, report)
+    exchanges = _Exchanges(transport, report, body, preflight_only)
     for browser in rules.BROWSERS:
         report.outcomes[browser] = _fetch(exchanges, report, browser)
     warning = rules.local_network_warning(origin, url)
@@ -88,8 +111,38 @@ def check(
         report.outcomes["chrome"].warnings.append(warning)
     report.hidden_headers = list(dict.fromkeys(
         name for outcome in report.outcomes.values() for name in outcome.hidden_headers))
-    advise(report, None if target is None else find_target(target))
+    report.notes += _notes(report, preflight_only)
+    cookies = cross_site_cookie_warning(origin, url, credentials)
+    if cookies is not None:
+        report.warnings.append(cookies)
+    found = None if target is None else find_target(target)
+    advise(report, found, stack or _stack(report, target, found))
     return report
+
+
+def _notes(report: Report, preflight_only: bool) -> list[str]:
+    """What the check did that the server felt: a real request that changes data."""
+    actual = [e for e in report.exchanges if e.kind != "preflight"]
+    if preflight_only:
+        return [f"--preflight-only: the {report.method} request itself was not sent; its "
+                "response is predicted from the preflight's CORS headers (the real one may "
+                "differ)."] if actual else []
+    if report.method.upper() in ("GET", "HEAD", "OPTIONS") or not any(e.sent for e in actual):
+        return []
+    return [f"this check sent a real {report.method} request to {report.url}: the server "
+            "acted on it as on any other (--preflight-only sends only the OPTIONS "
+            "request)."]
+
+
+def _stack(report: Report, target: Any, found: Target | None) -> StackInfo:
+    """The user's stack: from *target* when given, else a guess from the responses."""
+    if target is not None:
+        return stacks.of_app(target, "", found)
+    for exchange in report.exchanges:
+        guess = stacks.of_response(exchange.response.headers)
+        if guess is not None:
+            return guess
+    return stacks.UNKNOWN
 
 
 def _validate(url: str, origin: str, method: str, headers: Sequence[Header]) -> None:
@@ -110,11 +163,19 @@ def _validate(url: str, origin: str, method: str, headers: Sequence[Header]) -> 
 
 
 class _Exchanges:
-    """Sends requests for every browser; an identical request is sent only once."""
+    """Sends requests for every browser; an identical request is sent only once.
 
-    def __init__(self, transport: Transport, report: Report) -> None:
+    With *preflight_only*, an actual request is never sent: its response is predicted
+    from the CORS headers of the preflight to the same URL (sent first for a request
+    that needs none, to learn them).
+    """
+
+    def __init__(self, transport: Transport, report: Report, body: bytes | None = None,
+                 preflight_only: bool = False) -> None:
         self.transport = transport
         self.report = report
+        self.body = body
+        self.preflight_only = preflight_only
         self.sent: dict[tuple[str, str, tuple[Header, ...]], int] = {}
 
     def send(self, method: str, url: str, headers: tuple[Header, ...], preflight: bool
@@ -123,12 +184,30 @@ class _Exchanges:
         key = (method, url, headers)
         index = self.sent.get(key)
         if index is None:
-            response = self.transport.send(method, url, headers)
+            sent = preflight or not self.preflight_only
+            if not sent:
+                response = self._predicted(method, url, headers)
+            elif preflight or not self.body:
+                response = self.transport.send(method, url, headers)
+            else:
+                response = self.transport.send(method, url, headers, body=self.body)
             kind: ExchangeKind = "preflight" if preflight else (
                 "redirect" if response.is_redirect else "actual")
             index = self.sent[key] = len(self.report.exchanges)
-            self.report.exchanges.append(Exchange(kind, method, url, headers, response))
+            self.report.exchanges.append(Exchange(kind, method, url, headers, response, sent))
         return index, self.report.exchanges[index].response
+
+    def _predicted(self, method: str, url: str, headers: tuple[Header, ...]) -> Response:
+        """A 200 carrying the CORS headers the preflight to *url* got."""
+        preflights = [e.response for e in self.report.exchanges
+                      if e.kind == "preflight" and e.url == url]
+        if not preflights:
+            origin = dict(headers).get("Origin", self.report.origin)
+            probe = tuple(rules.preflight_headers(origin, method, self.report.headers))
+            preflights = [self.send("OPTIONS", url, probe, preflight=True)[1]]
+        kept = tuple((name, value) for name, value in preflights[-1].headers
+                     if name.lower() in _PREDICTED_HEADERS)
+        return Response(200, kept, url=url)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
 from .. import Decision
+from ..toolbase.snippets import STACK_NAMES, Stack
 from ..toolbase.terminal import Style, Write, writer
 from .browser import Failure, Header, Response
 from .vocabulary import BROWSER_NAMES, Browser
@@ -22,13 +23,18 @@ ExchangeKind = Literal["preflight", "redirect", "actual"]
 
 @dataclass(frozen=True)
 class Exchange:
-    """One request the doctor sent and the response it got."""
+    """One request the doctor sent and the response it got.
+
+    ``sent`` is False for an actual request that ``--preflight-only`` kept back: its
+    response is then the one predicted from the preflight's CORS headers.
+    """
 
     kind: ExchangeKind
     method: str
     url: str
     request_headers: tuple[Header, ...]
     response: Response
+    sent: bool = True
 
 
 @dataclass
@@ -71,6 +77,15 @@ class Report:
     fixes: list[str] = field(default_factory=list)
     wsgicors: list[Decision] = field(default_factory=list)
     hidden_headers: list[str] = field(default_factory=list)
+    #: Response headers the script reads (``--read-header``), and those it cannot.
+    read_headers: tuple[str, ...] = ()
+    unreadable: list[str] = field(default_factory=list)
+    #: Every header each response needs, and the configuration that sends them.
+    fix: Fix | None = None
+    #: What the check itself did that a user must know (a real POST was sent...).
+    notes: list[str] = field(default_factory=list)
+    #: What fails outside CORS although every browser allows the request (cookies).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def allowed(self) -> bool:
@@ -96,13 +111,55 @@ class Report:
             "exchanges": [_exchange_dict(e) for e in self.exchanges],
             "browsers": {name: _outcome_dict(o) for name, o in self.outcomes.items()},
             "fixes": self.fixes,
+            "fix": (self.fix or Fix()).as_dict(),
+            "stack": None if self.fix is None else self.fix.stack_dict(),
             "wsgicors": [decision_dict(d) for d in self.wsgicors],
             "hidden_response_headers": self.hidden_headers,
+            "read_headers": list(self.read_headers),
+            "unreadable_headers": self.unreadable,
+            "notes": self.notes,
+            "warnings": self.warnings,
         }
 
 
+@dataclass
+class Fix:
+    """Every header each response needs for every modelled browser to allow the
+    request, and the configuration that sends them in the user's stack.
+
+    Each header of :attr:`preflight` and :attr:`actual` replaces any header of that
+    name in the response; ``(":status", "204")`` is a status the response must have.
+    Applied exactly, they make every browser allow the request. Both are empty when
+    nothing needs to change.
+    """
+
+    preflight: list[Header] = field(default_factory=list)
+    actual: list[Header] = field(default_factory=list)
+    #: The stack the configuration is written for (a key of
+    #: :data:`wsgicors.toolbase.snippets.STACKS`), its snippet, and the others.
+    stack: Stack = "wsgicors"
+    snippet: str = ""
+    alternatives: dict[str, str] = field(default_factory=dict)
+    #: How the stack was found (``"--app"``, a response header...), and whether that
+    #: is only a guess.
+    source: str = ""
+    guessed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``fix`` object of ``--json``."""
+        return {"preflight": [list(h) for h in self.preflight],
+                "actual": [list(h) for h in self.actual],
+                "config": {"stack": self.stack, "snippet": self.snippet},
+                "alternatives": dict(self.alternatives)}
+
+    def stack_dict(self) -> dict[str, Any]:
+        """The ``stack`` object of ``--json``: the stack, how it was found, a guess or not."""
+        return {"name": self.stack, "source": self.source, "guessed": self.guessed}
+
+
 def _exchange_dict(exchange: Exchange) -> dict[str, Any]:
-    return {"kind": exchange.kind, "method": exchange.method, "url": exchange.url,
+    return {"kind": exchange.kind, "sent": exchange.sent, "method": exchange.method,
+            "url": exchange.url,
             "request_headers": [list(h) for h in exchange.request_headers],
             "status": exchange.response.status,
             "response_headers": [list(h) for h in exchange.response.headers],
@@ -144,12 +201,15 @@ def print_report(report: Report, style: Style, out: TextIO) -> None:
         write("Preflight needed: " + "; ".join(report.preflight_reasons) + ".")
     else:
         write("No preflight: a simple request (safelisted method and headers).")
+    for note in report.notes:
+        write(style("Note: ", "1"), note)
     write()
     for exchange in report.exchanges:
+        unsent = "" if exchange.sent else ", not sent: predicted from the preflight"
         write(style(f"> {exchange.method} {exchange.url}", "1"))
         for name, value in exchange.request_headers:
             write(f"    {name}: {value}")
-        write(style(f"< {exchange.response.status} ({exchange.kind})", "1"))
+        write(style(f"< {exchange.response.status} ({exchange.kind}{unsent})", "1"))
         for text in exchange.response.lines:
             line = f"    {text}"
             cors = text.lower().startswith("access-control-")
@@ -176,10 +236,11 @@ def _print_verdict(report: Report, style: Style, write: Write) -> None:
             write(f"  {name} console: ", style(outcome.message, "31"))
         for header, value in outcome.failure.headers:
             write(f"    caused by: {header}: {value}")
-    for warning in dict.fromkeys(w for o in report.outcomes.values() for w in o.warnings):
+    warnings = [w for o in report.outcomes.values() for w in o.warnings] + report.warnings
+    for warning in dict.fromkeys(warnings):
         write(style("Warning: ", "1;33"), warning)
-    for fix in report.fixes:
-        write(style("Fix: ", "1;33"), fix)
+    if report.fix is not None and (report.fixes or report.fix.preflight or report.fix.actual):
+        _print_fix(report, report.fix, style, write)
     if report.hidden_headers:
         write("Note: scripts cannot read these response headers (not in "
               "Access-Control-Expose-Headers): " + ", ".join(report.hidden_headers) + ".")
@@ -188,3 +249,26 @@ def _print_verdict(report: Report, style: Style, write: Write) -> None:
     if caches:
         write("Preflight cached for: " + ", ".join(
             f"{BROWSER_NAMES[b]} {s} s" for b, s in caches) + ".")
+
+
+def _print_fix(report: Report, fix: Fix, style: Style, write: Write) -> None:
+    """The Fix section: what fails, the headers per response, the configuration."""
+    write()
+    write(style("Fix:", "1;33"))
+    for problem in report.fixes:
+        write(f"  - {problem}")
+    for what, headers in (("the preflight (OPTIONS) response", fix.preflight),
+                          (f"the {report.method} response", fix.actual)):
+        if headers:
+            write(f"  Send on {what} (each replaces any header of that name):")
+            for name, value in headers:
+                write(f"    Status: {value}" if name == ":status" else f"    {name}: {value}")
+    if not fix.snippet:
+        return
+    write(f"  Configuration for {STACK_NAMES[fix.stack]}, {fix.source}:")
+    for line in fix.snippet.splitlines():
+        write(f"    {line}" if line else "")
+    if fix.alternatives:
+        write("  The same for " + ", ".join(fix.alternatives) + ": in --json's "
+              "fix.alternatives.")
+

@@ -58,8 +58,9 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 class Transport(Protocol):
     """Something that sends one request and returns the response, without redirects."""
 
-    def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
-        """Send *method* to *url* with *headers*; raise ToolError on failure."""
+    def send(self, method: str, url: str, headers: Sequence[Header], *, body: bytes = b""
+             ) -> Response:
+        """Send *method* to *url* with *headers* (and *body*); raise ToolError on failure."""
 
 
 _Bounded = TypeVar("_Bounded", bound="_Deadlines")
@@ -115,7 +116,8 @@ class HTTPTransport(_Deadlines):
         self.context = context
         self.max_body = max_body
 
-    def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
+    def send(self, method: str, url: str, headers: Sequence[Header], *, body: bytes = b""
+             ) -> Response:
         """Send one request; read its header block and at most *max_body* bytes."""
         deadline = self._deadline()
         assert deadline is not None  # an HTTPTransport always has a timeout
@@ -128,16 +130,16 @@ class HTTPTransport(_Deadlines):
         where = f"{host}:{port}"
         try:
             with self._connect(parts.scheme, host, port, deadline) as sock:
-                _send_all(sock, _request(method, parts, headers), deadline)
+                _send_all(sock, _request(method, parts, headers, body), deadline)
                 head, rest = _read_head(sock, deadline, where)
-                body = _read_body(sock, rest, method, head, deadline, self.max_body)
+                received = _read_body(sock, rest, method, head, deadline, self.max_body)
         except ToolError:
             raise
         except TimeoutError as exc:
             raise ToolError(self._late(deadline, where)) from exc
         except Exception as exc:
             raise ToolError(_network_error(exc, where)) from exc
-        return responses.response_from_head(head, url, body)
+        return responses.response_from_head(head, url, received)
 
     def _connect(self, scheme: str, host: str, port: int, deadline: float) -> socket.socket:
         sock = _open(host, port, deadline)
@@ -206,14 +208,15 @@ def _send_all(sock: socket.socket, data: bytes, deadline: float) -> None:
         view = view[sock.send(view):]
 
 
-def _request(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Header]) -> bytes:
+def _request(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Header],
+             body: bytes = b"") -> bytes:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc.rpartition('@')[2]}",
              "Accept: */*", "Connection: close"]
     lines += [f"{name}: {value}" for name, value in headers]
-    if method.upper() in _BODY_METHODS:
-        lines.append("Content-Length: 0")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+    if body or method.upper() in _BODY_METHODS:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body
 
 
 def _recv(sock: socket.socket, deadline: float) -> bytes:
@@ -302,11 +305,12 @@ class _InProcess(_Deadlines):
         self.app = app
         self._stuck: list[threading.Thread] = []  # shared with the copies within() makes
 
-    def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
+    def send(self, method: str, url: str, headers: Sequence[Header], *, body: bytes = b""
+             ) -> Response:
         """Run the application on one request; raise ToolError if it fails."""
         deadline = self._deadline()
         if deadline is None:
-            return self._call(method, url, headers, None)
+            return self._call(method, url, headers, body, None)
         if deadline <= time.monotonic():
             raise ToolError(self._late(deadline, "the application"))
         if any(thread.is_alive() for thread in self._stuck):
@@ -316,7 +320,7 @@ class _InProcess(_Deadlines):
 
         def call() -> None:
             try:
-                done.append(self._call(method, url, headers, deadline))
+                done.append(self._call(method, url, headers, body, deadline))
             except BaseException as exc:  # handed to the waiting thread
                 done.append(exc)
 
@@ -338,7 +342,7 @@ class _InProcess(_Deadlines):
                     "for all its requests")
         return f"{where} did not answer within {self.timeout:g} s"
 
-    def _call(self, method: str, url: str, headers: Sequence[Header],
+    def _call(self, method: str, url: str, headers: Sequence[Header], body: bytes,
               deadline: float | None) -> Response:
         raise NotImplementedError
 
@@ -357,7 +361,7 @@ class WSGITransport(_InProcess):
     :data:`MAX_BODY` body bytes are read. :meth:`within` gives one deadline to a series.
     """
 
-    def _call(self, method: str, url: str, headers: Sequence[Header],
+    def _call(self, method: str, url: str, headers: Sequence[Header], body: bytes,
               deadline: float | None) -> Response:
         parts = urllib.parse.urlsplit(url)
         captured: list[Any] = []
@@ -367,11 +371,11 @@ class WSGITransport(_InProcess):
             return lambda data: None
 
         try:
-            body = self.app(_environ(method, parts, headers), start_response)
+            result = self.app(_environ(method, parts, headers, body), start_response)
             try:
-                _drain(body, deadline)
+                _drain(result, deadline)
             finally:
-                close = getattr(body, "close", None)
+                close = getattr(result, "close", None)
                 if close is not None:
                     close()
         except Exception as exc:
@@ -409,8 +413,8 @@ def path_info(url: str) -> str:
     return urllib.parse.unquote_to_bytes(path).decode("latin-1")
 
 
-def _environ(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Header]
-             ) -> dict[str, Any]:
+def _environ(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Header],
+             body: bytes = b"") -> dict[str, Any]:
     scheme = parts.scheme or "http"
     host = parts.hostname or "localhost"
     port = str(parts.port or (443 if scheme == "https" else 80))
@@ -420,9 +424,11 @@ def _environ(method: str, parts: urllib.parse.SplitResult, headers: Sequence[Hea
         "QUERY_STRING": parts.query, "SERVER_NAME": host, "SERVER_PORT": port,
         "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
         "HTTP_HOST": parts.netloc or host, "wsgi.version": (1, 0), "wsgi.url_scheme": scheme,
-        "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
+        "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
         "wsgi.multiprocess": False, "wsgi.run_once": False,
     }
+    if body:
+        env["CONTENT_LENGTH"] = str(len(body))
     for name, value in headers:
         key = name.upper().replace("-", "_")
         if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
@@ -456,17 +462,17 @@ class ASGITransport(_InProcess):
     one that blocks the event loop is left running in its thread.
     """
 
-    def _call(self, method: str, url: str, headers: Sequence[Header],
+    def _call(self, method: str, url: str, headers: Sequence[Header], body: bytes,
               deadline: float | None) -> Response:
         try:
-            return asyncio.run(self._run(method, url, headers, deadline))
+            return asyncio.run(self._run(method, url, headers, body, deadline))
         except ToolError:
             raise
         except Exception as exc:
             raise ToolError(
                 f"the application raised {type(exc).__name__}: {logsafe(exc)}") from exc
 
-    async def _run(self, method: str, url: str, headers: Sequence[Header],
+    async def _run(self, method: str, url: str, headers: Sequence[Header], body: bytes,
                    deadline: float | None) -> Response:
         start: list[dict[str, Any]] = []  # only the start message: a body is not kept
         requested = False
@@ -475,7 +481,7 @@ class ASGITransport(_InProcess):
             nonlocal requested
             if not requested:
                 requested = True
-                return {"type": "http.request", "body": b"", "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             return {"type": "http.disconnect"}
 
         async def send(message: dict[str, Any]) -> None:
@@ -483,14 +489,22 @@ class ASGITransport(_InProcess):
                 start.append(message)
 
         call = self.app(_scope(method, url, headers), receive, send)
-        if deadline is None:
-            await call
-        else:
-            try:
+        try:
+            if deadline is None:
+                await call
+            else:
                 await asyncio.wait_for(call, max(0.0, deadline - time.monotonic()))
-            except asyncio.TimeoutError:
-                if not start:  # a body still streaming at the deadline is cut short
-                    raise ToolError(self._late(deadline, "the application")) from None
+        except Exception:
+            # Past the deadline, or an error after the start message (Starlette's error
+            # handler sends its 500 page and then re-raises): a server has sent that
+            # start to the client, and so does this transport; a body still streaming
+            # at the deadline is cut short.
+            if start:
+                pass
+            elif deadline is not None and time.monotonic() >= deadline:
+                raise ToolError(self._late(deadline, "the application")) from None
+            else:
+                raise
         if not start:
             raise ToolError("the application returned without http.response.start")
         return Response(_asgi_status(start[0].get("status")), tuple(

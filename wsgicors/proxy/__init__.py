@@ -29,9 +29,11 @@ from typing import TYPE_CHECKING, Any
 from .. import ConfigError, CORSMiddleware, CORSPolicy, Problem
 from .forward import Forwarder, Upstream
 from .guard import Guard, RequestLog
+from .static import StaticSite, not_found
+from .target import PathError, normalize
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication
 
 __all__ = ["Upstream", "make_app"]
 
@@ -70,7 +72,8 @@ def make_app(
     app: WSGIApplication = Forwarder(target, timeout)
     if static is not None:
         app = StaticSite(os.fspath(static), _api_prefix(api_prefix), app)
-    app = Guard(CORSMiddleware(app, policy), allowed_hosts)
+    app = Guard(CORSMiddleware(app, policy), allowed_hosts,
+                "400 Bad Request" if static is None else "404 Not Found")
     return RequestLog(app, policy, log)
 
 
@@ -84,7 +87,7 @@ def proxy_policy(policy: CORSPolicy | None, options: dict[str, Any],
     """
     if options or policy is not None:
         # The engine's own checks (a CORSPolicy or its options, not both; their types).
-        policy = CORSMiddleware(_not_found, policy, **options).routes.match("/")[0]
+        policy = CORSMiddleware(not_found, policy, **options).routes.match("/")[0]
     if policy is None:
         if not static:
             raise ConfigError([Problem(
@@ -101,8 +104,12 @@ def proxy_policy(policy: CORSPolicy | None, options: dict[str, Any],
 
 
 def _api_prefix(prefix: str) -> str:
-    cleaned = prefix.rstrip("/")
-    if not cleaned.startswith("/"):
+    """*prefix* in the canonical form requests are routed by, without trailing slash."""
+    try:
+        cleaned = normalize(prefix).rstrip("/")
+    except PathError:
+        cleaned = ""
+    if not cleaned:
         raise ConfigError([Problem(
             "proxy-api-prefix", "api_prefix",
             f"{prefix!r} is not a path below / (everything would go upstream).",
@@ -110,37 +117,3 @@ def _api_prefix(prefix: str) -> str:
     return cleaned
 
 
-class StaticSite:
-    """Same-origin mode: files from *directory*, *api_prefix* to the upstream.
-
-    Files are served by werkzeug's SharedDataMiddleware (it keeps requests inside
-    the directory); ``/`` and other directory paths serve their ``index.html``.
-    """
-
-    def __init__(self, directory: str, api_prefix: str, forward: WSGIApplication) -> None:
-        from werkzeug.middleware.shared_data import SharedDataMiddleware
-
-        if not os.path.isdir(directory):
-            raise ConfigError([Problem(
-                "proxy-static", "static", f"{directory!r} is not a directory.",
-                "give the directory of the front end's built files, e.g. dist.")])
-        self.api_prefix = api_prefix
-        self.forward = forward
-        # max-age=0 with an ETag: the browser revalidates, so a rebuild shows at once.
-        self.files = SharedDataMiddleware(_not_found, {"/": directory}, cache_timeout=0)
-
-    def __call__(self, environ: WSGIEnvironment,
-                 start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "") or "/"
-        if path == self.api_prefix or path.startswith(self.api_prefix + "/"):
-            return self.forward(environ, start_response)
-        if path.endswith("/"):
-            environ = {**environ, "PATH_INFO": path + "index.html"}
-        return self.files(environ, start_response)
-
-
-def _not_found(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-    body = b"not found\n"
-    start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8"),
-                                     ("Content-Length", str(len(body)))])
-    return [body]

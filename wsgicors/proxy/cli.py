@@ -181,16 +181,20 @@ def _load_policy(spec: str) -> CORSPolicy:
 
 
 def bind(host: str, port: int, app: WSGIApplication) -> BaseWSGIServer:
-    """werkzeug's threaded development server for *app*, listening on host:port."""
+    """werkzeug's threaded development server for *app*, listening on host:port, with
+    the proxy's strict request handler (:mod:`wsgicors.proxy.serving`)."""
     try:
         from werkzeug.serving import make_server
+
+        from .serving import ProxyRequestHandler
     except ImportError:
         raise ToolError(f"werkzeug is missing: {_INSTALL}") from None
     # One line per request comes from the proxy, with the CORS decision; werkzeug's
     # own access log would repeat it without.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
-        return make_server(host, port, app, threaded=True)
+        return make_server(host, port, app, threaded=True,
+                           request_handler=ProxyRequestHandler)
     except SystemExit:  # werkzeug prints the reason (e.g. port in use) and exits
         raise ToolError(f"cannot listen on {host}:{port} (see above)") from None
 

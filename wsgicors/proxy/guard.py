@@ -2,10 +2,14 @@
 
 :class:`Guard` runs before anything else: it refuses ``CONNECT``, request targets
 that are not a path (absolute-form ``GET http://other.example/``, authority-form,
-``*``) and requests whose Host is a name the proxy was not told about (a DNS
-rebinding page reaching the proxy through the browser), and forwards nothing for
-them. :class:`RequestLog` logs each request with the engine's CORS decision, or as
-same-origin when the page is on the proxy's own origin.
+``*``), requests whose Host is a name the proxy was not told about (a DNS
+rebinding page reaching the proxy through the browser), requests whose framing is
+ambiguous (:mod:`~wsgicors.proxy.framing`) and paths that climb out of ``/`` or
+could be read two ways (:mod:`~wsgicors.proxy.target`), and forwards nothing for
+them. What it lets through carries the canonical path: in ``PATH_INFO`` for routing
+and the engine, percent-encoded for forwarding. :class:`RequestLog` logs each
+request with the engine's CORS decision, or as same-origin when the page is on the
+proxy's own origin.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from .. import CORSPolicy, explain
 from ..logsafe import logsafe
-from .forward import REPLACED_KEY
+from .forward import REPLACED_KEY, plain_answer
+from .framing import FramingError, request_length
+from .target import PATH_KEY, PathError, canonical_target, path_info
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -33,26 +39,29 @@ class Guard:
     :param app: the proxy application behind the guard.
     :param hosts: host names (besides IP addresses, ``localhost`` and
         ``*.localhost``) that the Host header may name.
+    :param bad_path_status: the answer to a refused path: 400, or 404 when serving
+        files (a path that climbs out of the directory names no file there).
     """
 
-    def __init__(self, app: WSGIApplication, hosts: Iterable[str] = ()) -> None:
+    def __init__(self, app: WSGIApplication, hosts: Iterable[str] = (),
+                 bad_path_status: str = "400 Bad Request") -> None:
         self.app = app
         self.hosts = frozenset(name.lower().rstrip(".") for name in hosts)
+        self.bad_path_status = bad_path_status
 
     def __call__(self, environ: WSGIEnvironment,
                  start_response: StartResponse) -> Iterable[bytes]:
         problem = self.problem(environ)
         if problem is None:
+            path = canonical_target(environ)[0]
+            environ[PATH_KEY] = path
+            environ["PATH_INFO"] = path_info(path)
             return self.app(environ, start_response)
         status, reason = problem
         environ[REFUSED_KEY] = reason
-        body = f"wsgicors proxy: {reason}\n".encode("ascii")
-        headers = [("Content-Type", "text/plain; charset=utf-8"),
-                   ("Content-Length", str(len(body)))]
-        if status.startswith("405"):
-            headers.append(("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"))
-        start_response(status, headers)
-        return [body]
+        allow = [("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")]
+        return plain_answer(start_response, status, f"wsgicors proxy: {reason}",
+                            allow if status.startswith("405") else ())
 
     def problem(self, environ: WSGIEnvironment) -> tuple[str, str] | None:
         """``(status, reason)`` when the request must not be forwarded, else None."""
@@ -68,6 +77,13 @@ class Guard:
         if not self.host_ok(host):
             return ("400 Bad Request", "Host is not this proxy's address (use localhost, "
                     "an IP address, or a name given with --allow-host)")
+        try:
+            request_length(environ)
+            canonical_target(environ)
+        except FramingError as exc:
+            return exc.status, exc.reason
+        except PathError as exc:
+            return self.bad_path_status, str(exc)
         return None
 
     def host_ok(self, host: str) -> bool:

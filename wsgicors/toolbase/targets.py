@@ -195,6 +195,15 @@ def _django_target() -> Target | None:
 
 def django_target(settings_module: str) -> Target:
     """Set up the Django project of *settings_module* and return its wsgicors target."""
+    target = django_project(settings_module)
+    if target is None:
+        raise ToolError(f"{settings_module}: MIDDLEWARE does not list {DJANGO_MIDDLEWARE}")
+    return target
+
+
+def django_project(settings_module: str) -> Target | None:
+    """Set up the Django project of *settings_module*; its wsgicors target, or None
+    when it does not use ``wsgicors_django``."""
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     import_module(settings_module)  # a clear one-line error if it is not importable
     try:
@@ -205,10 +214,7 @@ def django_target(settings_module: str) -> Target:
     except Exception as exc:
         raise ToolError(f"cannot set up Django with {settings_module}: "
                         f"{type(exc).__name__}: {exc}") from exc
-    target = find_target(settings)
-    if target is None:
-        raise ToolError(f"{settings_module}: MIDDLEWARE does not list {DJANGO_MIDDLEWARE}")
-    return target
+    return find_target(settings)
 
 
 # -- the command line ------------------------------------------------------------
