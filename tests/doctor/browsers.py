@@ -1,10 +1,12 @@
-"""Run every case of a stage in one real headless browser, through the doctor's sessions.
+"""Run every case of a stage in one real browser, through the doctor's sessions.
 
 The differential suite drives the browsers the way ``wsgicors check --browser``
-does (:mod:`wsgicors.doctor.live`): a page served by the stage's own server, on the
-other origin, runs every case with ``fetch()`` in a single script, and the console
-entries (Chromium's over the DevTools protocol, Firefox's over WebDriver BiDi) are
-collected with it.
+does (:mod:`wsgicors.doctor.live`): a page on the other origin (served by the
+stage's own server for Chromium and Firefox, by the session's proxy for WebKit)
+runs every case with ``fetch()`` in a single script, and the console entries
+(Chromium's over the DevTools protocol, Firefox's over WebDriver BiDi, WebKit's from
+MiniBrowser's stderr) are collected with it. A ``console.info`` marker before each
+case ties WebKit's console lines, which do not all name a URL, to their case.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ from typing import Any
 from wsgicors.doctor.live import Entry, Session, executable
 from wsgicors.doctor.vocabulary import Browser
 
-__all__ = ["Run", "executable", "run_cases"]
+__all__ = ["MARKER", "Run", "executable", "run_cases"]
+
+#: What the script logs (``console.info``) before each case, followed by its name.
+MARKER = "WSGICORS-CASE "
 
 # One fetch() per case, in order, each with its own time limit.
-SCRIPT = """(async (cases, base) => {
+SCRIPT = """(async (cases, base, MARKER) => {
   const results = {};
   for (const c of cases) {
+    console.info(MARKER + c.name);
     const init = {method: c.method, headers: c.headers, cache: "no-store",
                   credentials: c.credentials ? "include" : "same-origin",
                   signal: AbortSignal.timeout(8000)};
@@ -30,7 +36,9 @@ SCRIPT = """(async (cases, base) => {
       const readable = c.probe.filter(name => r.headers.get(name) !== null);
       results[c.name] = {verdict: "allowed", status: r.status, readable: readable};
     } catch (e) {
-      results[c.name] = {verdict: e.name === "TimeoutError" ? "timeout" : "blocked"};
+      // WebKit rejects a timed-out fetch with AbortError, the others with TimeoutError.
+      const late = e.name === "TimeoutError" || e.name === "AbortError";
+      results[c.name] = {verdict: late ? "timeout" : "blocked"};
     }
   }
   return results;
@@ -51,7 +59,7 @@ def run_cases(browser: Browser, origin: str, base: str, cases: list[dict[str, An
     """Fetch ``base + name`` for each case from a page on *origin* in *browser*."""
     with Session(browser, 60) as session:
         session.open(origin, served=True)
-        results = session.evaluate(f"{SCRIPT}({json.dumps(cases)}, {json.dumps(base)})",
-                                   timeout)
+        arguments = ", ".join(json.dumps(value) for value in (cases, base, MARKER))
+        results = session.evaluate(f"{SCRIPT}({arguments})", timeout)
         session.settle()
         return Run(session.version, results, list(session.console))

@@ -394,7 +394,97 @@ EXPOSED = [
     exposed("expose-star-and-name", aceh("*, x-total"), credentials=True),
 ]
 
+# Which check comes first, and how a message spells a header name: where the three
+# engines part (WebKit tests a preflight's status first, names the headers it knows in
+# their own spelling, counts redirects before anything else).
+CHECK_ORDER = [
+    pf("order-acah-missing-lower-name", status(NO_CONTENT, ACAO), method="GET",
+       headers={"x-api-key": "k"}),
+    pf("order-acah-missing-two-names", status(NO_CONTENT, ACAO), method="GET",
+       headers={"X-Zeta": "1", "X-Alpha": "1"}),
+    pf("order-acah-missing-json-and-key", status(NO_CONTENT, ACAO), method="POST",
+       headers={"X-Api-Key": "k", "Content-Type": "application/json"}),
+    pf("order-acah-missing-authorization-and-key", status(NO_CONTENT, ACAO), method="GET",
+       headers={"X-Api-Key": "k", "Authorization": "Bearer t"}),
+    pf("order-acah-missing-two-known", status(NO_CONTENT, ACAO), method="GET",
+       headers={"Cache-Control": "no-cache", "Authorization": "Bearer t"}),
+    pf("order-acah-missing-key-then-lower-json", status(NO_CONTENT, ACAO), method="POST",
+       headers={"x-b": "1", "content-type": "application/json", "X-A": "1"}),
+    pf("order-acah-missing-lower-authorization", status(NO_CONTENT, ACAO), method="GET",
+       headers={"authorization": "Bearer t"}),
+    pf("order-acah-missing-long-accept", status(NO_CONTENT, ACAO), method="GET",
+       headers={"Accept": "a" * 129}),
+    pf("order-acah-missing-range-multiple", status(NO_CONTENT, ACAO), method="GET",
+       headers={"range": "bytes=0-1,3-4"}),
+    pf("order-acah-listed-upper-request", status(NO_CONTENT, ACAO, acah("x-api-key")),
+       method="GET", headers={"X-API-KEY": "k"}),
+    pf("order-acah-star-credentials-authorization", status(NO_CONTENT, ACAO, ACAC, acah("*")),
+       ok(ACAO, ACAC), method="GET", headers={"Authorization": "Bearer t"}, credentials=True),
+    pf("order-pf-acao-mismatch-200", status("200 OK", acao(OTHER), acam("PUT"))),
+    pf("order-pf-acao-star-credentials", status(NO_CONTENT, STAR, ACAC, acam("PUT")),
+       ok(ACAO, ACAC), credentials=True),
+    pf("order-pf-acao-list", status(NO_CONTENT, acao("{origin}, " + OTHER), acam("PUT"))),
+    pf("order-pf-method-and-header-refused", status(NO_CONTENT, ACAO, acam("GET")),
+       headers=KEY),
+    pf("order-pf-acam-invalid-acao-missing", status(NO_CONTENT, acam("GET;PUT"))),
+    pf("order-pf-acam-invalid-acah-invalid",
+       status(NO_CONTENT, ACAO, acam("GET;PUT"), acah("x;y")), headers=KEY),
+    pf("order-pf-404-acao-missing-acam-invalid", status("404 Not Found", acam("GET;PUT"))),
+    pf("order-pf-credentials-acac-upper",
+       status(NO_CONTENT, ACAO, "Access-Control-Allow-Credentials: TRUE", acam("PUT")),
+       ok(ACAO, ACAC), credentials=True),
+    pf("order-pf-max-age-junk",
+       status(NO_CONTENT, ACAO, acam("PUT"), "Access-Control-Max-Age: soon")),
+    case("order-acao-star-credentials-no-acac", ok(STAR), credentials=True),
+    case("order-acac-capitalized", ok(ACAO, "Access-Control-Allow-Credentials: True"),
+         credentials=True),
+    case("order-status-302-acao-missing-no-location", status("302 Found")),
+    case("order-redir-cross-to-page-origin-without-acao",
+         redirect("302 Found", CROSS + "order-redir-cross-to-page-origin-without-acao/final",
+                  "X-Hop: 1"), hops={"final": ok(ACAO)}),
+    case("order-redir-credentials-hop-acac-missing", redirect("302 Found"),
+         hops={"final": ok(ACAO, ACAC)}, credentials=True),
+    case("order-redir-hop-acao-other", redirect("302 Found", "{self}/final", acao(OTHER)),
+         hops=FINAL),
+    case("order-redir-hop-acao-list",
+         redirect("302 Found", "{self}/final", acao("{origin}, " + OTHER)), hops=FINAL),
+    case("order-redir-cross-final-star-credentials",
+         redirect("302 Found", CROSS + "order-redir-cross-final-star-credentials/final",
+                  ACAO, ACAC), hops={"final": ok(STAR, ACAC)}, credentials=True),
+    case("order-redir-preflighted-hop-without-acao",
+         redirect("307 Temporary Redirect", "{self}/final", "X-Hop: 1"), PUT_OK, method="PUT",
+         hops={"final": ok(ACAO), "final preflight": PUT_OK}),
+    case("order-redir-to-data-without-acao",
+         redirect("302 Found", "data:text/plain,hello", "X-Hop: 1")),
+    case("order-redir-to-userinfo-without-acao",
+         redirect("302 Found", "http://u:p@127.0.0.1:{port}/case/"
+                               "order-redir-to-userinfo-without-acao/final", "X-Hop: 1"),
+         hops=FINAL),
+    case("order-redir-21st-without-acao", redirect("302 Found", "{self}/h1"), hops={
+        **{f"h{i}": redirect("302 Found", f"{{self}}/h{i + 1}") for i in range(1, 20)},
+        "h20": redirect("302 Found", "{self}/final", "X-Hop: 1"), **FINAL}),
+    case("order-redir-to-invalid-url", redirect("302 Found", "http://[bad/x")),
+    post_json("order-redir-post-json-302-reflight-without-acah", "302 Found",
+              status(NO_CONTENT, ACAO)),
+    case("order-redir-cross-authorization-reflight-without-acah",
+         redirect("307 Temporary Redirect", CROSS + "order-redir-cross-authorization-reflight-"
+                  "without-acah/final"), status(NO_CONTENT, ACAO, acah("authorization")),
+         hops={"final": ok(acao("null")), "final preflight": status(NO_CONTENT, acao("null"))},
+         headers={"Authorization": "Bearer t"}),
+]
+
+# Requests no browser sends: the doctor must not send them either.
+UNSENT = [
+    case("unsent-redir-to-bad-port",
+         redirect("302 Found", "http://127.0.0.1:10080/case/unsent-redir-to-bad-port/final")),
+    case("unsent-redir-to-bad-port-6000",
+         redirect("302 Found", "http://127.0.0.1:6000/case/unsent-redir-to-bad-port-6000/x")),
+    case("unsent-redir-cross-to-bad-port", redirect(
+        "307 Temporary Redirect", "http://localhost:25/case/unsent-redir-cross-to-bad-port/x"),
+         PUT_OK, method="PUT"),
+]
+
 CATALOGUE: list[Behaviour] = [
     *ALLOW_ORIGIN, *ALLOW_CREDENTIALS, *WIRE_SYNTAX, *PREFLIGHTS, *REQUESTS, *REDIRECTS,
-    *STATUSES, *EXPOSED,
+    *STATUSES, *EXPOSED, *CHECK_ORDER, *UNSENT,
 ]

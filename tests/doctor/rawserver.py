@@ -45,13 +45,13 @@ def response(status: str, *lines: str, body: bytes = b"") -> bytes:
 
 
 class RawServer:
-    """Serve *script* on 127.0.0.1 (a free port) from a thread per connection."""
+    """Serve *script* on 127.0.0.1 (a free port, or *port*) from a thread per connection."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, port: int = 0) -> None:
         self.script = script
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind(("127.0.0.1", port))
         self.sock.listen(64)
         self.port = int(self.sock.getsockname()[1])
         self.requests: list[Request] = []
@@ -124,7 +124,7 @@ def _read_request(conn: socket.socket) -> Request | None:
 
 
 @contextmanager
-def serve(script: Script) -> Iterator[RawServer]:
+def serve(script: Script, port: int = 0) -> Iterator[RawServer]:
     """``with serve(script) as server:`` a running :class:`RawServer`."""
-    with RawServer(script) as server:
+    with RawServer(script, port) as server:
         yield server

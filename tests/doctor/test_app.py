@@ -251,7 +251,7 @@ def test_browsers_accept_what_wsgicors_allows(
     app = CORSMiddleware(_inner, policy)
     request_headers = [(name, "application/json" if name == "content-type" else "v")
                        for name in sent]
-    report = check(WSGITransport(app), "http://localhost/api", origin=origin, method=method,
+    report = check(WSGITransport(app), "https://localhost/api", origin=origin, method=method,
                    headers=request_headers, credentials=with_credentials, target=app)
     engine_allows = all(decision.allowed for decision in report.wsgicors)
     needs_credentials = with_credentials and not credentials

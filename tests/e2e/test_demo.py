@@ -1,4 +1,4 @@
-"""The demo (``make demo``) in real Chromium and Firefox: the page loads, runs every
+"""The demo (``make demo``) in real Chromium, Firefox and WebKit: the page loads, runs every
 request, and shows a cookie travelling and, for blocked requests, the doctor's console
 message for that browser.
 
@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.support import browsers
-from tests.support.browsers import BROWSERS, kill, launch, require_browser
+from tests.support.browsers import BROWSERS, kill, launch, require_browser, screen
 from tests.support.servers import python_env
 from wsgicors.doctor import HTTPTransport, check
 
@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
 # The doctor's name for each browser of tests.support.browsers.
-DOCTOR_NAME = {"chromium": "chrome", "firefox": "firefox"}
+DOCTOR_NAME = {"chromium": "chrome", "firefox": "firefox", "webkit": "webkit"}
 RESULTS_TIMEOUT = 60.0
 COOKIE_ROW = "credentialed GET (cookies)"
 # With these flags Chromium writes each console message to its log, as
@@ -62,11 +62,12 @@ def results_of(page: str, browser: str) -> tuple[dict[str, Any], str]:
     """Open the demo page in *browser*: the rows it showed, by request name, and the
     browser's log."""
     workdir = Path(tempfile.mkdtemp(prefix=f"wsgicors-demo-{browser}-"))
-    process = launch(browser, page + "/", workdir)
-    try:
-        report = wait_for_report(page, browser)
-    finally:
-        kill(process)
+    with screen(browser) as display:
+        process = launch(browser, page + "/", workdir, display)
+        try:
+            report = wait_for_report(page, browser)
+        finally:
+            kill(process)
     log = (workdir / f"{browser}.log").read_text(errors="replace")
     if report is None:
         raise AssertionError(f"{browser} reported nothing within {RESULTS_TIMEOUT} s:\n"

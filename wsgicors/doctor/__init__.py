@@ -21,7 +21,7 @@
 
 It works without a server, in a test suite::
 
-    report = check(WSGITransport(app), "http://localhost/api/items",
+    report = check(WSGITransport(app), "https://localhost/api/items",
                    origin="https://app.example.com", method="PUT")
     assert report.allowed, report.outcomes["chrome"].message
 

@@ -6,6 +6,7 @@ rule itself), and the whole fix (:mod:`wsgicors.doctor.fix`).
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Sequence
 
 from .. import Decision, explain
@@ -136,6 +137,8 @@ def fix_for(failure: Failure, report: Report, url: str, response: Response | Non
     step = _refused_step(failure, response)
     if step is not None:
         return _refusal_fix(step, report)
+    if failure.code in ("bad-port", "mixed-content"):
+        return _unsent_fix(failure, origin)
     if failure.code in _BROKEN:
         return _broken_fix(failure)
     malformed = _malformed_line(failure, response)
@@ -367,3 +370,15 @@ def _wsgicors_gap(failure: Failure | None, target: Target) -> str:
     return ("wsgicors allows this request, so the response did not come from "
             "the CORS middleware as it decided: a layer wrapping it answered first (make "
             "it the outermost wrapper) or the application changed the CORS headers.")
+
+
+def _unsent_fix(failure: Failure, origin: str) -> str:
+    """The fix for a request the browser never sends (the doctor did not send it either)."""
+    url = failure.target
+    if failure.code == "mixed-content":
+        return (f"{url} is http:// and the page ({origin}) is https://: browsers block such a "
+                "request before sending it (mixed content). Serve the API over https://.")
+    port = urllib.parse.urlsplit(url).port
+    return (f"Browsers never connect to port {port} ({url}): it is on the Fetch standard's "
+            "list of bad ports, used by other protocols. Serve the API on another port "
+            "(443, 80, 8000, 8080...).")

@@ -1,17 +1,20 @@
-"""The browser model: the client side of CORS as Chromium and Firefox implement it.
+"""The browser model: the client side of CORS as Chromium, Firefox and WebKit implement it.
 
 Pure functions (stdlib only) saying what a browser does with a cross-origin
-``fetch()``, following the WHATWG Fetch standard and the places where Chromium and
-Firefox depart from it (each checked against the real browsers, see
+``fetch()``, following the WHATWG Fetch standard and the places where Chromium,
+Firefox and WebKit depart from it (each checked against the real browsers, see
 ``tests/doctor/test_differential.py``):
 
+* :func:`request_failure`: a request no browser sends at all (a "bad port", mixed
+  content), decided before anything goes on the network;
 * :func:`needs_preflight` / :func:`unsafe_header_names`: is a preflight sent, and
   which names go into ``Access-Control-Request-Headers`` (Chromium also safelists
   some client hints; Firefox counts bytes over 0x7F in Accept and Content-Type as
-  unsafe);
+  unsafe; WebKit follows the standard);
 * :func:`cors_check`, :func:`evaluate_preflight`, :func:`evaluate_response`,
   :func:`redirect_failure`: does a response pass, and if not, the :class:`Failure`
-  that blocks it, in each browser's order of tests;
+  that blocks it, in each browser's order of tests (WebKit checks a preflight's
+  status before anything else);
 * :func:`hidden_response_headers`, :func:`preflight_cache_seconds`,
   :func:`preflight_warnings`: what a script may read, how long a preflight is cached,
   and what the standard refuses although browsers still allow it.
@@ -29,7 +32,7 @@ import ipaddress
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..http import (
     FORBIDDEN_RESPONSE_HEADERS,
@@ -53,6 +56,17 @@ SAFELISTED_VALUE_LIMIT = 128
 SAFELISTED_TOTAL_LIMIT = 1024
 #: Most redirects a browser follows; one more is a network error (both browsers).
 MAX_REDIRECTS = 20
+#: The Fetch standard's "bad ports": no browser connects to them (Chromium 156 not
+#: yet to :data:`CHROMIUM_OPEN_PORTS`).
+BAD_PORTS = frozenset({
+    0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95,
+    101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161,
+    179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563,
+    587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060,
+    5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+})
+#: Bad ports (added to the standard in 2024) that Chromium 156 still connects to.
+CHROMIUM_OPEN_PORTS = frozenset({4190, 6679})
 #: Schemes Chromium names when a CORS request is redirected elsewhere.
 CHROMIUM_CORS_SCHEMES = ("chrome", "chrome-experimental-site-token-provider",
                          "chrome-extension", "chrome-untrusted", "data", "http", "https",
@@ -95,6 +109,9 @@ class Failure:
     ``"redirect"`` or ``"actual"``, ``hint`` is the offending value the console
     message quotes, ``headers`` the response headers that caused it, and
     ``status`` the HTTP status of that response (0 when there was none).
+    ``origin`` is the request's origin when a CORS check failed (``"null"`` after a
+    redirect to another origin), and ``target`` the URL the browser would have
+    requested next: a redirect's, or the one it refuses to request at all.
     """
 
     code: FailureCode
@@ -102,9 +119,57 @@ class Failure:
     hint: str = ""
     headers: tuple[Header, ...] = ()
     status: int = 0
+    origin: str = ""
+    target: str = ""
 
 
 # -- requests ------------------------------------------------------------------
+
+
+def request_failure(origin: str, url: str, browser: Browser, *, redirected: bool = False,
+                    preflight: bool = False) -> Failure | None:
+    """Why *browser* never sends a request to *url* from a page on *origin*, or None.
+
+    Checked before the request (and before its preflight): first mixed content (an
+    ``http://`` URL from an ``https://`` page), then the port. The failure's stage is
+    ``"actual"`` for the script's own URL, else ``"redirect"``, or ``"preflight"``
+    when a redirect's target needs a preflight (WebKit then names the preflight).
+    """
+    stage: Stage = "actual"
+    if redirected:
+        stage = "preflight" if preflight else "redirect"
+    if is_mixed_content(origin, url, browser):
+        return Failure("mixed-content", stage, url, target=url)
+    try:
+        port = urllib.parse.urlsplit(url).port
+    except ValueError:
+        return None
+    if port is not None and port in BAD_PORTS and not (
+            browser == "chrome" and port in CHROMIUM_OPEN_PORTS):
+        hint = {"chrome": "ERR_UNSAFE_PORT", "firefox": "NS_ERROR_PORT_ACCESS_NOT_ALLOWED",
+                "webkit": str(port)}[browser]
+        return Failure("bad-port", stage, hint, target=url)
+    return None
+
+
+def is_mixed_content(origin: str, url: str, browser: Browser) -> bool:
+    """True if *browser* blocks a fetch of *url* from an ``https://`` page on *origin*.
+
+    Chromium and Firefox let such a page fetch ``http://`` on a loopback host
+    (``localhost``, ``127.0.0.0/8``, ``[::1]``: "potentially trustworthy"); WebKit
+    blocks those too.
+    """
+    if not origin.startswith("https://") or urllib.parse.urlsplit(url).scheme != "http":
+        return False
+    return browser == "webkit" or not is_loopback(url)
+
+
+def is_loopback(url: str) -> bool:
+    """True if *url*'s host is ``localhost``, a ``.localhost`` name or a loopback address."""
+    try:
+        return address_space(url) == "loopback"
+    except ValueError:  # not a URL
+        return False
 
 
 def normalize_method(method: str) -> str:
@@ -167,6 +232,43 @@ def needs_preflight(method: str, headers: Iterable[Header], browser: Browser | N
             or bool(unsafe_header_names(headers, browser)))
 
 
+# The request header names WebKit 2.50 knows (its HTTPHeaderNames table) that a script
+# may set: a preflight failure names them in this spelling, whatever the script wrote.
+_WEBKIT_NAMES = {name.lower(): name for name in (
+    "Accept", "Accept-Language", "Accept-Ranges", "Access-Control-Allow-Credentials",
+    "Access-Control-Allow-Headers", "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Access-Control-Max-Age",
+    "Age", "Authorization", "Cache-Control", "Clear-Site-Data", "Content-Disposition",
+    "Content-Encoding", "Content-Language", "Content-Location", "Content-Range",
+    "Content-Security-Policy", "Content-Security-Policy-Report-Only", "Content-Type",
+    "Cross-Origin-Embedder-Policy", "Cross-Origin-Embedder-Policy-Report-Only",
+    "Cross-Origin-Opener-Policy", "Cross-Origin-Opener-Policy-Report-Only",
+    "Cross-Origin-Resource-Policy", "Default-Style", "ETag", "Expires", "Icy-MetaInt",
+    "Icy-Metadata", "If-Match", "If-Modified-Since", "If-None-Match", "If-Range",
+    "If-Unmodified-Since", "Last-Event-ID", "Last-Modified", "Link", "Location",
+    "Ping-From", "Ping-To", "Pragma", "Range", "Referrer-Policy", "Refresh", "Report-To",
+    "Reporting-Endpoints", "Server-Timing", "Service-Worker", "Service-Worker-Allowed",
+    "Service-Worker-Navigation-Preload", "Set-Cookie2", "SourceMap", "Timing-Allow-Origin",
+    "Upgrade-Insecure-Requests", "User-Agent", "Vary", "X-Content-Type-Options",
+    "X-Frame-Options", "X-SourceMap", "X-Temp-Tablet", "X-XSS-Protection",
+)}
+
+
+def webkit_header_names(headers: Iterable[Header]) -> list[str]:
+    """The unsafe request header names in the order WebKit checks them, as it spells them.
+
+    The names WebKit knows come first, in the canonical spelling, then the others as
+    the script first wrote them; each group in the script's order.
+    """
+    headers = list(headers)
+    unsafe = set(unsafe_header_names(headers, "webkit"))
+    names: dict[str, str] = {}
+    for name, _value in headers:
+        names.setdefault(name.lower(), _WEBKIT_NAMES.get(name.lower(), name))
+    ordered = sorted(names.items(), key=lambda item: item[0] not in _WEBKIT_NAMES)
+    return [spelled for lname, spelled in ordered if lname in unsafe]
+
+
 def preflight_reasons(method: str, headers: Sequence[Header],
                       browser: Browser | None = None) -> list[str]:
     """Sentences saying why a preflight is needed (empty when it is not)."""
@@ -180,6 +282,22 @@ def preflight_reasons(method: str, headers: Sequence[Header],
         else:
             reasons.append(f"header {name} is not CORS-safelisted")
     return reasons
+
+
+def preflights_again(browser: Browser) -> bool:
+    """True if *browser* preflights again after a redirect whenever the first request
+    needed one (Firefox and WebKit), even when a 301/302/303 made it a simple GET.
+    """
+    return browser != "chrome"
+
+
+def preflight_basis(browser: Browser, headers: tuple[Header, ...],
+                    original: tuple[Header, ...]) -> tuple[Header, ...]:
+    """The request headers a preflight after a redirect asks for: WebKit still asks
+    for the script's own (*original*), Content-Type included after a 303 made the
+    request a GET without a body; the others for the request as it now is.
+    """
+    return original if browser == "webkit" else headers
 
 
 def preflight_headers(origin: str, method: str, headers: Iterable[Header],
@@ -199,6 +317,14 @@ def cors_check(
     response: Response, origin: str, credentials: bool, browser: Browser, stage: Stage
 ) -> Failure | None:
     """The Fetch "CORS check" of one response, with *browser*'s own order of tests."""
+    check = _webkit_cors_check if browser == "webkit" else _cors_check
+    failure = check(response, origin, credentials, browser, stage)
+    return None if failure is None else replace(failure, origin=origin)
+
+
+def _cors_check(
+    response: Response, origin: str, credentials: bool, browser: Browser, stage: Stage
+) -> Failure | None:
     values = response.get_all("Access-Control-Allow-Origin")
     if not values:
         return _fail("missing-allow-origin", stage, response, "")
@@ -211,12 +337,36 @@ def cors_check(
         return None
     if combined != origin:
         return _fail(_mismatch_code(combined, browser), stage, response, combined)
-    if credentials:
-        allow = response.get("Access-Control-Allow-Credentials")
-        if allow != "true":
-            return _fail("allow-credentials-not-true", stage, response, allow or "",
-                         "Access-Control-Allow-Credentials")
+    return _credentials_check(response, credentials, stage)
+
+
+def _credentials_check(response: Response, credentials: bool, stage: Stage) -> Failure | None:
+    allow = response.get("Access-Control-Allow-Credentials")
+    if credentials and allow != "true":
+        return _fail("allow-credentials-not-true", stage, response, allow or "",
+                     "Access-Control-Allow-Credentials")
     return None
+
+
+def _webkit_cors_check(
+    response: Response, origin: str, credentials: bool, browser: Browser, stage: Stage
+) -> Failure | None:
+    # WebKit compares the combined value: '*' (without credentials) or the origin,
+    # else it tells '*' with credentials and comma lists from any other value.
+    values = response.get_all("Access-Control-Allow-Origin")
+    combined = ", ".join(values)
+    if combined == "*" and not credentials:
+        return None
+    if combined != origin:
+        if not values:
+            return _fail("missing-allow-origin", stage, response, "")
+        code: FailureCode = "allow-origin-mismatch"
+        if combined == "*":
+            code = "wildcard-with-credentials"
+        elif "," in combined:
+            code = "multiple-allow-origin"
+        return _fail(code, stage, response, combined)
+    return _credentials_check(response, credentials, stage)
 
 
 def _mismatch_code(value: str, browser: Browser) -> FailureCode:
@@ -272,6 +422,10 @@ def evaluate_preflight(
     broken = response_failure(response, browser, "preflight")
     if broken is not None:
         return broken
+    if browser == "webkit" and not 200 <= response.status <= 299:
+        # WebKit tests the status first, and never follows a preflight's redirect.
+        return Failure("preflight-status", "preflight", str(response.status), (),
+                       response.status)
     if response.is_redirect:
         return _fail("preflight-redirect", "preflight", response, response.location or "",
                      "Location")
@@ -286,8 +440,8 @@ def evaluate_preflight(
     if methods is None:
         return _fail("invalid-allow-methods", "preflight", response, "",
                      "Access-Control-Allow-Methods")
-    if browser == "chrome" and names is None:
-        # Chromium parses both lists before checking either.
+    if browser != "firefox" and names is None:
+        # Chromium and WebKit parse both lists before checking either.
         return _fail("invalid-allow-headers", "preflight", response, "",
                      "Access-Control-Allow-Headers")
     method = normalize_method(method)
@@ -298,21 +452,30 @@ def evaluate_preflight(
     if names is None:
         return _fail("invalid-allow-headers", "preflight", response, "",
                      "Access-Control-Allow-Headers")
-    return _check_names(response, names, unsafe_header_names(headers, browser), credentials)
+    requested = (webkit_header_names(headers) if browser == "webkit"
+                 else unsafe_header_names(headers, browser))
+    return _check_names(response, names, requested, credentials)
 
 
 def _check_names(
     response: Response, allowed: list[str], requested: list[str], credentials: bool
 ) -> Failure | None:
-    listed = {name.lower() for name in allowed}
-    # Without credentials "*" covers every name. The standard excepts Authorization,
-    # but Chromium and Firefox still let it through (see preflight_warnings).
-    wildcard = not credentials and "*" in listed
-    for name in requested:
-        if name not in listed and not wildcard:
-            return _fail("header-not-allowed", "preflight", response, name,
-                         "Access-Control-Allow-Headers")
+    for name in refused_names(allowed, requested, credentials)[:1]:
+        return _fail("header-not-allowed", "preflight", response, name,
+                     "Access-Control-Allow-Headers")
     return None
+
+
+def refused_names(allowed: list[str], requested: list[str], credentials: bool) -> list[str]:
+    """The *requested* header names an Access-Control-Allow-Headers list does not allow.
+
+    Without credentials "*" covers every name. The standard excepts Authorization, but
+    the browsers still let it through (see :func:`preflight_warnings`).
+    """
+    listed = {name.lower() for name in allowed}
+    if not credentials and "*" in listed:
+        return []
+    return [name for name in requested if name.lower() not in listed]
 
 
 def preflight_warnings(response: Response, requested: Sequence[str],
@@ -322,61 +485,86 @@ def preflight_warnings(response: Response, requested: Sequence[str],
               parse_allow_list(response.get("Access-Control-Allow-Headers")) or []}
     if "authorization" in requested and "authorization" not in listed and not credentials:
         return ["Access-Control-Allow-Headers: * lets Authorization through only because "
-                "Chromium and Firefox do not follow the Fetch standard here yet (it says "
-                "'*' never covers Authorization): list authorization by name."]
+                "Chromium, Firefox and WebKit do not follow the Fetch standard here yet (it "
+                "says '*' never covers Authorization): list authorization by name."]
     return []
 
 
+# Redirect failures a browser finds before the redirect's CORS check.
+_BEFORE_CORS_CHECK: dict[Browser, frozenset[FailureCode]] = {
+    "chrome": frozenset({"too-many-redirects"}),
+    "firefox": frozenset({"too-many-redirects", "redirect-unsafe", "redirect-scheme"}),
+    "webkit": frozenset(),
+}
+
+
 def evaluate_response(
-    response: Response, origin: str, credentials: bool, browser: Browser
+    response: Response, origin: str, credentials: bool, browser: Browser, redirects: int = 0
 ) -> Failure | None:
-    """What *browser* makes of an actual response or a redirect on the way to it."""
+    """What *browser* makes of an actual response or a redirect on the way to it.
+
+    *redirects* counts the redirects so far, *response* included if it is one: a
+    redirect is also refused for where it leads (:func:`redirect_failure`), before
+    or after its CORS check depending on the browser.
+    """
     stage: Stage = "redirect" if response.is_redirect else "actual"
-    return (response_failure(response, browser, stage)
-            or cors_check(response, origin, credentials, browser, stage))
+    failure = response_failure(response, browser, stage)
+    if failure is not None or stage == "actual":
+        return failure or cors_check(response, origin, credentials, browser, stage)
+    refused = redirect_failure(response, redirects, browser)
+    if refused is not None and refused.code in _BEFORE_CORS_CHECK[browser]:
+        return refused
+    failure = cors_check(response, origin, credentials, browser, stage)
+    if failure is not None:
+        return replace(failure, target=response.location or "")
+    return refused
 
 
 def response_failure(response: Response, browser: Browser, stage: Stage) -> Failure | None:
     """A network error *browser* raises for the response itself, before any CORS check.
 
     Header copies that disagree (Content-Length, Content-Disposition, Location) are
-    refused as response smuggling; so is a NUL byte in the header block.
+    refused as response smuggling (WebKit takes the first); so is a NUL byte in the
+    header block.
     """
     if response.raw is not None and b"\0" in response.raw:
         return Failure("network-error", stage, "ERR_INVALID_HTTP_RESPONSE", (),
                        response.status)
-    error = network_error(response, browser)
+    error = None if browser == "webkit" else network_error(response, browser)
     if error is None:
         return None
     return Failure("network-error", stage, error, (), response.status)
 
 
-def redirect_failure(response: Response, redirects: int) -> Failure | None:
+def redirect_failure(response: Response, redirects: int,
+                     browser: Browser | None = None) -> Failure | None:
     """Why a browser refuses to follow *response*, its ``redirects``-th redirect.
 
     In the Fetch standard's order: a Location that is not a URL, a scheme other than
     http(s), more than :data:`MAX_REDIRECTS`, a URL with a user name or password.
+    WebKit names every other scheme (Chromium's own ones, such as ``data:``, are
+    network errors in Chromium and Firefox).
     """
     location = response.location or ""
     headers = tuple(h for h in response.headers if h[0].lower() == "location")
+
+    def fail(code: FailureCode, hint: str, shown: tuple[Header, ...] = headers) -> Failure:
+        return Failure(code, "redirect", hint, shown, response.status, target=location)
+
     try:
         parts = urllib.parse.urlsplit(location)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
-        return Failure("redirect-unsafe", "redirect", "ERR_INVALID_REDIRECT", headers,
-                       response.status)
+        return fail("redirect-unsafe", "ERR_INVALID_REDIRECT")
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        if scheme in CHROMIUM_CORS_SCHEMES:
-            return Failure("redirect-unsafe", "redirect", "ERR_UNSAFE_REDIRECT", headers,
-                           response.status)
-        return Failure("redirect-scheme", "redirect", location, headers, response.status)
+        if scheme in CHROMIUM_CORS_SCHEMES and browser != "webkit":
+            return fail("redirect-unsafe", "ERR_UNSAFE_REDIRECT")
+        return fail("redirect-scheme", location)
     if redirects > MAX_REDIRECTS:
-        return Failure("too-many-redirects", "redirect", "ERR_TOO_MANY_REDIRECTS", (),
-                       response.status)
+        return fail("too-many-redirects", "ERR_TOO_MANY_REDIRECTS", ())
     if parts.username is not None or parts.password is not None:
-        return Failure("redirect-credentials", "redirect", location, headers,
-                       response.status)
+        return fail("redirect-credentials", location)
     return None
 
 

@@ -6,7 +6,7 @@
         --method PUT --header content-type --header authorization --credentials
     wsgicors check --app myproject.wsgi:application --origin https://app.example.com /api/items
     wsgicors check --django-settings mysite.settings --origin https://app.example.com /api/items/
-    wsgicors check https://api.example.com/items --origin https://app.example.com --browser chromium
+    wsgicors check https://api.example.com/items --origin https://app.example.com --browser webkit
     wsgicors explain --config myproject.cors:policy
     wsgicors explain --django-settings mysite.settings --path /api/items/
 
@@ -79,9 +79,9 @@ def _check_arguments(cmd: argparse.ArgumentParser) -> None:
                             "options")
     add_network_options(cmd, timeout=10.0)
     cmd.add_argument("--browser", action="append", choices=sorted(live.BROWSER_OPTIONS),
-                     default=[], help="also run the request in this real browser, headless "
-                                      "(repeatable), and print what it did; the browser "
-                                      "sends the request again")
+                     default=[], help="also run the request in this real browser (headless; "
+                                      "WebKit: MiniBrowser under Xvfb), repeatable, and print "
+                                      "what it did; the browser sends the request again")
     _output_options(cmd)
 
 
@@ -160,17 +160,20 @@ def _where(args: argparse.Namespace
         transport: Transport = HTTPTransport(timeout_of(args), tls_context(args.insecure)
                                              ).within(series_seconds(args))
         return transport, target, args.url, stack
-    url = "http://localhost" + args.url if args.url.startswith("/") else args.url
+    # The API as deployed for that page: https:// behind an https:// page (no mixed content).
+    scheme = "https" if args.origin.startswith("https:") else "http"
+    url = f"{scheme}://localhost{args.url}" if args.url.startswith("/") else args.url
     return in_process(app, timeout_of(args)).within(series_seconds(args)), target, url, stack
 
 
 CHECK = Command(
     name="check",
-    summary="do what Chromium and Firefox do with a cross-origin fetch(), and say "
-            "what to fix",
+    summary="do what Chromium, Firefox and WebKit do with a cross-origin fetch(), and "
+            "say what to fix",
     description="""Send the request a page on --origin makes with fetch() to a URL, the
-    way Chromium and Firefox send it (the preflight, the actual request, every
-    redirect), and print what each browser decides, the console message it shows and
+    way Chromium, Firefox and WebKit (Safari's engine) send it (the preflight, the
+    actual request, every redirect; nothing to a port or an http:// URL they refuse),
+    and print what each browser decides, the console message it shows and
     the whole fix: every header each response needs and the configuration that sends
     them, for your stack (found from --app, --django-settings or --config, else
     guessed from the server's answers). The request is really sent: -X POST, PUT,
@@ -178,7 +181,7 @@ CHECK = Command(
     --preflight-only against a live API. With --app or --django-settings the request
     runs in process, against a WSGI or ASGI application or a Django project, and the
     fix names your own options. With --browser the same request also runs in a real
-    headless browser.""",
+    browser.""",
     examples="""\
 wsgicors check https://api.example.com/items --origin https://app.example.com \\
     -X PUT -H content-type -H authorization --credentials --preflight-only

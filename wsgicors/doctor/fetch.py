@@ -28,7 +28,7 @@ from . import browser as rules
 from .advice import advise
 from .browser import Browser, Failure, Header, Response
 from .cookies import cross_site_cookie_warning
-from .messages import chrome_message, firefox_message
+from .messages import console_message
 from .report import Exchange, ExchangeKind, Outcome, Report
 from .responses import seen_by
 from .transport import Transport
@@ -78,7 +78,7 @@ def check(
     :func:`wsgicors.toolbase.targets.find_target` accepts: a CORSMiddleware, a policy, a Flask
     app...): the report then names the option to change::
 
-        report = check(WSGITransport(app), "http://localhost/api/items",
+        report = check(WSGITransport(app), "https://localhost/api/items",
                        origin="https://app.example.com", method="PUT", target=app)
         assert report.allowed, report.outcomes["chrome"].message
 
@@ -224,14 +224,20 @@ def _fetch(exchanges: _Exchanges, report: Report, browser: Browser) -> Outcome:
     """Play one browser's fetch to its end: allowed, or blocked by a failure."""
     outcome = Outcome(browser, url=report.url)
     state = _State(report.url, report.origin, report.method, report.headers)
-    # Firefox keeps a request's need for a preflight across redirects, even when a
-    # 301/302/303 turned it into a GET that needs none.
-    forced = browser == "firefox" and rules.needs_preflight(state.method, state.headers,
-                                                            browser)
+    # Firefox and WebKit keep a request's need for a preflight across redirects, even
+    # when a 301/302/303 turned it into a GET that needs none.
+    forced = rules.preflights_again(browser) and rules.needs_preflight(
+        state.method, state.headers, browser)
     passed: set[tuple[str, str, str, str]] = set()
     redirects = 0
     while True:
-        if forced or rules.needs_preflight(state.method, state.headers, browser):
+        preflight = forced or rules.needs_preflight(state.method, state.headers, browser)
+        # Nothing goes to the network for a URL the browser refuses to request.
+        refused = rules.request_failure(report.origin, state.url, browser,
+                                        redirected=bool(redirects), preflight=preflight)
+        if refused is not None:
+            return _blocked(report, outcome, refused)
+        if preflight:
             failure = _preflight(exchanges, report, state, outcome, passed)
             if failure is not None:
                 return _blocked(report, outcome, failure)
@@ -240,10 +246,9 @@ def _fetch(exchanges: _Exchanges, report: Report, browser: Browser) -> Outcome:
         outcome.exchanges.append(index)
         outcome.url = state.url
         response = seen_by(raw, browser)
-        failure = rules.evaluate_response(response, state.origin, report.credentials, browser)
-        if failure is None and response.is_redirect:
-            redirects += 1
-            failure = rules.redirect_failure(response, redirects)
+        redirects += response.is_redirect
+        failure = rules.evaluate_response(response, state.origin, report.credentials, browser,
+                                          redirects)
         if failure is not None:
             return _blocked(report, outcome, failure)
         if not response.is_redirect:
@@ -256,8 +261,9 @@ def _fetch(exchanges: _Exchanges, report: Report, browser: Browser) -> Outcome:
 def _preflight(exchanges: _Exchanges, report: Report, state: _State, outcome: Outcome,
                passed: set[tuple[str, str, str, str]]) -> Failure | None:
     browser = outcome.browser
-    sent = tuple(rules.preflight_headers(state.origin, state.method, state.headers, browser))
-    requested = rules.unsafe_header_names(state.headers, browser)
+    headers = rules.preflight_basis(browser, state.headers, report.headers)
+    sent = tuple(rules.preflight_headers(state.origin, state.method, headers, browser))
+    requested = rules.unsafe_header_names(headers, browser)
     key = (state.url, state.origin, state.method, ",".join(requested))
     if key in passed:  # the preflight cache: same URL, origin, method and headers
         return None
@@ -265,7 +271,7 @@ def _preflight(exchanges: _Exchanges, report: Report, state: _State, outcome: Ou
     outcome.exchanges.append(index)
     outcome.url = state.url
     response = seen_by(raw, browser)
-    failure = rules.evaluate_preflight(response, state.origin, state.method, state.headers,
+    failure = rules.evaluate_preflight(response, state.origin, state.method, headers,
                                        report.credentials, browser)
     if failure is None:
         passed.add(key)
@@ -277,10 +283,8 @@ def _preflight(exchanges: _Exchanges, report: Report, state: _State, outcome: Ou
 
 def _blocked(report: Report, outcome: Outcome, failure: Failure) -> Outcome:
     outcome.failure = failure
-    if outcome.browser == "chrome":
-        outcome.message = chrome_message(failure, outcome.url, report.origin, report.url)
-    else:
-        outcome.message = firefox_message(failure, outcome.url)
+    outcome.message = console_message(outcome.browser, failure, outcome.url, report.origin,
+                                      report.url)
     return outcome
 
 

@@ -38,7 +38,7 @@ from .vocabulary import Browser
 
 #: Failures a browser raises while following a redirect, fixed by answering directly.
 REDIRECT_FAILURES = frozenset({"redirect-unsafe", "redirect-scheme", "redirect-credentials",
-                               "too-many-redirects"})
+                               "too-many-redirects", "bad-port", "mixed-content"})
 # Headers whose copies must agree (a network error otherwise).
 _SINGLETONS = ("Content-Length", "Content-Disposition", "Location")
 
@@ -160,7 +160,9 @@ def _must_answer_directly(report: Report) -> bool:
         if outcome.failure.code in REDIRECT_FAILURES:
             return True
         hops = [report.exchanges[i] for i in outcome.exchanges]
-        if any(_leaves_origin(e) for e in hops if e.kind == "redirect"):
+        # A redirect the browser would refuse to follow once its CORS check passes.
+        if any(_leaves_origin(e) or rules.redirect_failure(e.response, 1) is not None
+               for e in hops if e.kind == "redirect"):
             return True
     return False
 
@@ -267,7 +269,7 @@ RULE_OF_FAILURE = {
     "invalid-allow-headers": "headers", "header-not-allowed": "headers",
     "redirect-unsafe": "redirect", "redirect-scheme": "redirect",
     "redirect-credentials": "redirect", "too-many-redirects": "redirect",
-    "network-error": "network",
+    "network-error": "network", "bad-port": "port", "mixed-content": "scheme",
 }
 
 

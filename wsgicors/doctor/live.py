@@ -1,11 +1,13 @@
-"""Real browsers: run a ``fetch()`` in headless Chromium or Firefox (``check --browser``).
+"""Real browsers: run a ``fetch()`` in Chromium, Firefox or WebKit (``check --browser``).
 
 A :class:`Session` starts the browser with a fresh profile, opens a blank page *on
 the origin you name* (the browser asks for the page and the session answers it
 itself through the remote protocol, so no server and no certificate is needed for
 that origin), runs scripts there and collects every console entry. Chromium is
-driven over the DevTools protocol, Firefox over WebDriver BiDi, both on loopback and
-both over a WebSocket, spoken by the ``websockets`` package (the ``browser`` extra).
+driven over the DevTools protocol, Firefox over WebDriver BiDi, both headless, on
+loopback and over a WebSocket, spoken by the ``websockets`` package (the ``browser``
+extra). WebKit is WebKitGTK's MiniBrowser on an X server of its own, behind a proxy
+that answers the page (:mod:`wsgicors.doctor.webkit`).
 Browsers are named as in reports (:data:`~wsgicors.doctor.vocabulary.Browser`);
 :data:`BROWSER_OPTIONS` maps the command line's names to them.
 
@@ -23,27 +25,31 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ..toolbase.errors import ToolError
+from . import webkit
+from .processes import stop_group
 from .vocabulary import Browser
 
 if TYPE_CHECKING:
     from websockets.sync.client import ClientConnection
 
-#: Executable names tried for each browser, in order.
+#: Executable names tried for each browser, in order (WebKit's MiniBrowser is not on
+#: the PATH: :func:`wsgicors.doctor.webkit.minibrowser` finds it).
 EXECUTABLES: dict[Browser, tuple[str, ...]] = {
     "chrome": ("chromium", "chromium-browser", "google-chrome"),
     "firefox": ("firefox-esr", "firefox"),
+    "webkit": ("MiniBrowser",),
 }
 #: The names ``check --browser`` takes (and the keys of ``real_browsers`` in its JSON).
-BROWSER_OPTIONS: dict[str, Browser] = {"chromium": "chrome", "firefox": "firefox"}
+BROWSER_OPTIONS: dict[str, Browser] = {"chromium": "chrome", "firefox": "firefox",
+                                       "webkit": "webkit"}
 #: Largest message read from a browser's remote protocol.
 MAX_MESSAGE = 64 * 1024 * 1024
 #: Path of the blank page opened on the chosen origin.
@@ -75,8 +81,20 @@ _READY: dict[Browser, re.Pattern[str]] = {
 
 
 def executable(browser: Browser) -> str | None:
-    """Path of *browser*'s executable (Chromium for ``"chrome"``), or None."""
+    """Path of *browser*'s executable (Chromium for ``"chrome"``), or None.
+
+    WebKit's is MiniBrowser, and None as well when Xvfb is missing.
+    """
+    if browser == "webkit":
+        return webkit.minibrowser()
     return next(filter(None, map(shutil.which, EXECUTABLES[browser])), None)
+
+
+def _missing(browser: Browser) -> str:
+    if browser == "webkit":
+        return ("WebKit needs WebKitGTK's MiniBrowser and Xvfb (Debian: apt-get install "
+                f"{webkit.PACKAGES})")
+    return "none of " + ", ".join(EXECUTABLES[browser]) + " is installed (on the PATH)"
 
 
 @dataclass(frozen=True)
@@ -106,7 +124,9 @@ FETCH_SCRIPT = """(async (url, init, timeout) => {
     const r = await fetch(url, init);
     return {verdict: "allowed", status: r.status, readable: [...r.headers.keys()]};
   } catch (e) {
-    return {verdict: e.name === "TimeoutError" ? "timeout" : "blocked"};
+    // WebKit rejects a timed-out fetch with AbortError, the others with TimeoutError.
+    const late = e.name === "TimeoutError" || e.name === "AbortError";
+    return {verdict: late ? "timeout" : "blocked"};
   }
 })"""
 
@@ -119,7 +139,8 @@ def fetch_in(browser: Browser, url: str, *, origin: str, method: str,
             "credentials": "include" if credentials else "same-origin"}
     expression = (f"{FETCH_SCRIPT}({json.dumps(url)}, {json.dumps(init)}, "
                   f"{int(timeout * 1000)})")
-    with Session(browser, timeout) as session:
+    # The browser may take longer to start than the server to answer.
+    with Session(browser, max(timeout, 30.0)) as session:
         session.open(origin)
         result = session.evaluate(expression, timeout + 10)
         session.settle()
@@ -127,8 +148,20 @@ def fetch_in(browser: Browser, url: str, *, origin: str, method: str,
                        result.get("readable", []), list(session.console))
 
 
+class _Driver(Protocol):
+    """What a :class:`Session` needs from a browser it drives."""
+
+    version: str
+
+    def open(self, url: str, answered: list[str]) -> None: ...
+    def evaluate(self, expression: str, timeout: float) -> Any: ...
+    def drain(self, quiet: float) -> None: ...
+    def close(self) -> None: ...
+
+
 class Session:
-    """One headless browser, one page, driven over its remote protocol.
+    """One browser, one page, driven over its remote protocol (WebKit: see
+    :mod:`wsgicors.doctor.webkit`).
 
     Use as a context manager; the browser and its profile are gone afterwards.
     """
@@ -136,36 +169,42 @@ class Session:
     def __init__(self, browser: Browser, timeout: float = 30.0) -> None:
         exe = executable(browser)
         if exe is None:
-            raise ToolError("none of " + ", ".join(EXECUTABLES[browser]) + " is installed "
-                            "(on the PATH)")
+            raise ToolError(_missing(browser))
         self.browser = browser
+        self.exe = exe
         self.timeout = timeout
         self.home = tempfile.mkdtemp(prefix=f"wsgicors-{browser}-")
         self.console: list[Entry] = []
         self.version = ""
         self._answered: list[str] = []
-        self._protocol: _Protocol | None = None
-        self._process = _start(browser, exe, self.home)
+        self._protocol: _Driver | None = None
+        self._process = None if browser == "webkit" else _start(browser, exe, self.home)
 
     def __enter__(self) -> Session:
         try:
-            endpoint = _endpoint(self._process, self.browser, self.home, self.timeout)
-            self._protocol = (_DevTools if self.browser == "chrome" else _BiDi)(
-                endpoint, self.timeout, self._log)
+            self._protocol = self._connect()
             self.version = self._protocol.version
         except BaseException:
             self.__exit__()
             raise
         return self
 
+    def _connect(self) -> _Driver:
+        if self._process is None:
+            return webkit.MiniBrowser(self.exe, self.home, self.timeout, self._log_line)
+        endpoint = _endpoint(self._process, self.browser, self.home, self.timeout)
+        kind = _DevTools if self.browser == "chrome" else _BiDi
+        return kind(endpoint, self.timeout, self._log)
+
     def __exit__(self, *exc: object) -> None:
         if self._protocol is not None:
             self._protocol.close()
-        _kill(self._process)
+        if self._process is not None:
+            stop_group(self._process)
         shutil.rmtree(self.home, ignore_errors=True)
 
     @property
-    def protocol(self) -> _Protocol:
+    def protocol(self) -> _Driver:
         """The connected protocol (inside the ``with`` block)."""
         if self._protocol is None:
             raise ToolError("the browser session is not open")
@@ -176,7 +215,7 @@ class Session:
 
         The session answers it itself, unless *served*: then a server at *origin*
         does (and the page has that server's address, which Chromium's Local Network
-        Access rules look at).
+        Access rules look at). WebKit's page is always the session's own.
         """
         page = origin.rstrip("/") + PAGE_PATH
         self._answered = [] if served else _answered(page)
@@ -186,6 +225,9 @@ class Session:
         # Loading what the session answered itself (the page, a favicon) is not news.
         if entry.source != "network" or entry.url not in self._answered:
             self.console.append(entry)
+
+    def _log_line(self, source: str, text: str, url: str) -> None:
+        self._log(Entry(source, text, url))
 
     def evaluate(self, expression: str, timeout: float) -> Any:
         """The JSON value of *expression* (a promise is awaited) in the page."""
@@ -230,18 +272,6 @@ def _endpoint(process: subprocess.Popen[bytes], browser: Browser, home: str,
         time.sleep(0.05)
     raise ToolError(f"{EXECUTABLES[browser][0]} did not open its remote protocol within "
                     f"{timeout:g} s")
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=5)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _connect(endpoint: str, timeout: float) -> ClientConnection:
@@ -358,8 +388,11 @@ class _DevTools(_Protocol):
             # The page comes from the session, not from an address: Chromium takes it
             # for a public one and would ask the user before it reaches a local address.
             origin = url[: url.index(PAGE_PATH)]
-            self.call("Browser.grantPermissions", {"origin": origin, "permissions": [
-                "localNetworkAccess", "localNetwork", "loopbackNetwork"]})
+            # Refused for an http:// origin other than localhost: its page may not reach
+            # local addresses at all, as a real one on that origin may not.
+            with contextlib.suppress(ToolError):
+                self.call("Browser.grantPermissions", {"origin": origin, "permissions": [
+                    "localNetworkAccess", "localNetwork", "loopbackNetwork"]})
             self.page("Fetch.enable", {"patterns": [
                 {"urlPattern": page, "requestStage": "Request"} for page in answered]})
         self.loaded = False

@@ -8,6 +8,7 @@ the terminal. JSON escapes them by itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TextIO
 
@@ -218,22 +219,32 @@ def print_report(report: Report, style: Style, out: TextIO) -> None:
     _print_verdict(report, style, write)
 
 
+def _names(outcomes: Iterable[Outcome]) -> str:
+    """"Chrome, Firefox and WebKit"."""
+    names = [BROWSER_NAMES[outcome.browser] for outcome in outcomes]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
 def _print_verdict(report: Report, style: Style, write: Write) -> None:
     blocked = [o for o in report.outcomes.values() if not o.allowed]
     if not blocked:
-        write(style("ALLOWED", "1;32"), " in Chrome and Firefox.")
+        write(style("ALLOWED", "1;32"), f" in {_names(report.outcomes.values())}.")
     else:
-        names = " and ".join(BROWSER_NAMES[o.browser] for o in blocked)
-        write(style("BLOCKED", "1;31"), f" in {names}.")
+        write(style("BLOCKED", "1;31"), f" in {_names(blocked)}.")
     for outcome in report.outcomes.values():
         name = BROWSER_NAMES[outcome.browser]
         if outcome.failure is None:
             write(f"  {name}: allowed.")
             continue
         if outcome.message is None:
-            write(f"  {name}: network error ({outcome.failure.hint}), no CORS message.")
+            # WebKit names no error: its fetch() rejects with "TypeError: Load failed".
+            if outcome.browser == "webkit":
+                write(f"  {name}: network error, no console message.")
+            else:
+                write(f"  {name}: network error ({outcome.failure.hint}), no CORS message.")
         else:
-            write(f"  {name} console: ", style(outcome.message, "31"))
+            for line in outcome.message.split("\n"):
+                write(f"  {name} console: ", style(line, "31"))
         for header, value in outcome.failure.headers:
             write(f"    caused by: {header}: {value}")
     warnings = [w for o in report.outcomes.values() for w in o.warnings] + report.warnings

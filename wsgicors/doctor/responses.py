@@ -166,7 +166,7 @@ def seen_by(response: Response, browser: Browser) -> Response:
 def read_head(head: bytes, browser: Browser) -> tuple[Header, ...]:
     """The header list *browser* reads from a status line and header block."""
     text = head.decode("latin-1")
-    if browser == "firefox":
+    if browser != "chrome":  # WebKit reads header lines as Firefox does
         return _firefox_headers(text)
     return _chromium_headers(text)
 

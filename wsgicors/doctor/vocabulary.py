@@ -12,12 +12,11 @@ from typing import Literal
 
 #: A browser engine, by its key in reports.
 Browser = Literal["chrome", "firefox", "webkit"]
-#: The browsers whose CORS behaviour is modelled, in report order. WebKit is known by
-#: its preflight cache cap only so far.
-BROWSERS: tuple[Browser, ...] = ("chrome", "firefox")
-#: Each browser's name in sentences.
+#: The browsers whose CORS behaviour is modelled, in report order.
+BROWSERS: tuple[Browser, ...] = ("chrome", "firefox", "webkit")
+#: Each browser's name in sentences (WebKit is Safari's engine, measured as WebKitGTK).
 BROWSER_NAMES: dict[Browser, str] = {"chrome": "Chrome", "firefox": "Firefox",
-                                     "webkit": "Safari"}
+                                     "webkit": "WebKit"}
 
 #: Which response a failure is about: the preflight, a redirect, or the actual response.
 Stage = Literal["preflight", "redirect", "actual"]
@@ -35,4 +34,7 @@ FailureCode = Literal[
     "redirect-unsafe", "redirect-scheme", "redirect-credentials", "too-many-redirects",
     # A response the browser refuses outright, before any CORS check.
     "network-error",
+    # A request the browser never sends: to a port it blocks (the Fetch standard's "bad
+    # port"), or to http:// from an https:// page (mixed content).
+    "bad-port", "mixed-content",
 ]
