@@ -66,10 +66,20 @@ def _fix(data: dict[str, Any]) -> dict[str, Any]:
 
 def _works(transport: Transport, url: str, origin: str, method: str = "PUT",
            header: str = "X-Api-Key", read: tuple[str, ...] = ("X-Total",)) -> None:
-    """*origin*'s page still sends *method* with *header* and credentials, and reads."""
+    """*origin*'s page still sends *method* with *header* and credentials, and reads.
+
+    An in-process app is reached on the page's scheme: WebKit refuses even
+    ``http://localhost`` from an ``https://`` page (mixed content)."""
+    if origin.startswith("https://") and url.startswith("http://localhost"):
+        url = "https" + url[len("http"):]
     report = check(transport, url, origin=origin, method=method, headers=[(header, "k")],
                    credentials=True, read_headers=read)
-    assert report.allowed, {b: o.message for b, o in report.outcomes.items()}
+    # Real nginx and Express serve plain http on loopback, which WebKit refuses to an
+    # https:// page whatever the headers: there only the other engines' verdicts count.
+    assert all(o.allowed or (o.failure is not None and o.failure.code == "mixed-content")
+               for o in report.outcomes.values()), {
+        b: o.message for b, o in report.outcomes.items()}
+    assert any(o.allowed for o in report.outcomes.values())
     assert report.unreadable == []
 
 

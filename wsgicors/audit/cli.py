@@ -31,7 +31,7 @@ from ..doctor.transport import HTTPTransport
 from ..toolbase import stacks
 from ..toolbase.command import Command
 from ..toolbase.errors import Exit, ToolError
-from ..toolbase.network import add_network_options, timeout_of, tls_context
+from ..toolbase.network import add_network_options, series_seconds, timeout_of, tls_context
 from ..toolbase.targets import find_target, load_app
 from ..toolbase.terminal import Style, add_color_option, escape
 from . import configs
@@ -105,7 +105,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
             done = audit(transport, url, args.origin, headers=headers,
                          credentials=args.credentials, progress=_progress(err, url),
                          concurrency=MAX_CONCURRENT if args.app is None else 1,
-                         serving=serving(url) if serving else None)
+                         serving=serving(url) if serving else None,
+                         seconds=series_seconds(args))
         except ToolError as exc:  # the next URL may still be audited
             print(f"wsgicors audit: cannot audit {escape(url)}: "
                   f"{escape(redactor(str(exc)))}", file=err)
@@ -134,7 +135,7 @@ AUDIT = Command(
     (--app without URLs: a table of routes, methods, the CORS configuration
     answering each, and findings), and on every path of an OpenAPI 3 document
     (--openapi with --base). At most 60 requests per URL or route, 4 at a time,
-    6000 per run.""",
+    all of them within 3 times --timeout, 6000 per run.""",
     examples="""\
 wsgicors audit https://api.example.com/me --origin https://app.example.com \\
     --header "Cookie: session=..." --credentials --sarif cors.sarif
@@ -181,17 +182,16 @@ def _setup(args: argparse.Namespace) -> tuple[list[Header], _Routes | _URLs]:
         found = None if args.urls else find_application(app)
         if found is not None:
             layers = Layers(found, _app_name(args.app))
-            return headers, _Routes(in_process(app), f"app {args.app}", APP_BASE,
+            return headers, _Routes(in_process(app, timeout), f"app {args.app}", APP_BASE,
                                     _app_routes(found), layers.answering, layers.serving)
         urls = [u if "://" in u else APP_BASE + (u if u.startswith("/") else "/" + u)
                 for u in args.urls or ["/"]]
-        return headers, (in_process(app), urls, _app_serving(app, args.app))
+        return headers, (in_process(app, timeout), urls, _app_serving(app, args.app))
     if not args.urls:
         raise ToolError("give at least one URL to audit (or --app MODULE:APP, or "
                         "--openapi FILE --base URL)")
     _check_urls(args.urls)
-    return headers, (HTTPTransport(timeout, tls_context(args.insecure)), list(args.urls),
-                     None)
+    return headers, (_network(args, timeout), list(args.urls), None)
 
 
 def _app_name(spec: str) -> str:
@@ -236,8 +236,13 @@ def _openapi(args: argparse.Namespace, timeout: float) -> _Routes:
         raise ToolError("--openapi audits the paths of its document: give no URL or --app")
     _check_urls([args.base])
     routes = openapi_routes(load_openapi(args.openapi))
-    return _Routes(HTTPTransport(timeout, tls_context(args.insecure)),
-                   f"{args.openapi} at {args.base}", args.base, routes)
+    return _Routes(_network(args, timeout), f"{args.openapi} at {args.base}", args.base,
+                   routes)
+
+
+def _network(args: argparse.Namespace, timeout: float) -> HTTPTransport:
+    """The transport to a server: the audit judges header blocks only, it reads no body."""
+    return HTTPTransport(timeout, tls_context(args.insecure), max_body=0)
 
 
 def _check_urls(urls: Sequence[str]) -> None:
@@ -251,7 +256,8 @@ def _run_survey(args: argparse.Namespace, plan: _Routes, headers: list[Header],
     found = survey(plan.transport, plan.base, plan.routes, args.origin, plan.target,
                    headers=headers, credentials=args.credentials,
                    concurrency=1 if args.app else MAX_CONCURRENT, answering=plan.answering,
-                   serving=plan.serving, progress=lambda route: _progress(err, route))
+                   serving=plan.serving, progress=lambda route: _progress(err, route),
+                   seconds=series_seconds(args))
     if args.json:
         out.write(dumps(survey_as_dict(found), redactor) + "\n")
     else:

@@ -13,6 +13,7 @@ from ..toolbase.targets import load_app
 __all__ = ["ASGITransport", "WSGITransport", "app_transport", "in_process", "is_asgi"]
 
 
-def app_transport(spec: str) -> WSGITransport | ASGITransport:
-    """A transport calling the WSGI or ASGI application *spec* names, in process."""
-    return in_process(load_app(spec))
+def app_transport(spec: str, timeout: float | None = None) -> WSGITransport | ASGITransport:
+    """A transport calling the WSGI or ASGI application *spec* names, in process, each
+    call within *timeout* seconds (None: unbounded)."""
+    return in_process(load_app(spec), timeout)

@@ -86,7 +86,8 @@ def registrable_domain(host: str) -> str | None:
     public suffix itself gives None (there is nothing an attacker could register
     around it).
     """
-    if not host or host.startswith("[") or host.replace(".", "").isdigit():
+    digits = host.replace(".", "")
+    if not host or host.startswith("[") or (digits.isascii() and digits.isdigit()):
         return None
     labels = host.split(".")
     for start in range(len(labels) - 1, -1, -1):

@@ -1,10 +1,12 @@
 """Run an audit: send the probes over a doctor transport, bounded, and judge the answers.
 
 At most :data:`MAX_REQUESTS` requests per URL, at most :data:`MAX_CONCURRENT` at a
-time; each request has the transport's own timeout. Probes are sent the way a browser
-sends them: an actual ``GET`` carries the user's ``--header`` values (and a cookie with
-``credentials``), a preflight carries only ``Origin`` and the ``Access-Control-Request-*``
-headers, since browsers never send credentials on a preflight.
+time; each request has the transport's own timeout, and with *seconds* all the requests
+to one URL share one deadline (``transport.within(seconds)``: past it, every request
+fails at once). Probes are sent the way a browser sends them: an actual ``GET``
+carries the user's ``--header`` values (and a cookie with ``credentials``), a preflight
+carries only ``Origin`` and the ``Access-Control-Request-*`` headers, since browsers
+never send credentials on a preflight.
 
 A URL that serves no ``GET`` (a ``POST`` or ``DELETE`` endpoint) is probed with
 preflights for its own method instead of actual requests: the audit never sends a
@@ -65,6 +67,9 @@ class Sender(Protocol):
     def send(self, method: str, url: str, headers: Sequence[Header]) -> Response:
         """Send one request, return the response; raise ToolError on failure."""
 
+    def within(self, seconds: float) -> Sender:
+        """The same sender, every request it sends ending *seconds* from now at the latest."""
+
 
 @dataclass
 class Audit:
@@ -83,17 +88,21 @@ def audit(transport: Sender, url: str, trusted: Sequence[str], *,
           headers: Sequence[Header] = (), credentials: bool = False,
           concurrency: int = MAX_CONCURRENT, token: str | None = None,
           progress: Progress | None = None, method: str = "GET",
-          max_requests: int = MAX_REQUESTS, serving: Serving | None = None) -> Audit:
+          max_requests: int = MAX_REQUESTS, serving: Serving | None = None,
+          seconds: float | None = None) -> Audit:
     """Probe *url* for origins *trusted* should not let in; raise ToolError if no probe
     got an answer.
 
     *trusted* holds origins (``https://app.example.com``) or subdomain patterns
     (``https://*.example.com``). *method* is what the URL serves: anything but
     ``GET`` or ``HEAD`` is probed with preflights only. At most *max_requests*
-    requests are sent (never more than :data:`MAX_REQUESTS`). *serving* says what
-    answers CORS there, for the fix (see :mod:`~wsgicors.audit.fixes`): without it,
-    the fix is written from the answers, for the stack the server names.
+    requests are sent (never more than :data:`MAX_REQUESTS`), all of them within
+    *seconds* when given. *serving* says what answers CORS there, for the fix (see
+    :mod:`~wsgicors.audit.fixes`): without it, the fix is written from the answers, for
+    the stack the server names.
     """
+    if seconds is not None:
+        transport = transport.within(seconds)
     limit = max(1, min(max_requests, MAX_REQUESTS))
     token = token or new_token()
     redactor = Redactor.for_headers(headers)

@@ -70,10 +70,11 @@ def survey(transport: Sender, base: str, routes: Sequence[Route], trusted: Seque
            target: str, *, headers: Sequence[Header] = (), credentials: bool = False,
            concurrency: int = MAX_CONCURRENT, answering: Answering | None = None,
            serving: ServingOf | None = None,
-           progress: Callable[[str], Progress | None] | None = None) -> Survey:
+           progress: Callable[[str], Progress | None] | None = None,
+           seconds: float | None = None) -> Survey:
     """Audit each of *routes* at *base* + its path; *answering* names their CORS
     configurations and *serving* reads them for the fixes (None: unknown, a live
-    server)."""
+    server); each route's requests within *seconds* when given."""
     found = Survey(target, list(trusted))
     token = new_token()
     budget = MAX_TOTAL_REQUESTS
@@ -91,7 +92,8 @@ def survey(transport: Sender, base: str, routes: Sequence[Route], trusted: Seque
                          credentials=credentials, concurrency=concurrency, token=token,
                          progress=progress(route.pattern) if progress else None,
                          method=route.method, max_requests=min(budget, MAX_REQUESTS),
-                         serving=serving(route) if serving else None)
+                         serving=serving(route) if serving else None,
+                         seconds=seconds)
         except ToolError as exc:
             entry.error = str(exc)
             continue

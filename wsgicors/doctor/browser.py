@@ -198,9 +198,11 @@ def is_safelisted_header(name: str, value: str, browser: Browser | None = None) 
         return not unsafe.intersection(data) and essence in _SAFE_CONTENT_TYPES
     if lname == "range":
         match = _RANGE.fullmatch(value)
-        return match is not None and (
-            not match[2] or int(match[1]) <= int(match[2])
-        )
+        if match is None:
+            return False
+        first, last = match[1].lstrip("0"), match[2].lstrip("0")
+        # Compared as digit strings: int() of a long one is quadratic, refused past 4300.
+        return not match[2] or (len(first), first) <= (len(last), last)
     if browser == "chrome" and lname in _CHROMIUM_HINTS:
         return bool(_CHROMIUM_HINTS[lname](value))
     return False
@@ -388,7 +390,7 @@ def _is_url(value: str) -> bool:
     if match is None:
         return False
     port = urllib.parse.urlsplit(value).netloc.rpartition(":")[2]
-    return not port.isdigit() or int(port) <= 65535
+    return not (port.isascii() and port.isdigit()) or _capped(port, 65535) <= 65535
 
 
 def _fail(
@@ -628,6 +630,16 @@ def preflight_cache_seconds(value: str | None, browser: Browser) -> int:
     Absent, negative or non-integer values mean the default of 5 s; longer values are
     cut to the browser's cap (Chromium 7200 s, Firefox 86400 s, WebKit 600 s).
     """
-    if value is None or not value.strip().isdigit():
+    digits = (value or "").strip(" \t")
+    if not (digits.isascii() and digits.isdigit()):  # isdigit() alone takes "²"
         return DEFAULT_MAX_AGE
-    return min(int(value.strip()), MAX_AGE_CAPS[browser])
+    return min(_capped(digits, MAX_AGE_CAPS[browser]), MAX_AGE_CAPS[browser])
+
+
+def _capped(digits: str, cap: int) -> int:
+    """ASCII *digits* as a number, or ``cap + 1`` if larger than *cap*, without int()
+    of a long string (quadratic in its length, refused past 4300 digits)."""
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(cap)):
+        return cap + 1
+    return min(int(significant), cap + 1)

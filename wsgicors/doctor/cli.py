@@ -25,7 +25,7 @@ from .. import CORSPolicy
 from ..toolbase import stacks
 from ..toolbase.command import Command
 from ..toolbase.errors import Exit, ToolError
-from ..toolbase.network import add_network_options, timeout_of, tls_context
+from ..toolbase.network import add_network_options, series_seconds, timeout_of, tls_context
 from ..toolbase.targets import (
     Target,
     django_project,
@@ -157,12 +157,13 @@ def _where(args: argparse.Namespace
         target = _config_target(args.config)
         stack = stacks.of_target(target, args.config)
     if app is None:
-        transport = HTTPTransport(timeout_of(args), tls_context(args.insecure))
+        transport: Transport = HTTPTransport(timeout_of(args), tls_context(args.insecure)
+                                             ).within(series_seconds(args))
         return transport, target, args.url, stack
     # The API as deployed for that page: https:// behind an https:// page (no mixed content).
     scheme = "https" if args.origin.startswith("https:") else "http"
     url = f"{scheme}://localhost{args.url}" if args.url.startswith("/") else args.url
-    return in_process(app), target, url, stack
+    return in_process(app, timeout_of(args)).within(series_seconds(args)), target, url, stack
 
 
 CHECK = Command(

@@ -146,7 +146,11 @@ def _stack(report: Report, target: Any, found: Target | None) -> StackInfo:
 
 
 def _validate(url: str, origin: str, method: str, headers: Sequence[Header]) -> None:
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+    try:
+        scheme = urllib.parse.urlsplit(url).scheme
+    except ValueError as exc:  # an unclosed "[" ...
+        raise ToolError(f"invalid URL {logsafe(url)}: {exc}") from None
+    if scheme not in ("http", "https"):
         raise ToolError(f"only http:// and https:// URLs can be checked, not {logsafe(url)}")
     if origin != "null" and not is_serialized_origin(origin):
         raise ToolError(f"--origin {logsafe(origin)} is not an origin as browsers send it;"

@@ -230,9 +230,11 @@ def _union(first: Iterable[str], second: Iterable[str], *, fold: bool = False) -
 
 def _max_age(responses: Sequence[Response]) -> int | None:
     for response in responses:
-        value = (response.get("Access-Control-Max-Age") or "").strip()
-        if value.isdigit():
-            return int(value)
+        value = (response.get("Access-Control-Max-Age") or "").strip(" \t")
+        significant = value.lstrip("0") or "0"
+        # isdigit() alone takes "²", which int() refuses; no int() of a huge string.
+        if value.isascii() and value.isdigit() and len(significant) <= 18:
+            return int(significant)
     return None
 
 

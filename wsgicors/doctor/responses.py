@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from ..http import TOKEN
 from .vocabulary import Browser
@@ -31,7 +33,11 @@ Header = tuple[str, str]
 
 _STATUS_LINE = re.compile(rb"[ \t\r\n]{0,4}HTTP/[0-9.]+[ \t]*([0-9]{0,3})", re.IGNORECASE)
 _LWS = " \t"
-_LINE = re.compile(r"([^\n]*?)(\r?\n|$)")
+_ASCII_DIGITS = "0123456789"
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+_INT64_LIMIT = 1 << 63
+#: Longest chunk-size or trailer line read in a chunked body (Chromium's limit).
+MAX_CHUNK_LINE = 16 * 1024
 # Headers whose copies must agree, or the response is a network error (smuggling).
 _SINGLETONS = ("content-length", "content-disposition", "location")
 _NETWORK_ERRORS = {
@@ -90,14 +96,16 @@ class Response:
         """
         if self.raw is None:
             return [f"{name}: {value}" for name, value in self.headers]
-        lines: list[str] = []
-        for match in _LINE.finditer(self.raw.decode("latin-1")):
-            line, end = match[1], match[2]
+        lines: list[list[str]] = []  # each line as its parts, joined once at the end
+        fold = ""
+        for received in self.raw.decode("latin-1").split("\n"):
+            line = received.removesuffix("\r")
             if len(lines) > 1 and line[:1] in (" ", "\t"):
-                lines[-1] += end + line
+                lines[-1] += [fold, line]
             elif line:
-                lines.append(line)
-        return lines[1:]
+                lines.append([line])
+            fold = "\r\n" if received.endswith("\r") else "\n"
+        return ["".join(parts) for parts in lines[1:]]
 
 
 def resolve_url(base: str, value: str) -> str:
@@ -142,6 +150,12 @@ def is_interim(head: bytes) -> bool:
     return 100 <= status <= 199 and status != 101
 
 
+def line_count(head: bytes) -> int:
+    """How many lines *head* has at most, for any browser: a line ends at a LF, a CRLF
+    or a lone CR (Chromium splits on CR too)."""
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n")
+
+
 def seen_by(response: Response, browser: Browser) -> Response:
     """*response* with the header list *browser* makes of its raw header block."""
     if response.raw is None:
@@ -160,18 +174,18 @@ def read_head(head: bytes, browser: Browser) -> tuple[Header, ...]:
 def _chromium_headers(text: str) -> tuple[Header, ...]:
     text = text.replace("\0", "")
     segments = [s for s in re.split(r"[\r\n]+", text) if s][1:]
-    lines: list[str] = []
+    lines: list[list[str]] = []  # each line as its parts, joined once at the end
     continuable = False
     for segment in segments:
         if continuable and segment[0] in _LWS:
-            lines[-1] += " " + segment.lstrip(_LWS)
+            lines[-1] += [" ", segment.lstrip(_LWS)]
             continue
-        lines.append(segment)
+        lines.append([segment])
         name, colon, _value = segment.partition(":")
         continuable = bool(colon) and bool(name) and name[0] not in _LWS
     headers: list[Header] = []
-    for line in lines:
-        name, colon, value = line.partition(":")
+    for parts in lines:
+        name, colon, value = "".join(parts).partition(":")
         if not colon or not name or name[0] in _LWS:
             continue
         name = name.strip(_LWS)
@@ -182,15 +196,15 @@ def _chromium_headers(text: str) -> tuple[Header, ...]:
 
 def _firefox_headers(text: str) -> tuple[Header, ...]:
     segments = [s.removesuffix("\r") for s in text.split("\n")][1:]
-    lines: list[str] = []
+    lines: list[list[str]] = []  # each line as its parts, joined once at the end
     for segment in segments:
         if lines and segment[:1] in (" ", "\t"):
-            lines[-1] += segment
+            lines[-1].append(segment)
         elif segment:
-            lines.append(segment)
+            lines.append([segment])
     headers: list[Header] = []
-    for line in lines:
-        name, colon, value = line.partition(":")
+    for parts in lines:
+        name, colon, value = "".join(parts).partition(":")
         if colon and TOKEN.fullmatch(name):
             headers.append((name, value.strip(_LWS)))
     return tuple(headers)
@@ -216,30 +230,132 @@ class Framing:
     empty: bool = False
 
     def wants_more(self, data: bytes) -> bool:
-        """True while more body bytes are expected after *data*."""
-        if self.empty:
-            return False
-        if self.chunked:
-            return re.search(rb"(^|\r?\n)0[ \t;]*[^\n]*\r?\n\r?\n", data) is None
-        return self.length is None or len(data) < self.length
+        """True while more body bytes are expected after *data* (O(len(data)))."""
+        reader = BodyReader(self, len(data) + 1)
+        reader.feed(data)
+        return not reader.done
 
     def decode(self, data: bytes) -> bytes:
-        """The body in *data*: chunked encoding removed, cut to its length."""
-        if self.empty:
-            return b""
-        if not self.chunked:
-            return data if self.length is None else data[: self.length]
-        body = b""
-        while True:
-            size_line, sep, data = data.partition(b"\n")
-            try:
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-            except ValueError:
-                return body
-            if not sep or size == 0:
-                return body
-            body += data[:size]
-            data = data[size:].removeprefix(b"\r\n").removeprefix(b"\n")
+        """The body in *data*: chunked encoding removed, cut to its length (O(len(data)))."""
+        reader = BodyReader(self, len(data))
+        reader.feed(data)
+        return reader.body
+
+
+class BodyReader:
+    """A response body read as it arrives, in time linear in the bytes fed.
+
+    Feed it the bytes after the header block as they come off the wire. It is
+    :attr:`done` once the body is complete, once *limit* bytes were fed (the rest is
+    never read), or at the first framing error; the body read so far then stands,
+    since browsers judge CORS on the header block alone. Every byte is looked at
+    once: no regex, no copy of what is left of the buffer per chunk, and a chunk-size
+    or trailer line longer than :data:`MAX_CHUNK_LINE` is a framing error, as in
+    Chromium (``ERR_INVALID_CHUNKED_ENCODING``).
+    """
+
+    def __init__(self, framing: Framing, limit: int) -> None:
+        self.framing = framing
+        self.limit = limit
+        self.fed = 0
+        self.done = framing.empty or framing.length == 0 or limit <= 0
+        self._body = bytearray()
+        self._line = bytearray()  # a chunk-size or trailer line still arriving
+        self._step: Literal["size", "data", "data-end", "trailer"] = "size"
+        self._left = 0  # bytes of the current chunk still to come
+
+    @property
+    def body(self) -> bytes:
+        """The body bytes read so far (chunked encoding removed)."""
+        return bytes(self._body)
+
+    def feed(self, data: bytes) -> None:
+        """Read the next bytes of the body (those past the end are ignored)."""
+        if self.done:
+            return
+        data = data[: self.limit - self.fed]
+        self.fed += len(data)
+        if self.framing.chunked:
+            self._chunks(data)
+        else:
+            self._body += data
+            if self.framing.length is not None and len(self._body) >= self.framing.length:
+                del self._body[self.framing.length:]
+                self.done = True
+        if self.fed >= self.limit:
+            self.done = True
+
+    def _chunks(self, data: bytes) -> None:
+        at = 0
+        while at < len(data) and not self.done:
+            if self._step == "data":
+                taken = data[at: at + self._left]
+                self._body += taken
+                self._left -= len(taken)
+                at += len(taken)
+                if not self._left:
+                    self._step = "data-end"
+                continue
+            end = data.find(b"\n", at)
+            if end < 0:  # the line goes on in the next bytes fed
+                self._line += data[at:]
+                self.done = len(self._line) > MAX_CHUNK_LINE  # too long: a framing error
+                return
+            line = data[at:end]
+            if self._line:
+                line = bytes(self._line + line)
+                self._line.clear()
+            at = end + 1
+            if len(line) > MAX_CHUNK_LINE:
+                self.done = True
+            else:
+                self._end_of_line(line.removesuffix(b"\r"))
+
+    def _end_of_line(self, line: bytes) -> None:
+        if self._step == "size":
+            size = chunk_size(line)
+            if size is None:
+                self.done = True  # not a chunk size: a framing error
+            elif size == 0:
+                self._step = "trailer"
+            else:
+                self._step, self._left = "data", size
+        elif self._step == "data-end":
+            self._step = "size"
+            self.done = line != b""  # chunk data must end with a line end
+        elif not line:  # the empty line after the last chunk's trailer fields
+            self.done = True
+
+
+def chunk_size(line: bytes) -> int | None:
+    """The size a chunk-size line gives, extensions ignored; None if it gives none.
+
+    As in Chromium: hexadecimal digits only (no sign, ``0x`` or ``_``, which
+    :func:`int` would take), trailing spaces allowed, a value that fits in 63 bits.
+    """
+    digits = line.partition(b";")[0].rstrip(b" \t")
+    if not digits or digits.strip(_HEX_DIGITS):
+        return None
+    size = int(digits, 16)  # linear: the base is a power of two
+    return size if size < _INT64_LIMIT else None
+
+
+def content_length(values: Sequence[str]) -> int | None:
+    """The body length the first Content-Length value gives, or None (read to the end).
+
+    As in Chromium: ASCII digits only (``str.isdigit`` also takes ``²`` and other
+    scripts' digits, which :func:`int` rejects or reads as numbers), a value that
+    fits in 63 bits; leading zeros are dropped before :func:`int` sees the digits,
+    whose conversion is quadratic in their number.
+    """
+    value = values[0].strip(_LWS) if values else ""
+    if not value or value.strip(_ASCII_DIGITS):
+        return None
+    significant = value.lstrip("0") or "0"
+    if len(significant) > len(str(_INT64_LIMIT)):
+        return None
+    length = int(significant)
+    return length if length < _INT64_LIMIT else None
 
 
 def body_framing(head: bytes, method: str) -> Framing:
@@ -251,7 +367,5 @@ def body_framing(head: bytes, method: str) -> Framing:
     encoding = ", ".join(v for k, v in headers if k.lower() == "transfer-encoding")
     if encoding.lower().rstrip(_LWS).endswith("chunked"):
         return Framing(chunked=True)
-    lengths = [v for k, v in headers if k.lower() == "content-length"]
-    if lengths and lengths[0].isdigit():
-        return Framing(length=int(lengths[0]))
-    return Framing()
+    return Framing(length=content_length(
+        [v for k, v in headers if k.lower() == "content-length"]))

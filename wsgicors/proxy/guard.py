@@ -104,7 +104,7 @@ def _hostname(host: str) -> str:
     if host.startswith("["):
         return host[1:].partition("]")[0]
     name, _sep, port = host.rpartition(":")
-    return name.rstrip(".") if name and port.isdigit() else host.rstrip(".")
+    return name.rstrip(".") if name and port.isascii() and port.isdigit() else host.rstrip(".")
 
 
 class RequestLog:
