@@ -122,6 +122,10 @@ def package(session: nox.Session) -> None:
     session.install("build", "twine")
     session.run("python", "-m", "build", "--outdir", str(dist), str(ROOT))
     artefacts = sorted(str(path) for path in dist.iterdir())
+    # The distribution is pywsgicors: the name wsgicors on the index is another project.
+    names = sorted(Path(path).name.split("-", 1)[0] for path in artefacts)
+    if names != ["pywsgicors", "pywsgicors"]:
+        session.error(f"expected a pywsgicors sdist and wheel, built {artefacts}")
     session.run("twine", "check", "--strict", *artefacts)
     wheel = next(path for path in artefacts if path.endswith(".whl"))
     session.install(f"{wheel}[test]")
