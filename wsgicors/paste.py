@@ -20,10 +20,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .config import OPTION_NAMES, unknown_option
-from .errors import ConfigError, Problem
-from .middleware import CORSMiddleware
-from .policy import CORSPolicy
+from .adapter import (
+    OPTION_NAMES,
+    ConfigError,
+    CORSMiddleware,
+    CORSPolicy,
+    Problem,
+    unknown_option,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
