@@ -111,7 +111,8 @@ def actual(policy: CORSPolicy, origin: str | None) -> CORSHeaders:
     found = policy.origins.lookup(origin)
     if found is None:
         if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("no CORS headers (%s): %s", *policy.origins.refusal(origin))
+            why = policy.origins.refusal(origin)
+            _log.debug("no CORS headers (%s): %s", why.code, why.reason)
         return policy.refused
     return found
 
@@ -127,8 +128,8 @@ def refusal(policy: CORSPolicy, environ: Mapping[str, Any], step: Step = "origin
 
 def _refused(policy: CORSPolicy, environ: Mapping[str, Any], step: Step) -> Preflight:
     if _log.isEnabledFor(logging.DEBUG):
-        code, reason = refusal(policy, environ, step)
-        _log.debug("CORS preflight refused (%s): %s", code, reason)
+        why = refusal(policy, environ, step)
+        _log.debug("CORS preflight refused (%s): %s", why.code, why.reason)
     return REFUSED_PREFLIGHT[step]
 
 
@@ -208,8 +209,8 @@ def _explain_preflight(policy: CORSPolicy, env: Mapping[str, Any]) -> Decision:
         cors = tuple(h for h in answer.headers if h[0].startswith("Access-Control-"))
         return Decision("preflight", True, "allowed", "preflight succeeds",
                         status=answer.status, headers=cors)
-    code, reason = refusal(policy, env, answer.failed)
-    return Decision("preflight", False, code, reason, option=OPTION_FOR[code],
+    why = refusal(policy, env, answer.failed)
+    return Decision("preflight", False, why.code, why.reason, option=OPTION_FOR[why.code],
                     status=answer.status)
 
 
@@ -220,8 +221,8 @@ def _explain_actual(policy: CORSPolicy, origin: str | None) -> Decision:
     if origin is None:
         return Decision("actual", False, "no-origin",
                         "the request has no Origin header, so it is not a CORS request")
-    code, reason = policy.origins.refusal(origin)
-    return Decision("actual", False, code, reason, option=OPTION_FOR[code])
+    why = policy.origins.refusal(origin)
+    return Decision("actual", False, why.code, why.reason, option=OPTION_FOR[why.code])
 
 
 def _environ(

@@ -126,8 +126,9 @@ class CORSLayer:
         """Answer preflights before Flask runs; add CORS headers to every response."""
         if self._stale:
             self._compile()
-        routes, endpoints = self._config
-        policy = routes.resolve(environ.get("PATH_INFO", ""))
+        config = self._config
+        endpoints = config.endpoints
+        policy = config.routes.resolve(environ.get("PATH_INFO", ""))
         if is_preflight(environ):
             if endpoints is not None:
                 policy = endpoints.preflight_policy(environ, policy)
