@@ -97,7 +97,7 @@ class OriginAllowlist:
 
     def lookup(self, origin: str) -> CORSHeaders | None:
         """The ready-made headers for *origin*, or None if it is not allowed."""
-        found = self.cache.get(origin)
+        found = self.cache.entries.get(origin, MISSING)  # every request: no cache.get() call
         if found is MISSING:
             found = self._remember(origin)
         if found is None and self._func is not None:
@@ -239,7 +239,7 @@ class HeaderAllowlist:
         """
         if len(request_headers) > MAX_REQUEST_HEADERS_LENGTH:
             return None  # refused before any work: 100,000 commas cost nothing
-        found = self.cache.get(request_headers)
+        found = self.cache.entries.get(request_headers, MISSING)  # as OriginAllowlist.lookup
         if found is MISSING:
             found = self._answer(request_headers)
             self.cache.put(request_headers, found)  # long values are not stored

@@ -49,7 +49,7 @@ class BoundedCache(Generic[V]):
     :param pinned: entries present in every generation (never forgotten).
     """
 
-    __slots__ = ("_entries", "_limit", "_pinned", "max_entries", "max_key_length")
+    __slots__ = ("_limit", "_pinned", "entries", "max_entries", "max_key_length")
 
     def __init__(
         self, max_entries: int, max_key_length: int, pinned: Mapping[str, V] | None = None
@@ -60,26 +60,29 @@ class BoundedCache(Generic[V]):
         for value in self._pinned.values():
             _check_immutable(value)
         self._limit = max_entries + len(self._pinned)
-        self._entries: dict[str, V] = dict(self._pinned)
+        #: The current generation. A per-request lookup may read it directly,
+        #: ``cache.entries.get(key, MISSING)``, sparing a Python call; only
+        #: :meth:`put` writes to it.
+        self.entries: dict[str, V] = dict(self._pinned)
 
     def get(self, key: str) -> V | Missing:
         """The value remembered for *key*, or :data:`MISSING`."""
-        return self._entries.get(key, MISSING)
+        return self.entries.get(key, MISSING)
 
     def put(self, key: str, value: V) -> None:
         """Remember *value* for *key*, unless *key* is too long to store."""
         if len(key) > self.max_key_length:
             return
         _check_immutable(value)
-        entries = self._entries
+        entries = self.entries
         if len(entries) >= self._limit:
             # A new generation, complete before one atomic assignment installs it.
             entries = dict(self._pinned)
-            self._entries = entries
+            self.entries = entries
         entries[key] = value
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self.entries)
 
     @property
     def max_key_chars(self) -> int:
