@@ -127,9 +127,9 @@ class CORSLayer:
         if self._stale:
             self._compile()
         config = self._config
-        endpoints = config.endpoints
-        policy = config.routes.resolve(environ.get("PATH_INFO", ""))
-        if is_preflight(environ):
+        routes, endpoints = config.routes, config.endpoints
+        policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
+        if "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ and is_preflight(environ):
             if endpoints is not None:
                 policy = endpoints.preflight_policy(environ, policy)
             if policy is None:
