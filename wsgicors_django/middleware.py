@@ -94,9 +94,13 @@ class CorsMiddleware:
 
 
 def _preflight_choice(compiled: Compiled, request: HttpRequest) -> Match:
-    # Preflights are answered before Django resolves the URL: resolve it here, but
-    # only once some view carries a decorator.
-    view = view_at(request.path_info, getattr(request, "urlconf", None)) if REGISTRY.any else None
+    # Preflights are answered before Django resolves the URL: resolve it here, once
+    # some view carries a decorator. Resolving the first time imports the URLconf, and
+    # with it the views, whose decorators may then say so.
+    view = None
+    if REGISTRY.any or not REGISTRY.resolved:
+        view = view_at(request.path_info, getattr(request, "urlconf", None))
+        REGISTRY.resolved = True
     return compiled.matcher.choose(request.path_info, view)
 
 

@@ -533,6 +533,35 @@ def test_explain_request_agrees_with_the_middleware(client):
             assert (acao(get(client, path, origin)) is not None) == expected, (path, origin)
 
 
+FIRST_PREFLIGHT = """
+import sys
+import django
+from django.conf import settings
+from tests.django import settings as test_settings
+settings.configure(**{n: getattr(test_settings, n) for n in dir(test_settings) if n.isupper()})
+django.setup()
+from django.test import Client
+assert "tests.django.views" not in sys.modules
+response = Client().options("/partner/report/", headers={
+    "Origin": "https://partner.example", "Access-Control-Request-Method": "PUT"})
+print(response.status_code, response.headers.get("Access-Control-Allow-Origin"))
+"""
+
+
+def test_the_first_preflight_after_start_up_gets_the_views_own_policy():
+    """Preflights are answered before Django resolves a URL, and the views (with their
+    @cors) are only imported when one is resolved: a fresh process must still answer
+    the first preflight with the view's policy, not the settings'."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", FIRST_PREFLIGHT], cwd=root, text=True,
+                            capture_output=True, check=True)
+    assert result.stdout.split() == ["204", "https://partner.example"]
+
+
 def test_route_matcher_picks_the_views_policy_else_the_settings():
     """What the tools and explain() use: the same choice as the middleware."""
     from wsgicors import explain
