@@ -75,9 +75,10 @@ def preflight(policy: CORSPolicy, environ: Mapping[str, Any]) -> Preflight:
     allowed = policy.origins.lookup(environ.get("HTTP_ORIGIN", ""))
     if allowed is None:
         return _refused(policy, environ, "origin")
-    # 2. The requested method must be listed, compared case-sensitively (§4.8 step 7.5).
+    # 2. The requested method must be listed, compared case-sensitively (§4.8 step 7.5);
+    #    the set test spares listed methods a call.
     method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")
-    if not policy.methods.allows(method):
+    if method not in policy.methods.allowed and not policy.methods.allows(method):
         return _refused(policy, environ, "method")
     # 3. Every requested header name must be listed, in any case (§4.8 steps 7.6-7.7).
     requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")

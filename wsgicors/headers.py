@@ -163,7 +163,8 @@ def preflight_answer(
         headers += ((ACAH, allow_headers),)
     if private_network:
         headers += ((ACAPN, "true"),)
-    return _allowed_preflight(headers)
+    # Built per request: positional arguments, the fastest (see Preflight's fields).
+    return Preflight(204, "204 No Content", headers, b"", None)
 
 
 def _refused_preflight(step: Step) -> Preflight:
