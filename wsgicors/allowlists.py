@@ -90,11 +90,6 @@ class OriginAllowlist:
             cache_size, MAX_ORIGIN_LENGTH, pinned=exact
         )
 
-    @property
-    def has_func(self) -> bool:
-        """True if ``allow_origin_func`` decides the origins the lists do not allow."""
-        return self._func is not None
-
     def lookup(self, origin: str) -> CORSHeaders | None:
         """The ready-made headers for *origin*, or None if it is not allowed."""
         found = self.cache.entries.get(origin, MISSING)  # every request: no cache.get() call
