@@ -7,11 +7,12 @@
     app = CORSMiddleware(app, allow_origins=["https://app.example.com"])
 """
 
+from .config import DEFAULT_HEADERS, DEFAULT_METHODS
 from .engine import Decision, explain, is_preflight
 from .errors import ConfigError, Problem
 from .middleware import CORSMiddleware
 from .paths import Routes
-from .policy import DEFAULT_HEADERS, DEFAULT_METHODS, CORSPolicy
+from .policy import CORSPolicy
 
 __all__ = [
     "DEFAULT_HEADERS",

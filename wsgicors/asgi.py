@@ -9,8 +9,8 @@ changing the import is enough::
     app = Starlette(routes=..., middleware=[Middleware(CORSMiddleware, allow_origins=[...])])
     app = CORSMiddleware(app, policy=CORSPolicy(...), paths={"/admin/*": None})
 
-Every CORS decision comes from :mod:`wsgicors.engine` and every header from
-:mod:`wsgicors.headers`, exactly as for the WSGI middleware; this module only
+Every CORS decision and every header comes from the engine, through the adapter API
+(:mod:`wsgicors.adapter`), exactly as for the WSGI middleware; this module only
 translates between ASGI messages and the engine's environ-style keys. It imports no
 framework: it runs under any ASGI 3 server on an asyncio event loop.
 
@@ -30,11 +30,21 @@ from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from datetime import timedelta
 from typing import Any
 
-from .engine import actual, is_preflight, preflight
-from .headers import CORSHeaders, Preflight, add_to_raw_header_list, encode_raw
-from .middleware import build_routes
-from .paths import PathMap
-from .policy import CORSPolicy, NamesOption, OriginsOption, RegexOption
+from .adapter import (
+    CORSHeaders,
+    CORSPolicy,
+    NamesOption,
+    OriginsOption,
+    PathMap,
+    Preflight,
+    RegexOption,
+    actual,
+    add_to_raw_header_list,
+    build_routes,
+    encode_raw,
+    is_preflight,
+    preflight,
+)
 
 __all__ = ["CORSMiddleware", "request_environ", "route_path"]
 
@@ -211,7 +221,7 @@ async def _preflight(policy: CORSPolicy, environ: dict[str, str]) -> Preflight:
 
 
 async def _send_preflight(send: Send, answer: Preflight) -> None:
-    await send({"type": "http.response.start", "status": int(answer.status[:3]),
+    await send({"type": "http.response.start", "status": answer.status,
                 "headers": encode_raw(answer.headers)})
     await send({"type": "http.response.body", "body": answer.body})
 

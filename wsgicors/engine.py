@@ -1,15 +1,16 @@
 """The CORS protocol as pure functions over environ-style request headers.
 
-These functions are the only place where CORS decisions are made. The WSGI
-middleware, the Flask extension and the Django middleware all call them: they take
+These functions are the only place where CORS decisions are made. The WSGI and ASGI
+middlewares, the Flask extension and the Django middleware all call them: they take
 request headers with WSGI environ keys (``HTTP_ORIGIN``...; Django's
 ``request.META`` has the same shape) and return what to send, built by
-:mod:`wsgicors.headers`. Nothing here changes state but a policy's bounded caches.
+:mod:`wsgicors.headers`. Nothing here changes state but the policy's bounded caches.
 
-One function per operation:
+The steps are the browser's checks of the WHATWG Fetch Standard, answered from the
+server's side in the order a browser makes them (https://fetch.spec.whatwg.org/):
 
-* :func:`is_preflight`: is this request a CORS preflight?
-* :func:`preflight`: the complete answer to a preflight (it never reaches the app).
+* :func:`is_preflight`: is this request a CORS preflight? (Fetch §3.3.2)
+* :func:`preflight`: the complete answer to a preflight; it never reaches the app.
 * :func:`actual`: the CORS headers for any other response, to merge with
   :func:`wsgicors.headers.add_to_header_list` (WSGI) or
   :func:`wsgicors.headers.response_updates` (framework response objects).
@@ -22,23 +23,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
-from .headers import (
-    REFUSED_PREFLIGHT,
-    CORSHeaders,
-    Header,
-    Preflight,
-    preflight_answer,
-)
+from .allowlists import Refusal
+from .headers import REFUSED_PREFLIGHT, CORSHeaders, Header, Preflight, preflight_answer
 from .logsafe import logsafe
+from .paths import route_matcher_of
 from .policy import CORSPolicy
+from .vocabulary import DecisionCode, DecisionKind, RefusalCode, Step
+
+__all__ = [
+    "OPTION_FOR", "Decision", "Refusal", "actual", "explain", "is_preflight", "preflight",
+    "refusal",
+]
 
 _log = logging.getLogger("wsgicors")
 
-
-# Which option to change for each refusal code (used by explain() and the doctor).
-OPTION_FOR = {
+#: Which option to change for each refusal code (used by explain() and the doctor).
+OPTION_FOR: Mapping[RefusalCode, str | None] = {
     "origin-malformed": None,
     "origin-null": "allow_origin_func",
     "origin-not-allowed": "allow_origins",
@@ -48,15 +50,8 @@ OPTION_FOR = {
 }
 
 
-class Refusal(NamedTuple):
-    """Why a request gets no CORS headers: a stable ``code`` and a sentence."""
-
-    code: str
-    reason: str
-
-
 def is_preflight(environ: Mapping[str, Any]) -> bool:
-    """True for a CORS preflight: ``OPTIONS`` with ``Origin`` and ACRM.
+    """True for a CORS preflight: ``OPTIONS`` with ``Origin`` and ACRM (Fetch §3.3.2).
 
     A plain ``OPTIONS`` request (no Access-Control-Request-Method) is an ordinary
     request for the application.
@@ -71,67 +66,75 @@ def is_preflight(environ: Mapping[str, Any]) -> bool:
 def preflight(policy: CORSPolicy, environ: Mapping[str, Any]) -> Preflight:
     """Answer a preflight: ``204`` with CORS headers, or ``403`` with none.
 
-    Checks the origin, then the method, then the headers, and stops at the first
-    failure. The refused answer's body names the failed step, never request data.
-    The answer is immutable and usually ready-made: pass ``list(answer.headers)`` to
-    a WSGI ``start_response``.
+    The steps are those a browser takes on the answer (Fetch §4.8 CORS-preflight
+    fetch), stopping at the first failure. The refused answer's body names the failed
+    step, never request data. The answer is immutable and usually ready-made: pass
+    ``answer.status_line`` and ``list(answer.headers)`` to a WSGI ``start_response``.
     """
-    allowed = policy.lookup(environ.get("HTTP_ORIGIN", ""))
+    # 1. CORS check (§4.10): the answer carries this origin (and credentials) or fails.
+    allowed = policy.origins.lookup(environ.get("HTTP_ORIGIN", ""))
     if allowed is None:
         return _refused(policy, environ, "origin")
+    # 2. The requested method must be listed, compared case-sensitively (§4.8 step 7.5);
+    #    the set test spares listed methods a call.
     method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")
-    if method not in policy.method_ok and not policy.method_allowed(method):
+    if method not in policy.methods.allowed and not policy.methods.allows(method):
         return _refused(policy, environ, "method")
-    answer = None
+    # 3. Every requested header name must be listed, in any case (§4.8 steps 7.6-7.7).
     requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+    allow_headers = None
     if requested:
-        answer = policy.allow_headers_for(requested)
-        if answer is None:
+        allow_headers = policy.request_headers.answer(requested)
+        if allow_headers is None:
             return _refused(policy, environ, "headers")
+    # 4. Max-Age (§4.8 step 7.8) is in the ready-made answer, with the ok status 204.
     if policy.fixed_preflight:
         return allowed.answer_with_headers if requested else allowed.answer
+    # Otherwise the answer echoes the method or the header names, or grants Private
+    # Network Access (WICG's Private Network Access draft; opt-in, never with '*').
     private_network = (
         policy.allow_private_network
         and environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK") == "true"
     )
-    echo = method if policy.allow_methods_value is None else None
-    return preflight_answer(allowed, echo, answer, private_network)
-
-
-def _refused(policy: CORSPolicy, environ: Mapping[str, Any], step: str) -> Preflight:
-    if _log.isEnabledFor(logging.DEBUG):
-        code, reason = refusal(policy, environ, step)
-        _log.debug("CORS preflight refused (%s): %s", code, reason)
-    return REFUSED_PREFLIGHT[step]
+    echo = method if policy.methods.any_method else None
+    return preflight_answer(allowed, echo, allow_headers, private_network)
 
 
 def actual(policy: CORSPolicy, origin: str | None) -> CORSHeaders:
     """The CORS headers for an actual (non-preflight) response to *origin*.
 
-    Refused and Origin-less requests get :attr:`CORSPolicy.refused`: no CORS headers,
-    but ``varies`` so that the response carries ``Vary: Origin``.
+    The answer to the browser's CORS check (Fetch §4.10). Refused and Origin-less
+    requests get :attr:`CORSPolicy.refused`: no CORS headers, but ``varies`` so that
+    the response carries ``Vary: Origin`` (Fetch, "CORS protocol and HTTP caches").
     """
     if origin is None or policy.any_origin:
         return policy.refused
-    found = policy.lookup(origin)
+    found = policy.origins.lookup(origin)
     if found is None:
         if _log.isEnabledFor(logging.DEBUG):
-            _log.debug("no CORS headers (%s): %s", *policy.origin_refusal(origin))
+            why = policy.origins.refusal(origin)
+            _log.debug("no CORS headers (%s): %s", why.code, why.reason)
         return policy.refused
     return found
 
 
-def refusal(policy: CORSPolicy, environ: Mapping[str, Any], step: str = "origin") -> Refusal:
+def refusal(policy: CORSPolicy, environ: Mapping[str, Any], step: Step = "origin") -> Refusal:
     """Why the request in *environ* failed at *step* (origin, method or headers)."""
     if step == "origin":
-        return Refusal(*policy.origin_refusal(environ.get("HTTP_ORIGIN", "")))
+        return policy.origins.refusal(environ.get("HTTP_ORIGIN", ""))
     if step == "method":
-        method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")
-        return Refusal(
-            "method-not-allowed",
-            f"method {logsafe(method)} is not in allow_methods (compared case-sensitively)",
-        )
-    return Refusal(*policy.header_refusal(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")))
+        return policy.methods.refusal(environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", ""))
+    return policy.request_headers.refusal(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", ""))
+
+
+def _refused(policy: CORSPolicy, environ: Mapping[str, Any], step: Step) -> Preflight:
+    if _log.isEnabledFor(logging.DEBUG):
+        why = refusal(policy, environ, step)
+        _log.debug("CORS preflight refused (%s): %s", why.code, why.reason)
+    return REFUSED_PREFLIGHT[step]
+
+
+# -- explaining a decision -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -145,9 +148,9 @@ class Decision:
     ``headers`` are the CORS headers wsgicors adds.
     """
 
-    kind: str
+    kind: DecisionKind
     allowed: bool
-    code: str
+    code: DecisionCode
     reason: str
     option: str | None = None
     status: int | None = None
@@ -169,8 +172,12 @@ def explain(
     private_network: bool = False,
     environ: Mapping[str, Any] | None = None,
 ) -> Decision:
-    """Say what *target* does with a request: a CORSPolicy, a CORS middleware, or an app
-    or project using one (anything :func:`wsgicors.toolbase.targets.find_target` accepts).
+    """Say what *target* does with a request.
+
+    *target* is a :class:`~wsgicors.CORSPolicy`, a CORS middleware (WSGI or ASGI),
+    the Flask extension's layer, anything with ``match(path)`` or ``routes.match(path)``,
+    or an application wrapping one of those (a Flask app using ``CORS(app)``...): see
+    :func:`wsgicors.paths.route_matcher_of`.
 
     Describe the request either with keywords or with a WSGI *environ*. For a
     preflight, pass ``method="OPTIONS"`` and ``request_method``; *request_headers*
@@ -180,36 +187,43 @@ def explain(
         >>> policy = CORSPolicy(allow_origins=["https://app.example.com"])
         >>> explain(policy, origin="https://evil.example", method="GET").reason
         "Origin 'https://evil.example' is not allowed by allow_origins, allow_origin_regex"
-    """
-    # Until explain() duck-types by itself (the core must not import the tools).
-    from .toolbase.targets import policy_for
 
+    :raises TypeError: when *target* neither is nor wraps anything that serves CORS.
+    """
     env = dict(environ) if environ is not None else _environ(
         origin, method, path, request_method, request_headers, private_network
     )
-    policy, covered = policy_for(target, env.get("PATH_INFO", "/"))
+    policy, pattern = route_matcher_of(target).match(env.get("PATH_INFO", "/"))
     if policy is None:
-        return Decision("not-covered", False, "path-not-covered",
-                        f"no CORS policy applies to path {logsafe(env.get('PATH_INFO'))}"
-                        + ("" if covered is None else f" (pattern {covered!r} maps to None)"),
-                        "paths")
+        reason = f"no CORS policy applies to path {logsafe(env.get('PATH_INFO'))}"
+        if pattern is not None:
+            reason += f" (pattern {pattern!r} maps to None)"
+        return Decision("not-covered", False, "path-not-covered", reason, option="paths")
     if is_preflight(env):
-        answer = preflight(policy, env)
-        status = int(answer.status[:3])
-        if answer.failed is None:
-            cors = tuple(h for h in answer.headers if h[0].startswith("Access-Control-"))
-            return Decision("preflight", True, "allowed", "preflight succeeds", None, status, cors)
-        code, reason = refusal(policy, env, answer.failed)
-        return Decision("preflight", False, code, reason, OPTION_FOR.get(code), status)
-    origin_value = env.get("HTTP_ORIGIN")
-    cors = actual(policy, origin_value).actual
+        return _explain_preflight(policy, env)
+    return _explain_actual(policy, env.get("HTTP_ORIGIN"))
+
+
+def _explain_preflight(policy: CORSPolicy, env: Mapping[str, Any]) -> Decision:
+    answer = preflight(policy, env)
+    if answer.failed is None:
+        cors = tuple(h for h in answer.headers if h[0].startswith("Access-Control-"))
+        return Decision("preflight", True, "allowed", "preflight succeeds",
+                        status=answer.status, headers=cors)
+    why = refusal(policy, env, answer.failed)
+    return Decision("preflight", False, why.code, why.reason, option=OPTION_FOR[why.code],
+                    status=answer.status)
+
+
+def _explain_actual(policy: CORSPolicy, origin: str | None) -> Decision:
+    cors = actual(policy, origin).actual
     if cors:
-        return Decision("actual", True, "allowed", "CORS headers added", None, None, cors)
-    if origin_value is None:
+        return Decision("actual", True, "allowed", "CORS headers added", headers=cors)
+    if origin is None:
         return Decision("actual", False, "no-origin",
                         "the request has no Origin header, so it is not a CORS request")
-    code, reason = policy.origin_refusal(origin_value)
-    return Decision("actual", False, code, reason, OPTION_FOR.get(code))
+    why = policy.origins.refusal(origin)
+    return Decision("actual", False, why.code, why.reason, option=OPTION_FOR[why.code])
 
 
 def _environ(

@@ -6,16 +6,19 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
+from .vocabulary import ProblemCode
+
 
 class Problem(NamedTuple):
     """One thing wrong with a configuration.
 
-    ``code`` is a stable identifier (adapters map it to their own IDs, e.g. Django
-    system checks), ``option`` names the setting, ``message`` says what is wrong with
-    which value and ``hint`` says what to write instead.
+    ``code`` is a stable identifier, one of :data:`wsgicors.vocabulary.ProblemCode`
+    (adapters map it to their own IDs, e.g. Django system checks), ``option`` names
+    the setting, ``message`` says what is wrong with which value and ``hint`` says
+    what to write instead.
     """
 
-    code: str
+    code: ProblemCode
     option: str
     message: str
     hint: str

@@ -22,8 +22,10 @@ response objects (Flask, Django):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
+
+from .vocabulary import STEPS, Step
 
 Header = tuple[str, str]
 
@@ -51,22 +53,26 @@ def encode_raw(headers: Iterable[Header]) -> list[RawHeader]:
     return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
 
 
-PREFLIGHT_OK = "204 No Content"
-PREFLIGHT_REFUSED = "403 Forbidden"
-
-
 class Preflight(NamedTuple):
     """A complete response to a preflight: it never reaches the application.
 
-    Immutable and often ready-made (shared): a WSGI caller passes ``list(headers)``
-    to ``start_response``.
+    Immutable and often ready-made (shared): a WSGI caller passes ``status_line`` and
+    ``list(headers)`` to ``start_response``, an ASGI or framework caller ``status``.
     """
 
-    status: str
+    #: ``204`` (allowed) or ``403`` (refused).
+    status: int
+    #: The same status as a WSGI status line (``"204 No Content"``).
+    status_line: str
     headers: tuple[Header, ...]
     body: bytes
     #: The step that failed (``"origin"``, ``"method"``, ``"headers"``), None if allowed.
-    failed: str | None
+    failed: Step | None
+
+
+def _allowed_preflight(headers: tuple[Header, ...]) -> Preflight:
+    return Preflight(status=204, status_line="204 No Content", headers=headers, body=b"",
+                     failed=None)
 
 
 class CORSHeaders(NamedTuple):
@@ -103,8 +109,8 @@ def cors_headers(
     with_headers = (*preflight, (ACAH, allow_headers)) if allow_headers else preflight
     return CORSHeaders(
         actual, varies, preflight, appended,
-        Preflight(PREFLIGHT_OK, preflight, b"", None),
-        Preflight(PREFLIGHT_OK, with_headers, b"", None),
+        _allowed_preflight(preflight),
+        _allowed_preflight(with_headers),
         tuple(encode_raw(appended)),
     )
 
@@ -157,10 +163,11 @@ def preflight_answer(
         headers += ((ACAH, allow_headers),)
     if private_network:
         headers += ((ACAPN, "true"),)
-    return Preflight(PREFLIGHT_OK, headers, b"", None)
+    # Built per request: positional arguments, the fastest (see Preflight's fields).
+    return Preflight(204, "204 No Content", headers, b"", None)
 
 
-def _refused_preflight(step: str) -> Preflight:
+def _refused_preflight(step: Step) -> Preflight:
     # The body names the failed step, never request data: the doctor reads it.
     body = f"CORS preflight refused: {step} not allowed\n".encode("ascii")
     headers = (
@@ -169,11 +176,12 @@ def _refused_preflight(step: str) -> Preflight:
         ("X-Content-Type-Options", "nosniff"),
         PREFLIGHT_VARY,
     )
-    return Preflight(PREFLIGHT_REFUSED, headers, body, step)
+    return Preflight(status=403, status_line="403 Forbidden", headers=headers, body=body,
+                     failed=step)
 
 
 #: A refused preflight's ready-made answer, per failed step.
-REFUSED_PREFLIGHT = {step: _refused_preflight(step) for step in ("origin", "method", "headers")}
+REFUSED_PREFLIGHT: Mapping[Step, Preflight] = {step: _refused_preflight(step) for step in STEPS}
 
 
 def merge_vary(value: str | None, token: str = "Origin") -> str:  # noqa: S107

@@ -1,14 +1,18 @@
-"""CORSMiddleware: the one WSGI request path, which the Flask extension's layer runs too."""
+"""CORSMiddleware, and the WSGI glue it is made of (which the Flask layer reuses).
+
+WSGI glue only: which policy serves the path comes from :mod:`wsgicors.paths`, every
+decision from :mod:`wsgicors.engine`, every header from :mod:`wsgicors.headers`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any
 
 from .engine import actual, is_preflight, preflight
 from .errors import ConfigError, Problem
-from .headers import add_to_header_list
+from .headers import CORSHeaders, add_to_header_list
 from .paths import PathMap, Routes
 from .policy import CORSPolicy
 
@@ -16,49 +20,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
-
-
-class Scope(Protocol):
-    """Where the policy depends on more than the path (Flask's decorated views).
-
-    Both methods get the path's policy as *default* and return the one to use.
-    """
-
-    def preflight_policy(
-        self, environ: WSGIEnvironment, default: CORSPolicy | None
-    ) -> CORSPolicy | None:
-        """The policy for a preflight, before the application runs."""
-
-    def response_policy(
-        self, environ: WSGIEnvironment, default: CORSPolicy | None
-    ) -> CORSPolicy | None:
-        """The policy for a response, when the application starts it."""
-
-
-def _scoped(
-    environ: WSGIEnvironment,
-    start_response: StartResponse,
-    scope: Scope,
-    default: CORSPolicy | None,
-    origin: str | None,
-) -> StartResponse:
-    def cors_start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
-    ) -> Callable[[bytes], object]:
-        policy = scope.response_policy(environ, default)
-        if policy is not None:
-            headers = add_to_header_list(headers, actual(policy, origin))
-        return start_response(status, headers, exc_info)
-
-    return cors_start_response
-
-
-class Config(NamedTuple):
-    """What a middleware runs with, swapped in one assignment."""
-
-    routes: Routes
-    #: Policies that depend on more than the path (the Flask layer's), or None.
-    scope: Scope | None
 
 
 class CORSMiddleware:
@@ -89,12 +50,8 @@ class CORSMiddleware:
         **options: Any,
     ) -> None:
         self.app = app
-        self._config = Config(build_routes(policy, paths, options), None)
-
-    @property
-    def routes(self) -> Routes:
-        """The paths and policies in force (what :func:`wsgicors.explain` reads)."""
-        return self._config.routes
+        #: The paths and policies in force (what :func:`wsgicors.explain` reads).
+        self.routes = build_routes(policy, paths, options)
 
     def reconfigure(
         self, policy: CORSPolicy | None = None, *, paths: PathMap | None = None, **options: Any
@@ -104,49 +61,58 @@ class CORSMiddleware:
         The new configuration is validated first (a ConfigError leaves the running
         one in place) and then installed with one atomic assignment.
         """
-        self._config = Config(build_routes(policy, paths, options), None)
+        self.routes = build_routes(policy, paths, options)
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
-        """The WSGI request path: the one the Flask extension's layer runs too.
+        """The WSGI request path: path -> policy -> preflight answer or app + headers.
 
         Preflights are answered here and never reach the application; every other
         response gets the engine's headers merged in when it starts, whatever its
         status. No policy for the path means CORS is off there: the request passes
         through untouched.
         """
-        # Written flat on purpose: every call here is paid by every request. The tests
-        # in front of is_preflight() only spare most requests the call (a preflight
-        # has an Origin and ACRM), and origin-less requests get the policy's refused
-        # headers without calling actual().
-        routes, scope = self._config
+        # Written flat on purpose: every line here is paid by every request. The ACRM
+        # test in front of is_preflight() only spares most requests the call, and
+        # origin-less requests get the policy's refused headers without actual().
+        routes = self.routes
         policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
-        if policy is None and scope is None:
+        if policy is None:
             return self.app(environ, start_response)
         origin = environ.get("HTTP_ORIGIN")
-        if (
-            origin is not None
-            and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
-            and is_preflight(environ)
-        ):
-            if scope is not None:
-                policy = scope.preflight_policy(environ, policy)
-            if policy is None:
-                return self.app(environ, start_response)
-            status, headers, body, _failed = preflight(policy, environ)
-            start_response(status, list(headers))
-            return [body] if body else []
-        if scope is not None:
-            return self.app(environ, _scoped(environ, start_response, scope, policy, origin))
-        cors = policy.refused if origin is None else actual(policy, origin)  # type: ignore[union-attr,arg-type]
+        if origin is None:
+            return self.app(environ, with_cors_headers(start_response, policy.refused))
+        if "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ and is_preflight(environ):
+            return answer_preflight(policy, environ, start_response)
+        return self.app(environ, with_cors_headers(start_response, actual(policy, origin)))
 
-        def cors_start_response(
-            status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
-        ) -> Callable[[bytes], object]:
-            return start_response(status, add_to_header_list(headers, cors), exc_info)
 
-        return self.app(environ, cors_start_response)
+def answer_preflight(
+    policy: CORSPolicy, environ: WSGIEnvironment, start_response: StartResponse
+) -> list[bytes]:
+    """Answer the preflight in *environ* with *policy*: start the response, return its body.
+
+    The application is not called: ``204`` with CORS headers, or ``403`` with none.
+    """
+    answer = preflight(policy, environ)
+    start_response(answer.status_line, list(answer.headers))
+    return [answer.body] if answer.body else []
+
+
+def with_cors_headers(start_response: StartResponse, cors: CORSHeaders) -> StartResponse:
+    """*start_response* merging *cors* into the application's headers, whatever its status.
+
+    The merge rules are :func:`wsgicors.headers.add_to_header_list`'s; the
+    application's header list is never modified.
+    """
+
+    def cors_start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
+    ) -> Callable[[bytes], object]:
+        return start_response(status, add_to_header_list(headers, cors), exc_info)
+
+    return cors_start_response
 
 
 def build_routes(

@@ -20,9 +20,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError, Problem
-from .middleware import CORSMiddleware
-from .policy import OPTION_NAMES, CORSPolicy, _unknown_option
+from .adapter import (
+    OPTION_NAMES,
+    ConfigError,
+    CORSMiddleware,
+    CORSPolicy,
+    Problem,
+    unknown_option,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -40,7 +45,7 @@ def parse_ini_options(raw: Mapping[str, str]) -> dict[str, Any]:
     for name, text in raw.items():
         value = text.strip()
         if name not in OPTION_NAMES:
-            problems.append(_unknown_option(name))
+            problems.append(unknown_option(name))
         elif name in _LISTS:
             items = [item for item in re.split(r"[\s,]+", value) if item]
             options[name] = "*" if items == ["*"] else items

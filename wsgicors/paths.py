@@ -20,13 +20,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any, Protocol
 
 from .errors import ConfigError, Problem
 from .policy import CORSPolicy
 
 PathKey = str | re.Pattern[str]
 PathMap = Mapping[PathKey, CORSPolicy | None]
+#: A policy (None: CORS is off there) and the pattern that chose it (None: the default).
+Match = tuple[CORSPolicy | None, str | None]
 _MISSING = object()
+
+#: Attributes under which WSGI and ASGI wrappers keep the application they wrap.
+WRAPPING_ATTRIBUTES = ("wsgi_app", "app", "application", "__wrapped__")
+#: How many wrappers deep :func:`route_matcher_of` looks.
+MAX_WRAPPERS = 10
+
+
+class RouteMatcher(Protocol):
+    """Whatever picks a policy per path: :class:`Routes`, and the adapters' matchers."""
+
+    def match(self, path: str) -> Match:
+        """The policy for *path* and the pattern that chose it."""
 
 
 class Routes:
@@ -79,7 +94,7 @@ class Routes:
         """The policy for *path* (None: no CORS handling)."""
         return self.match(path)[0] if self.routed else self.default
 
-    def match(self, path: str) -> tuple[CORSPolicy | None, str | None]:
+    def match(self, path: str) -> Match:
         """The policy for *path* and the pattern that chose it (None: the default)."""
         if path[:1] != "/":
             path = "/" + path  # '' is the mount point; werkzeug's request.path does this
@@ -95,3 +110,47 @@ class Routes:
         if self._catch_all is not None:
             return self._catch_all[1], self._catch_all[0]
         return self.default, None
+
+
+def route_matcher_of(target: object) -> RouteMatcher:
+    """What picks *target*'s policy per path, for :func:`wsgicors.explain`.
+
+    *target* is a :class:`~wsgicors.CORSPolicy` (it serves every path), anything
+    with a ``match(path)`` method (:class:`Routes`, an adapter's matcher, a tool's
+    target), anything with a ``routes`` attribute that has one (the WSGI and ASGI
+    middlewares, the Flask extension's layer), or a wrapper of one of those found
+    through the attributes WSGI and ASGI wrappers keep the wrapped application under
+    (``wsgi_app``, ``app``, ``application``, ``__wrapped__``): so a Flask app using
+    ``wsgicors_flask.CORS`` is found through ``app.wsgi_app``. Only duck typing: no
+    framework is imported. (Django projects: :func:`wsgicors_django.middleware.explain_request`.
+    Starlette stacks and Django projects are also found by ``wsgicors explain``.)
+
+    :raises TypeError: when *target* neither is nor wraps anything that serves CORS.
+    """
+    seen: set[int] = set()
+    current: Any = target
+    for _depth in range(MAX_WRAPPERS):
+        if current is None or id(current) in seen:
+            break
+        seen.add(id(current))
+        if isinstance(current, CORSPolicy):
+            return Routes(current)
+        if callable(_attribute(current, "match")):
+            return current  # type: ignore[no-any-return]
+        routes = _attribute(current, "routes")
+        if routes is not None and callable(_attribute(routes, "match")):
+            return routes  # type: ignore[no-any-return]
+        current = next((inner for name in WRAPPING_ATTRIBUTES
+                        if (inner := _attribute(current, name)) is not None), None)
+    raise TypeError(
+        "expected a CORSPolicy, a CORS middleware, or an object wrapping one "
+        f"(through {', '.join(WRAPPING_ATTRIBUTES)}); got {type(target).__name__}"
+    )
+
+
+def _attribute(obj: object, name: str) -> Any:
+    # Arbitrary user objects: a property may raise anything, not only AttributeError.
+    try:
+        return getattr(obj, name, None)
+    except Exception:
+        return None

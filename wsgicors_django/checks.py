@@ -9,20 +9,21 @@ valid but probably not what a django-cors-headers user meant.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
 from wsgicors import Problem
-from wsgicors.policy import MAX_AGE_LIMIT
+from wsgicors.adapter import MAX_AGE_LIMIT, ProblemCode
 
 from .conf import ALLOW_ALL, EVERY_PATH, SETTINGS, URLS_REGEX, clamp_max_age, collect, setting
 from .signals import check_request_enabled
 
 #: Engine (and adapter) problem code -> check ID. Never renumber: users silence IDs.
-ERROR_IDS = {
+#: Every code a Django project can meet has one (the tools' codes have none).
+ERROR_IDS: Mapping[ProblemCode, str] = {
     "type": "wsgicors.E001",
     "unknown-option": "wsgicors.E002",
     "origin-star-mixed": "wsgicors.E003",

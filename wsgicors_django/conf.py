@@ -18,9 +18,10 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from wsgicors import ConfigError, CORSPolicy, Problem, Routes
-from wsgicors.policy import capped_max_age
+from wsgicors.adapter import capped_max_age
 
 from .defaults import default_headers, default_max_age, default_methods
+from .routing import VIEW_EXEMPT, VIEW_POLICY, ViewRoutes
 
 # CORSPolicy option -> (setting, old alias or None, default when neither is set).
 SETTINGS: dict[str, tuple[str, str | None, Any]] = {
@@ -41,6 +42,12 @@ SETTINGS: dict[str, tuple[str, str | None, Any]] = {
 ALLOW_ALL = ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL")
 URLS_REGEX = "CORS_URLS_REGEX"
 PATHS = "CORS_PATHS"
+#: wsgicors option -> the Django setting a user writes for it: what problems are
+#: reported under, and what the tools (``wsgicors check``) name in their advice.
+OPTION_SPELLING: Mapping[str, str] = {
+    **{option: spec[0] for option, spec in SETTINGS.items()},
+    "paths": f"{URLS_REGEX} or {PATHS}",
+}
 ORIGIN_OPTIONS = ("allow_origins", "allow_origin_regex", "allow_origin_func")
 # CORS_URLS_REGEX values that mean "every path" (django-cors-headers' default).
 EVERY_PATH = frozenset({r"^.*$", r".*", r"^.*", r"^"})
@@ -64,20 +71,19 @@ def _not_null(origin: str) -> bool:
 class Compiled:
     """Everything the middleware needs, built from the settings once.
 
-    ``routes`` picks the policy for a path (``None``: CORS off there); ``explicit_off``
-    holds the CORS_PATHS patterns mapped to ``None``, which the signal must not
-    override; ``signal_policy`` is the settings' policy accepting any origin but
-    ``null``, *without credentials*, used when a ``check_request_enabled`` receiver
-    says yes (a receiver sees the request, not a validated origin list, so it never
-    grants credentials: CORS_ALLOW_ORIGIN_FUNC does); ``fixed`` short-cuts the path
-    lookup when one policy serves every path.
+    ``routes`` picks the settings' policy for a path (``None``: CORS off there) and
+    ``matcher`` lets a view's decorator override it. ``final`` holds the patterns
+    whose choice the signal must not override: CORS_PATHS patterns mapped to
+    ``None``, and a view's decorator. ``signal_policy`` is the settings' policy
+    accepting any origin but ``null``, *without credentials*, used when a
+    ``check_request_enabled`` receiver says yes (a receiver sees the request, not a
+    validated origin list, so it never grants credentials: CORS_ALLOW_ORIGIN_FUNC does).
     """
 
     routes: Routes
-    explicit_off: frozenset[str]
+    matcher: ViewRoutes
+    final: frozenset[str | None]
     signal_policy: CORSPolicy
-    #: ``(policy, True)`` when one policy serves every path, else None.
-    fixed: tuple[CORSPolicy | None, bool] | None
 
 
 def collect() -> tuple[Compiled | None, list[Problem]]:
@@ -100,8 +106,8 @@ def collect() -> tuple[Compiled | None, list[Problem]]:
         routes = Routes(None if urls_regex is not None else policy, paths)
     except ConfigError as error:
         return None, [p._replace(option=PATHS) for p in error.problems]
-    fixed = None if routes.routed else (routes.default, True)
-    return Compiled(routes, explicit_off, _signal_policy(policy), fixed), []
+    final = frozenset({*explicit_off, VIEW_POLICY, VIEW_EXEMPT})
+    return Compiled(routes, ViewRoutes(routes), final, _signal_policy(policy)), []
 
 
 def _base_options(problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -246,6 +252,14 @@ def current() -> Compiled:
             raise ConfigError(problems)
         STATE.compiled = compiled
     return compiled
+
+
+def route_matcher() -> ViewRoutes:
+    """What picks the policy for a path in the configured project: a view's own
+    ``@cors``/``@cors_exempt``, else the settings. Its ``match(path)`` returns
+    ``(policy or None, pattern or None)``; :func:`wsgicors.explain` accepts it.
+    """
+    return current().matcher
 
 
 def _reset(*, setting: str, **kwargs: Any) -> None:

@@ -17,12 +17,18 @@ ATTRIBUTE = "wsgicors_policy"
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 
 class _Registry:
-    """Whether any view is decorated: until one is, the middleware skips view lookups."""
+    """Whether any view is decorated: until one is, the middleware skips view lookups.
 
-    __slots__ = ("any",)
+    ``any`` only says so once the views' modules are imported, which Django does when
+    it first resolves a URL; preflights are answered before that, so the middleware
+    resolves a preflight's view until ``resolved`` says a URL has been resolved once.
+    """
+
+    __slots__ = ("any", "resolved")
 
     def __init__(self) -> None:
         self.any = False
+        self.resolved = False
 
 
 REGISTRY = _Registry()

@@ -1,32 +1,47 @@
 """CorsMiddleware: Django glue around the wsgicors engine, for WSGI and ASGI.
 
 Per request it reads ``request.META`` (WSGI environ keys, what the engine expects),
-picks the policy compiled from the settings (or the view's own, from ``@cors``),
-and lets the engine decide. No setting is looked up per request.
+picks the policy compiled from the settings (or the view's own, from ``@cors``,
+through :class:`~wsgicors_django.routing.ViewRoutes`), and lets the engine decide.
+No setting is looked up per request.
+
+Sync and async requests run the same two decisions, :func:`_preflight_answer` and
+:func:`_response_headers`; under ASGI they run in a worker thread when they may call
+user code that may block (``allow_origin_func``, a ``check_request_enabled``
+receiver), and right in the event loop otherwise.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.urls import Resolver404, get_resolver
 
-from wsgicors import CORSPolicy, Decision, explain, is_preflight
-from wsgicors.engine import actual, preflight
-from wsgicors.headers import NOTHING, REFUSED, CORSHeaders, Preflight, response_updates
-from wsgicors.logsafe import logsafe
+from wsgicors import Decision, explain
+from wsgicors.adapter import (
+    NOTHING,
+    REFUSED,
+    CORSHeaders,
+    Match,
+    Preflight,
+    actual,
+    is_preflight,
+    preflight,
+    response_updates,
+)
 
-from .conf import STATE, Compiled, current
-from .decorators import REGISTRY, is_unset, view_policy
+from .conf import STATE, Compiled, current, route_matcher
+from .decorators import REGISTRY
+from .routing import view_at
 from .signals import check_request_enabled
 
 _log = logging.getLogger("wsgicors")
 GetResponse = Callable[[HttpRequest], Any]
+T = TypeVar("T")
 
 
 class CorsMiddleware:
@@ -57,150 +72,76 @@ class CorsMiddleware:
         if self.async_mode:
             return self.__acall__(request)
         compiled = STATE.compiled or current()
-        meta = request.META
-        if is_preflight(meta):
-            answered = _preflight_sync(request, compiled)
-            if answered is not None:
-                return answered
+        if is_preflight(request.META):
+            answer = _preflight_answer(compiled, request, _preflight_choice(compiled, request))
+            if answer is not None:
+                return _preflight_response(answer)
         response = self.get_response(request)
-        origin = meta.get("HTTP_ORIGIN")
-        policy, eligible = (compiled.fixed if compiled.fixed and not REGISTRY.any
-                            else _select(compiled, request))
-        cors = NOTHING if policy is None else actual(policy, origin)
-        if not cors.actual and _signal_may_widen(eligible):
-            cors = _signal_headers(compiled, origin, origin is not None and _signal_sync(request))
-        _apply(response, cors)
+        _apply(response, _response_headers(compiled, request, _response_choice(compiled, request)))
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         compiled = STATE.compiled or current()
         if is_preflight(request.META):
-            answered = await _preflight_async(request, compiled)
-            if answered is not None:
-                return answered
+            choice = _preflight_choice(compiled, request)
+            answer = await _off_the_loop(_preflight_answer, compiled, request, choice)
+            if answer is not None:
+                return _preflight_response(answer)
         response: HttpResponseBase = await self.get_response(request)
-        origin = request.META.get("HTTP_ORIGIN")
-        policy, eligible = _select(compiled, request)
-        cors = await _actual_async(policy, origin)
-        if not cors.actual and _signal_may_widen(eligible):
-            said_yes = origin is not None and await _signal_async(request)
-            cors = _signal_headers(compiled, origin, said_yes)
-        _apply(response, cors)
+        choice = _response_choice(compiled, request)
+        _apply(response, await _off_the_loop(_response_headers, compiled, request, choice))
         return response
 
 
-def _signal_may_widen(eligible: bool) -> bool:
-    """True if a check_request_enabled receiver may still allow a request whose origin
-    got no CORS headers."""
-    return eligible and bool(check_request_enabled.receivers)
+def _preflight_choice(compiled: Compiled, request: HttpRequest) -> Match:
+    # Preflights are answered before Django resolves the URL: resolve it here, once
+    # some view carries a decorator. Resolving the first time imports the URLconf, and
+    # with it the views, whose decorators may then say so.
+    view = None
+    if REGISTRY.any or not REGISTRY.resolved:
+        view = view_at(request.path_info, getattr(request, "urlconf", None))
+        REGISTRY.resolved = True
+    return compiled.matcher.choose(request.path_info, view)
 
 
-def _signal_headers(compiled: Compiled, origin: str | None, said_yes: bool) -> CORSHeaders:
-    # Even a "no" varies by origin: a receiver may allow the next one.
-    if not said_yes or origin is None:
-        return REFUSED
+def _response_choice(compiled: Compiled, request: HttpRequest) -> Match:
+    match = getattr(request, "resolver_match", None) if REGISTRY.any else None
+    return compiled.matcher.choose(request.path_info, None if match is None else match.func)
+
+
+def _preflight_answer(compiled: Compiled, request: HttpRequest, choice: Match) -> Preflight | None:
+    """The answer to a preflight, or None to let it through (CORS is off for it)."""
+    policy, pattern = choice
+    answer = None if policy is None else preflight(policy, request.META)
+    refused_origin = answer is None or answer.failed == "origin"
+    if refused_origin and _signal_may_widen(compiled, pattern) and _signal_says_yes(request):
+        answer = preflight(compiled.signal_policy, request.META)
+    return answer
+
+
+def _response_headers(compiled: Compiled, request: HttpRequest, choice: Match) -> CORSHeaders:
+    """The CORS headers for the response to *request*."""
+    policy, pattern = choice
+    origin = request.META.get("HTTP_ORIGIN")
+    cors = NOTHING if policy is None else actual(policy, origin)
+    if cors.actual or not _signal_may_widen(compiled, pattern):
+        return cors
+    if origin is None or not _signal_says_yes(request):
+        return REFUSED  # even a "no" varies by origin: a receiver may allow the next one
     return actual(compiled.signal_policy, origin)
 
 
-def _select(
-    compiled: Compiled, request: HttpRequest, view: Callable[..., Any] | None = None
-) -> tuple[CORSPolicy | None, bool]:
-    """The policy for a request, and whether check_request_enabled may widen it.
-
-    A decorated view's own policy wins and is final; otherwise the settings decide
-    by path, and only a CORS_PATHS pattern mapped to None is final. *view* defaults
-    to the view Django resolved.
-    """
-    if view is None:
-        view = _resolved_view(request)
-    return _select_for(compiled, request.path_info, view)
+def _signal_may_widen(compiled: Compiled, pattern: str | None) -> bool:
+    """True if a check_request_enabled receiver may still allow a request the chosen
+    policy refused (not where CORS_PATHS or a view's decorator said the last word)."""
+    return bool(check_request_enabled.receivers) and pattern not in compiled.final
 
 
-def _select_for(
-    compiled: Compiled, path: str, view: Callable[..., Any] | None
-) -> tuple[CORSPolicy | None, bool]:
-    if view is not None:
-        marked = view_policy(view)
-        if not is_unset(marked):
-            return marked, False
-    routes = compiled.routes
-    if not routes.routed:
-        return routes.default, True
-    policy, key = routes.match(path)
-    return policy, policy is not None or key not in compiled.explicit_off
-
-
-def _resolved_view(request: HttpRequest) -> Callable[..., Any] | None:
-    """The view Django resolved for *request* (None until a view is decorated)."""
-    if not REGISTRY.any:
-        return None
-    match = getattr(request, "resolver_match", None)
-    return None if match is None else match.func
-
-
-def _view_for_preflight(request: HttpRequest) -> Callable[..., Any] | None:
-    # Preflights are answered before Django resolves the URL: resolve it here,
-    # but only once some view carries a decorator.
-    if not REGISTRY.any:
-        return None
-    return _view_at(request.path_info, getattr(request, "urlconf", None))
-
-
-def _view_at(path: str, urlconf: Any = None) -> Callable[..., Any] | None:
-    try:
-        return get_resolver(urlconf).resolve(path).func
-    except Resolver404:
-        return None
-
-
-def _preflight_sync(request: HttpRequest, compiled: Compiled) -> HttpResponse | None:
-    policy, eligible = _select(compiled, request, _view_for_preflight(request))
-    answer = None if policy is None else preflight(policy, request.META)
-    if _signal_may_answer(answer, eligible) and _signal_sync(request):
-        answer = preflight(compiled.signal_policy, request.META)
-    return None if answer is None else _preflight_response(answer)
-
-
-async def _preflight_async(request: HttpRequest, compiled: Compiled) -> HttpResponse | None:
-    meta = request.META
-    policy, eligible = _select(compiled, request, _view_for_preflight(request))
-    answer = None
-    if policy is not None:
-        if policy.needs_func(meta["HTTP_ORIGIN"]):
-            answer = await sync_to_async(preflight)(policy, meta)
-        else:
-            answer = preflight(policy, meta)
-    if _signal_may_answer(answer, eligible) and await _signal_async(request):
-        answer = preflight(compiled.signal_policy, meta)
-    return None if answer is None else _preflight_response(answer)
-
-
-def _signal_may_answer(answer: Preflight | None, eligible: bool) -> bool:
-    refused_origin = answer is None or answer.failed == "origin"
-    return refused_origin and eligible and bool(check_request_enabled.receivers)
-
-
-async def _actual_async(policy: CORSPolicy | None, origin: str | None) -> CORSHeaders:
-    if policy is None:
-        return NOTHING
-    if origin is not None and policy.needs_func(origin):
-        # allow_origin_func may use the ORM, which refuses to run in the event loop.
-        return await sync_to_async(actual)(policy, origin)
-    return actual(policy, origin)
-
-
-def _signal_sync(request: HttpRequest) -> bool:
-    return _any_yes(check_request_enabled.send_robust(sender=None, request=request))
-
-
-async def _signal_async(request: HttpRequest) -> bool:
-    # asend_robust runs sync receivers through sync_to_async, so the ORM works there.
-    return _any_yes(await check_request_enabled.asend_robust(sender=None, request=request))
-
-
-def _any_yes(results: list[tuple[Any, Any]]) -> bool:
+def _signal_says_yes(request: HttpRequest) -> bool:
+    # send_robust awaits async receivers through async_to_sync: under ASGI this runs
+    # in a worker thread (see _off_the_loop), where sync receivers may use the ORM.
     verdict = False
-    for receiver, result in results:
+    for receiver, result in check_request_enabled.send_robust(sender=None, request=request):
         if isinstance(result, Exception):
             _log.error("check_request_enabled receiver %r raised; counted as a no",
                        receiver, exc_info=result)
@@ -209,8 +150,30 @@ def _any_yes(results: list[tuple[Any, Any]]) -> bool:
     return verdict
 
 
+async def _off_the_loop(
+    decide: Callable[[Compiled, HttpRequest, Match], T],
+    compiled: Compiled, request: HttpRequest, choice: Match,
+) -> T:
+    """*decide* in a worker thread if it may run user code that blocks, else here."""
+    if _may_block(compiled, request, choice):
+        # allow_origin_func and receivers may use the ORM, which refuses the event loop.
+        return await sync_to_async(decide)(compiled, request, choice)
+    return decide(compiled, request, choice)
+
+
+def _may_block(compiled: Compiled, request: HttpRequest, choice: Match) -> bool:
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        return False
+    policy, pattern = choice
+    if policy is not None and policy.needs_func(origin):
+        return True
+    refused = policy is None or policy.static_lookup(origin) is None
+    return refused and _signal_may_widen(compiled, pattern)
+
+
 def _preflight_response(answer: Preflight) -> HttpResponse:
-    response = HttpResponse(answer.body, status=int(answer.status[:3]))
+    response = HttpResponse(answer.body, status=answer.status)
     if not answer.body:
         del response["Content-Type"]  # a 204 has no body to describe
     for name, value in answer.headers:
@@ -240,17 +203,12 @@ def explain_request(
 ) -> Decision:
     """Say what the middleware does with a request, as a :class:`wsgicors.Decision`.
 
-    Uses the current settings and the ``@cors`` decorator of the view *path* resolves
-    to. ``check_request_enabled`` receivers are not asked (they need a real request)::
+    :func:`wsgicors.explain` given :func:`wsgicors_django.conf.route_matcher`: the
+    current settings and the ``@cors`` decorator of the view *path* resolves to.
+    ``check_request_enabled`` receivers are not asked (they need a real request)::
 
         >>> explain_request("/api/items/", origin="https://evil.example").reason
         "Origin 'https://evil.example' is not allowed by allow_origins, allow_origin_regex"
     """
-    policy, _eligible = _select_for(current(), path, _view_at(path))
-    if policy is None:
-        return Decision("not-covered", False, "path-not-covered",
-                        f"CORS is off for path {logsafe(path)} (CORS_URLS_REGEX, CORS_PATHS or "
-                        "@cors_exempt)")
-    return explain(policy, origin=origin, method=method, path=path,
+    return explain(route_matcher(), origin=origin, method=method, path=path,
                    request_method=request_method, request_headers=request_headers)
-

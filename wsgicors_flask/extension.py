@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Blueprint, Flask, current_app, request
 from flask.sansio.blueprints import BlueprintSetupState
 
-from wsgicors import ConfigError, CORSPolicy, Problem, is_preflight
-from wsgicors.engine import actual, preflight
-from wsgicors.headers import response_updates
+from wsgicors import ConfigError, CORSPolicy, Problem
+from wsgicors.adapter import actual, is_preflight, preflight, response_updates
 
 from .layer import VIEW_ATTR, install
 from .options import build_policy, build_routes, check_names, config_options, translate
@@ -119,7 +118,7 @@ class _ViewCORS:
         if is_preflight(environ):
             # No CORS(app) layer: the preflight reaches the view, as with flask-cors.
             answer = preflight(self.policy_for(app), environ)
-            response = app.response_class(answer.body, status=answer.status,
+            response = app.response_class(answer.body, status=answer.status_line,
                                           headers=answer.headers)
             if not answer.body:
                 del response.headers["Content-Type"]  # a 204 has no body to describe

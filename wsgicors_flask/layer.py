@@ -1,4 +1,4 @@
-"""The WSGI layer between the server and ``Flask.wsgi_app``.
+"""The WSGI layer between the server and ``Flask.wsgi_app``, made of adapter-API parts.
 
 It runs before Flask does anything: preflights are answered here, so no
 ``before_request`` function of the app or of a blueprint (an authentication hook,
@@ -19,14 +19,21 @@ then); only a preflight to an app that has (1) or (2) costs a URL-map match.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
-from wsgicors import CORSMiddleware, CORSPolicy, Routes
-from wsgicors.middleware import Config, build_routes
+from wsgicors import CORSPolicy, Routes
+from wsgicors.adapter import (
+    actual,
+    add_to_header_list,
+    answer_preflight,
+    build_routes,
+    is_preflight,
+    with_cors_headers,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -52,24 +59,32 @@ class ViewCORS(Protocol):
         """The view's policy in *app* (its options over ``app.config``)."""
 
 
-class CORSLayer(CORSMiddleware):
+class _Config(NamedTuple):
+    """What the layer runs with, swapped in one assignment."""
+
+    routes: Routes
+    #: The policies of decorated views and blueprints, None when there are none.
+    endpoints: _EndpointPolicies | None
+
+
+class CORSLayer:
     """The per-app WSGI layer installed by :meth:`wsgicors_flask.CORS.init_app`.
 
-    It is a :class:`wsgicors.CORSMiddleware` around Flask's own ``wsgi_app`` (the same
-    request path), whose configuration is compiled at the first request, when every
-    view and blueprint is known, with the policies of decorated views and blueprints
-    as its scope.
+    The request path of :class:`wsgicors.CORSMiddleware` (the same adapter-API
+    helpers), around Flask's own ``wsgi_app``. Its configuration is compiled at the
+    first request, when every view and blueprint is known: the app's resources by
+    path, and the policies of decorated views and blueprints by endpoint.
     """
 
     def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
         self.flask = app
-        #: Flask's own wsgi_app, which the middleware calls.
+        #: Flask's own wsgi_app, which the layer calls.
         self.app = wsgi_app
         self._app_routes = Routes(None)
         self._blueprints: dict[str, Routes] = {}
         #: Decorated views found so far (their wrappers are gone once found).
         self._views: dict[str, ViewCORS] = {}
-        self._config = Config(self._app_routes, None)
+        self._config = _Config(self._app_routes, None)
         self._stale = True
         self._lock = threading.Lock()
 
@@ -108,9 +123,26 @@ class CORSLayer(CORSMiddleware):
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
+        """Answer preflights before Flask runs; add CORS headers to every response."""
         if self._stale:
             self._compile()
-        return CORSMiddleware.__call__(self, environ, start_response)
+        config = self._config
+        routes, endpoints = config.routes, config.endpoints
+        policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
+        if "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ and is_preflight(environ):
+            if endpoints is not None:
+                policy = endpoints.preflight_policy(environ, policy)
+            if policy is None:
+                return self.app(environ, start_response)
+            return answer_preflight(policy, environ, start_response)
+        origin = environ.get("HTTP_ORIGIN")
+        if endpoints is not None:
+            return self.app(environ, endpoints.start_response(
+                environ, start_response, policy, origin))
+        if policy is None:
+            return self.app(environ, start_response)
+        cors = policy.refused if origin is None else actual(policy, origin)
+        return self.app(environ, with_cors_headers(start_response, cors))
 
     def _compile(self) -> None:
         # Done at the first request: by then every view and blueprint is
@@ -118,8 +150,8 @@ class CORSLayer(CORSMiddleware):
         with self._lock:
             if self._stale:
                 scoped = self._scopes()
-                scope = _EndpointScope(self.flask, scoped) if scoped else None
-                self._config = Config(self._app_routes, scope)
+                endpoints = _EndpointPolicies(self.flask, scoped) if scoped else None
+                self._config = _Config(self._app_routes, endpoints)
                 self._stale = False
 
     def _scopes(self) -> dict[str, ScopeEntry]:
@@ -157,11 +189,12 @@ class CORSLayer(CORSMiddleware):
         self.flask.view_functions[endpoint] = view_cors.view
 
 
-class _EndpointScope:
+class _EndpointPolicies:
     """The policies of decorated views and blueprints, by the endpoint a request reaches.
 
     Endpoints are known for free when the response starts (Flask has matched the URL
-    by then); a preflight, answered before Flask runs, costs a URL-map match.
+    by then); a preflight, answered before Flask runs, costs a URL-map match. Both
+    methods get the path's policy as *default* and fall back on it.
     """
 
     def __init__(self, app: Flask, scoped: dict[str, ScopeEntry]) -> None:
@@ -185,10 +218,26 @@ class _EndpointScope:
             return default  # no such route: the path-level policy answers
         return self._entry_policy(self.scoped.get(str(endpoint)), environ, default)
 
-    def response_policy(
+    def start_response(
+        self, environ: WSGIEnvironment, start_response: StartResponse,
+        default: CORSPolicy | None, origin: str | None,
+    ) -> StartResponse:
+        """*start_response* adding the headers of the endpoint's policy, once Flask
+        has matched it (the path's policy for 404/405/redirects)."""
+
+        def cors_start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            policy = self._response_policy(environ, default)
+            if policy is not None:
+                headers = add_to_header_list(headers, actual(policy, origin))
+            return start_response(status, headers, exc_info)
+
+        return cors_start_response
+
+    def _response_policy(
         self, environ: WSGIEnvironment, default: CORSPolicy | None
     ) -> CORSPolicy | None:
-        """The policy of the endpoint Flask matched (the path's for 404/405/redirects)."""
         # Flask's request context is still active while the response starts: its
         # request knows the endpoint it matched (None for 404/405/redirects).
         rule = getattr(environ.get("werkzeug.request"), "url_rule", None)

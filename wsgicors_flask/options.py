@@ -15,8 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from wsgicors import ConfigError, CORSPolicy, Problem, Routes
-from wsgicors.paths import PathKey
-from wsgicors.policy import capped_max_age
+from wsgicors.adapter import PathKey, capped_max_age
 
 _log = logging.getLogger("wsgicors")
 
@@ -49,14 +48,18 @@ OPTION_NAMES = (*DEFAULT_OPTIONS, "policy")
 #: ``app.config`` key -> option name (``CORS_ORIGINS`` -> ``origins``...).
 CONFIG_KEYS = {"CORS_" + name.upper(): name for name in OPTION_NAMES}
 
-# The core's option names, reported with the flask-cors name the user wrote; in
-# messages and hints, names flask-cors lacks become the policy= form that has them.
-_CORE_TO_FLASK = {
+#: wsgicors option -> the flask-cors option a user writes for it, where they differ:
+#: what problems are reported under, and what the tools (``wsgicors check``) name in
+#: their advice. Options flask-cors lacks are reached through ``origins`` (regexes)
+#: or ``policy=CORSPolicy(...)``.
+OPTION_SPELLING: Mapping[str, str] = {
     "allow_origins": "origins", "allow_origin_regex": "origins",
     "allow_origin_func": "origins", "allow_methods": "methods",
     "allow_credentials": "supports_credentials",
     "dangerously_allow_insecure_origins": "origins",
+    "paths": "resources",
 }
+# In messages and hints, names flask-cors lacks become the policy= form that has them.
 _CORE_WORDS_TO_FLASK = {
     "allow_origins": "origins", "allow_origin_regex": "a regex in origins",
     "allow_origin_func": "policy=CORSPolicy(allow_origin_func=...)",
@@ -343,7 +346,7 @@ def _at(where: str, option: str) -> str:
 
 
 def _renamed(problem: Problem, where: str) -> Problem:
-    option = _CORE_TO_FLASK.get(problem.option, problem.option)
+    option = OPTION_SPELLING.get(problem.option, problem.option)
     return problem.renamed(_CORE_WORDS_TO_FLASK)._replace(option=_at(where, option))
 
 

@@ -30,9 +30,11 @@ def test_is_preflight(environ: dict[str, str], expected: bool) -> None:
 
 def test_preflight_answer_fields() -> None:
     answer = preflight(POLICY, _preflight_environ())
-    assert answer.status == "204 No Content" and answer.failed is None and answer.body == b""
+    assert answer.status == 204 and answer.status_line == "204 No Content"
+    assert answer.failed is None and answer.body == b""
     refused = preflight(POLICY, _preflight_environ("https://x.example"))
-    assert refused.status == "403 Forbidden" and refused.failed == "origin"
+    assert refused.status == 403 and refused.status_line == "403 Forbidden"
+    assert refused.failed == "origin"
     assert refused.body == b"CORS preflight refused: origin not allowed\n"
     assert refusal(POLICY, _preflight_environ("https://x.example"), "origin").code == (
         "origin-not-allowed")
@@ -47,7 +49,7 @@ def test_preflight_answer_fields() -> None:
 ])
 def test_preflight_names_the_failed_step(environ: dict[str, str], step: str, code: str) -> None:
     answer = preflight(POLICY, environ)
-    assert answer.failed == step and answer.status == "403 Forbidden"
+    assert answer.failed == step and (answer.status, answer.status_line) == (403, "403 Forbidden")
     assert f"{step} not allowed".encode() in answer.body
     assert refusal(POLICY, environ, step).code == code
 

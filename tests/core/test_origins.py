@@ -160,7 +160,7 @@ def test_decision_cache_stays_bounded_under_an_origin_flood() -> None:
     policy = CORSPolicy(allow_origins=["https://*.example.com"])
     for i in range(3 * CACHE_SIZE):
         policy.lookup(f"https://n{i}.example.com" if i % 2 else f"https://n{i}.evil.net")
-    assert len(policy._cache) <= CACHE_SIZE
+    assert len(policy.origins.cache) <= CACHE_SIZE
     assert policy.lookup("https://n1.example.com") is not None
     assert policy.lookup("https://n2.evil.net") is None
 

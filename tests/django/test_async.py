@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, iscoroutinefunction
 from django.http import HttpResponse
-from django.test import AsyncClient
+from django.test import AsyncClient, Client
 
 from tests.django import views
 from wsgicors_django.middleware import CorsMiddleware
@@ -141,3 +141,42 @@ def test_allow_origin_func_may_use_the_orm_under_asgi(settings, db):
     assert preflight("/api/async/", TENANT).status_code == 204
     assert acao(fetch("/api/async/", APP)) == APP  # static origins: no thread needed
     assert acao(fetch("/api/async/", EVIL)) is None
+
+
+# -- one decision for both modes ---------------------------------------------------------
+
+CASES = [(path, origin, kind) for path in ("/api/items/", "/api/async/", "/partner/report/",
+                                           "/public/", "/api/exempt/", "/nowhere/")
+         for origin in (APP, EVIL, "https://partner.example", "null", None)
+         for kind in ("get", "preflight")]
+
+
+def _cors_of(response: HttpResponse) -> tuple[int, dict[str, str]]:
+    return response.status_code, {name: value for name, value in response.headers.items()
+                                  if name.lower().startswith("access-control-")
+                                  or name.lower() == "vary"}
+
+
+@pytest.mark.parametrize("settings_case", ["plain", "paths", "signal"])
+def test_sync_and_async_give_the_same_answers(settings, settings_case, db):
+    """The two modes run the same decisions: same status, same CORS headers, same Vary."""
+    if settings_case == "paths":
+        settings.CORS_PATHS = {"/api/*": {"allow_origins": [APP], "max_age": 60},
+                               "/public/*": None}
+    receiver = views.signal_receiver
+    if settings_case == "signal":
+        check_request_enabled.connect(receiver)
+    try:
+        for path, origin, kind in CASES:
+            if kind == "preflight" and origin is None:
+                continue
+            sent = {} if origin is None else {"Origin": origin}
+            if kind == "preflight":
+                sent["Access-Control-Request-Method"] = "PUT"
+            method = "options" if kind == "preflight" else "get"
+            sync = getattr(Client(raise_request_exception=False), method)(path, headers=sent)
+            asynchronous = fetch(path, origin, method, **{
+                k: v for k, v in sent.items() if k != "Origin"})
+            assert _cors_of(sync) == _cors_of(asynchronous), (settings_case, path, origin, kind)
+    finally:
+        check_request_enabled.disconnect(receiver)

@@ -228,6 +228,12 @@ def test_every_engine_problem_code_has_a_fixed_id():
     assert codes <= set(ERROR_IDS)
 
 
+def test_every_problem_code_a_project_can_meet_has_an_id():
+    from wsgicors.vocabulary import AdapterProblemCode, PolicyProblemCode, literal_values
+
+    assert set(literal_values(PolicyProblemCode | AdapterProblemCode)) == set(ERROR_IDS)
+
+
 def test_ids_are_unique():
     assert len(set(ERROR_IDS.values())) == len(ERROR_IDS)
     assert UNKNOWN_ID not in ERROR_IDS.values()

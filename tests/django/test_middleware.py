@@ -533,6 +533,68 @@ def test_explain_request_agrees_with_the_middleware(client):
             assert (acao(get(client, path, origin)) is not None) == expected, (path, origin)
 
 
+FIRST_PREFLIGHT = """
+import sys
+import django
+from django.conf import settings
+from tests.django import settings as test_settings
+settings.configure(**{n: getattr(test_settings, n) for n in dir(test_settings) if n.isupper()})
+django.setup()
+from django.test import Client
+assert "tests.django.views" not in sys.modules
+response = Client().options("/partner/report/", headers={
+    "Origin": "https://partner.example", "Access-Control-Request-Method": "PUT"})
+print(response.status_code, response.headers.get("Access-Control-Allow-Origin"))
+"""
+
+
+def test_the_first_preflight_after_start_up_gets_the_views_own_policy():
+    """Preflights are answered before Django resolves a URL, and the views (with their
+    @cors) are only imported when one is resolved: a fresh process must still answer
+    the first preflight with the view's policy, not the settings'."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", FIRST_PREFLIGHT], cwd=root, text=True,
+                            capture_output=True, check=True)
+    assert result.stdout.split() == ["204", "https://partner.example"]
+
+
+def test_route_matcher_picks_the_views_policy_else_the_settings():
+    """What the tools and explain() use: the same choice as the middleware."""
+    from wsgicors import explain
+    from wsgicors_django.conf import route_matcher
+    from wsgicors_django.middleware import explain_request
+
+    matcher = route_matcher()
+    assert matcher.match("/api/exempt/") == (None, "@cors_exempt")
+    partner, pattern = matcher.match("/partner/report/")
+    assert pattern == "@cors" and partner is not None
+    assert partner.lookup("https://partner.example") is not None
+    settings_policy, pattern = matcher.match("/api/items/")
+    assert pattern is None and settings_policy is not None
+    assert settings_policy.lookup(APP) is not None and settings_policy.lookup(EVIL) is None
+    for path in ("/api/items/", "/partner/report/", "/public/", "/api/exempt/"):
+        for origin in (APP, EVIL, "https://partner.example"):
+            assert explain(matcher, origin=origin, path=path) == explain_request(
+                path, origin=origin)
+
+
+def test_option_spelling_names_the_settings(settings):
+    from wsgicors.adapter import OPTION_NAMES
+    from wsgicors_django.conf import OPTION_SPELLING, route_matcher
+
+    assert set(OPTION_SPELLING) == {*OPTION_NAMES, "paths"}
+    assert OPTION_SPELLING["allow_origins"] == "CORS_ALLOWED_ORIGINS"
+    # The spelled setting is the one that configures the option.
+    setattr(settings, OPTION_SPELLING["allow_methods"], ["GET", "PATCH"])
+    policy, _pattern = route_matcher().match("/api/items/")
+    assert policy is not None and policy.method_allowed("PATCH")
+    assert not policy.method_allowed("PUT")
+
+
 def test_refusals_are_logged_escaped_at_debug(client, caplog):
     caplog.set_level("DEBUG", logger="wsgicors")
     get(client, "/api/items/", "https://evil.example\r\nX-Injected: 1", HTTP_ORIGIN="https://evil.example\r\nX-Injected: 1")

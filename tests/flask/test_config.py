@@ -146,3 +146,33 @@ def test_explain_reads_the_apps_configuration(app: Flask) -> None:
     refused = explain(layer, origin=OTHER, path="/api/items")
     assert (refused.allowed, refused.option) == (False, "allow_origins")
     assert explain(layer, origin=ALLOWED, path="/apix").kind == "not-covered"
+
+
+def test_explain_finds_the_layer_through_the_app_and_other_wrappers(app: Flask) -> None:
+    """explain() follows app.wsgi_app and a WSGI middleware's .app, importing nothing."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from wsgicors import explain
+
+    CORS(app, resources={"/api/*": {"origins": [ALLOWED]}})
+    app.wsgi_app = ProxyFix(app.wsgi_app)  # type: ignore[method-assign]
+    for target in (app, app.wsgi_app, ProxyFix(app)):
+        assert explain(target, origin=ALLOWED, path="/api/items").allowed
+        refused = explain(target, origin=OTHER, path="/api/items")
+        assert (refused.allowed, refused.code) == (False, "origin-not-allowed")
+
+
+def test_option_spelling_names_flask_cors_options() -> None:
+    """What the tools read to name an option the way a flask-cors user writes it."""
+    from wsgicors.adapter import OPTION_NAMES as CORE_OPTIONS
+    from wsgicors_flask.options import OPTION_NAMES, OPTION_SPELLING, translate
+
+    assert set(OPTION_SPELLING) <= {*CORE_OPTIONS, "paths"}
+    assert set(OPTION_SPELLING.values()) <= set(OPTION_NAMES)
+    # The flask-cors name really sets the wsgicors option it stands for.
+    for flask_name, value, option in [("origins", [ALLOWED], "allow_origins"),
+                                      ("methods", ["GET"], "allow_methods"),
+                                      ("supports_credentials", True, "allow_credentials")]:
+        assert OPTION_SPELLING[option] == flask_name
+        assert option in translate({flask_name: value}, "", [])
+    assert OPTION_SPELLING["paths"] == "resources"

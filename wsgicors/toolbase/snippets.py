@@ -38,6 +38,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from wsgicors_flask.options import OPTION_SPELLING
+
 from .. import DEFAULT_HEADERS, DEFAULT_METHODS
 from ..origins import is_loopback_host, parse_origin_rule
 
@@ -332,8 +334,9 @@ def _wsgicors(config: CORSConfig, app: str) -> str:
 
 _FLASK_DEFAULTS = {"methods": ("GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"),
                    "headers": "*", "max_age": None}
-_FLASK_NAMES = {"allow_origins": "origins", "allow_methods": "methods",
-                "allow_credentials": "supports_credentials"}
+# flask-cors's words for the options a snippet writes (its regexes join `origins`).
+_FLASK_NAMES = {option: name for option, name in OPTION_SPELLING.items()
+                if option in ("allow_origins", "allow_methods", "allow_credentials")}
 
 
 def _flask(config: CORSConfig, app: str, place: _Place) -> str:

@@ -96,19 +96,6 @@ def find_target(obj: Any) -> Target | None:
     return None
 
 
-def policy_for(obj: Any, path: str) -> Match:
-    """The policy that *obj* (anything :func:`find_target` accepts) applies to *path*.
-
-    :raises TypeError: when *obj* neither is nor wraps anything that serves CORS.
-    """
-    target = find_target(obj)
-    if target is None:
-        raise TypeError(
-            f"expected a CORSPolicy, a CORS middleware, or an app or project using one; "
-            f"got {type(obj).__name__}")
-    return target.match(path)
-
-
 def _target_of(obj: Any) -> Target | None:
     if isinstance(obj, Target):
         return obj
@@ -120,7 +107,7 @@ def _target_of(obj: Any) -> Target | None:
     routes = _attribute(obj, "routes")
     if routes is not None and callable(_attribute(routes, "match")):
         if type(obj).__module__.startswith("wsgicors_flask"):
-            return Target(obj, routes, "flask", spelling.FLASK_NAMES)
+            return Target(obj, routes, "flask", spelling.flask_names())
         return Target(obj, routes)
     if type(obj).__module__.startswith(("django.conf", "django.core.handlers")):
         return _django_target()
@@ -159,38 +146,15 @@ def _attribute(obj: Any, name: str) -> Any:
 # -- Django ----------------------------------------------------------------------
 
 
-class _DjangoRoutes:
-    """Django's choice of policy: a view's own ``@cors`` policy, else the settings'."""
-
-    def __init__(self, routes: RouteMatcher) -> None:
-        self.routes = routes
-
-    def match(self, path: str) -> Match:
-        from django.urls import Resolver404, resolve
-
-        from wsgicors_django.decorators import is_unset, view_policy
-
-        try:
-            view = resolve(path).func
-        except Resolver404:
-            view = None
-        if view is not None:
-            marked = view_policy(view)
-            if not is_unset(marked):
-                return marked, "@cors on the view"
-        return self.routes.match(path)
-
-
 def _django_target() -> Target | None:
     """The configured Django project's target, if it runs wsgicors_django's middleware."""
     from django.conf import settings
 
     if DJANGO_MIDDLEWARE not in getattr(settings, "MIDDLEWARE", ()):
         return None
-    from wsgicors_django.conf import current
+    from wsgicors_django.conf import route_matcher
 
-    return Target(settings, _DjangoRoutes(current().routes), "django",
-                  spelling.django_names())
+    return Target(settings, route_matcher(), "django", spelling.django_names())
 
 
 def django_target(settings_module: str) -> Target:

@@ -1,0 +1,117 @@
+"""The adapter API: what an adapter between a framework and the engine may use.
+
+``wsgicors_flask``, ``wsgicors_django`` and :mod:`wsgicors.asgi` import only this
+module and the public package (:data:`wsgicors.__all__`); so may third-party
+adapters. Everything else in the core is private and may change in any release;
+what is here changes only with a deprecation period. docs/architecture.rst says how
+an adapter is put together from these parts.
+
+An adapter does three things, and never decides anything about CORS itself:
+
+1. **Translate** its framework's configuration into a :class:`CORSPolicy` (or
+   :class:`Routes` of policies per path), in the framework's vocabulary: build
+   options, let :class:`CORSPolicy` validate them, and rename the options in the
+   :class:`Problem` s of a :class:`ConfigError` with :meth:`Problem.renamed`.
+   :func:`capped_max_age` and :func:`build_routes` help; :func:`unknown_option`
+   reports a misspelt name.
+2. **Hook in** where the framework lets it answer before the application:
+   :func:`is_preflight`, then :func:`preflight` (a :class:`Preflight`: the whole
+   answer) or, in a WSGI stack, :func:`answer_preflight`. Every other response gets
+   :func:`actual`'s :class:`CORSHeaders` merged in, with :func:`with_cors_headers`
+   (a WSGI ``start_response``), :func:`add_to_header_list`,
+   :func:`add_to_raw_header_list` (ASGI) or :func:`response_updates` (a framework's
+   response object). :meth:`CORSPolicy.needs_func` says when deciding an origin
+   calls ``allow_origin_func``, which may block: an async adapter then decides in a
+   worker thread.
+3. **Explain**: :func:`explain` accepts anything with ``match(path)`` returning a
+   :data:`Match`, so an adapter whose policy depends on more than the path (a
+   view's own policy) exports such a :class:`RouteMatcher`; and it exports its
+   option names (``OPTION_SPELLING``: wsgicors option -> the name its users write)
+   for the tools.
+
+All of these take request headers with WSGI environ keys (``HTTP_ORIGIN``...):
+Django's ``request.META`` has them, :func:`wsgicors.asgi.request_environ` builds them
+from an ASGI scope.
+"""
+
+from __future__ import annotations
+
+from .config import (
+    DEFAULT_HEADERS,
+    DEFAULT_METHODS,
+    MAX_AGE_LIMIT,
+    OPTION_NAMES,
+    NamesOption,
+    OriginsOption,
+    RegexOption,
+    capped_max_age,
+    unknown_option,
+)
+from .engine import OPTION_FOR, Decision, actual, explain, is_preflight, preflight, refusal
+from .errors import ConfigError, Problem
+from .headers import (
+    NOTHING,
+    REFUSED,
+    CORSHeaders,
+    Header,
+    Preflight,
+    RawHeader,
+    add_to_header_list,
+    add_to_raw_header_list,
+    encode_raw,
+    merge_vary,
+    response_updates,
+)
+from .logsafe import logsafe
+from .middleware import CORSMiddleware, answer_preflight, build_routes, with_cors_headers
+from .paths import Match, PathKey, PathMap, RouteMatcher, Routes
+from .policy import CORSPolicy
+from .vocabulary import DecisionCode, DecisionKind, ProblemCode, RefusalCode, Step
+
+__all__ = [
+    "DEFAULT_HEADERS",
+    "DEFAULT_METHODS",
+    "MAX_AGE_LIMIT",
+    "NOTHING",
+    "OPTION_FOR",
+    "OPTION_NAMES",
+    "REFUSED",
+    "CORSHeaders",
+    "CORSMiddleware",
+    "CORSPolicy",
+    "ConfigError",
+    "Decision",
+    "DecisionCode",
+    "DecisionKind",
+    "Header",
+    "Match",
+    "NamesOption",
+    "OriginsOption",
+    "PathKey",
+    "PathMap",
+    "Preflight",
+    "Problem",
+    "ProblemCode",
+    "RawHeader",
+    "RefusalCode",
+    "RegexOption",
+    "RouteMatcher",
+    "Routes",
+    "Step",
+    "actual",
+    "add_to_header_list",
+    "add_to_raw_header_list",
+    "answer_preflight",
+    "build_routes",
+    "capped_max_age",
+    "encode_raw",
+    "explain",
+    "is_preflight",
+    "logsafe",
+    "merge_vary",
+    "preflight",
+    "refusal",
+    "response_updates",
+    "unknown_option",
+    "with_cors_headers",
+]
