@@ -108,6 +108,15 @@ def _char_class(source: str, flags: int, wide: bool) -> CharClass:
     return CharClass(source, flags, wide)
 
 
+def token_class(token: Token, flags: int) -> CharClass | None:
+    """The characters a one-character token (``LITERAL``, ``IN``, ``ANY``...) accepts."""
+    op = name(token)
+    if op not in ("LITERAL", "NOT_LITERAL", "ANY", "IN"):
+        return None
+    source, wide = _class_source(op, token[1], flags)
+    return _char_class(source, flags & (_FLAG_I | _FLAG_S | _FLAG_A), wide)
+
+
 class NFA:
     """A Thompson NFA: states are integers; ``kinds``, ``args`` and ``outs`` describe them.
 
@@ -289,3 +298,8 @@ def _class_source(op: str, av: Any, flags: int) -> tuple[str, bool]:
             parts.append(category)
             wide = wide or not flags & _FLAG_A or category.isupper()
     return ("[^" if negate else "[") + "".join(parts) + "]", wide or negate
+
+
+def opcode(op_name: str) -> Any:
+    """The parse-tree opcode called *op_name* (to build tokens: ``(opcode("LITERAL"), 46)``)."""
+    return getattr(sre_parse, op_name)

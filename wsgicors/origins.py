@@ -388,7 +388,8 @@ class _Fault:
     """One thing wrong with how an origin is written.
 
     ``clause`` says what (after the value: "has no scheme"), ``reason`` what browsers
-    do instead (after "browsers": "send lower case"; or ""), ``hint`` the fix when no corrected value can be suggested.
+    do instead (after "browsers": "send lower case"; or ""), ``hint`` the fix when no
+    corrected value can be suggested.
     """
 
     def __init__(self, code: str, clause: str, reason: str, hint: str) -> None:
@@ -515,12 +516,14 @@ def _split_host_port(rest: str) -> tuple[str, str | None]:
 
 
 def check_credentialed(
-    rule: OriginRule, option: str, insecure_ok: bool, *, regex: bool = False
+    rule: OriginRule, option: str, insecure_ok: bool, *, regex: bool = False,
+    secure_hint: str | None = None,
 ) -> list[Problem]:
     """The problems of allowing *rule* together with credentials.
 
     *regex* says the rule stands for a regex (its text is the regex): the messages
-    then name the regex and the hints a pattern that works.
+    then name the regex, and *secure_hint* ("write r'^https://...'") is the https form
+    to suggest, if there is a valid one.
     """
     problems: list[Problem] = []
     bare = rule.host[2:] if rule.host.startswith("*.") else rule.host
@@ -528,13 +531,10 @@ def check_credentialed(
     shown = f"regex r'{rule.text}'" if regex and "'" not in rule.text else repr(rule.text)
     address_range = is_address_range(rule.host)
     if rule.scheme == "http" and not insecure_ok and not is_loopback_host(bare):
-        if address_range:
-            secure = "use https for those hosts"
+        if regex:
+            secure = secure_hint or "use https for those hosts"
         else:
-            secure = "use " + repr(
-                rule.text.replace("http://", "https://", 1) if not regex else
-                f"https://{rule.host}"
-            )
+            secure = "use " + repr(rule.text.replace("http://", "https://", 1))
         problems.append(Problem(
             "origin-insecure", option,
             f"{shown} allows plain http with allow_credentials: anyone on the network "
@@ -551,10 +551,14 @@ def check_credentialed(
             "(10.*.*.*, 172.16-31.*.*, 192.168.*.*).",
         ))
     if rule.host.startswith("*.") and not is_loopback_host(bare) and covers_public_suffix(bare):
+        what = f"matches names under {bare!r}" if regex else f"covers {bare!r}"
         problems.append(Problem(
             "origin-public-suffix", option,
-            f"{shown} covers a public suffix under {bare!r}: anyone can register a "
-            "site there and read credentialed responses.",
+            f"{shown} {what}, which is or contains a public suffix: anyone can register "
+            "a name there that it matches, and read credentialed responses.",
+            "list the exact origins you trust (your own deployments), decide per "
+            "request in allow_origin_func, or turn allow_credentials off."
+            if regex else
             "list your own domains instead ('https://*.yourcompany.example'), or the "
             "exact origins you trust.",
         ))
