@@ -132,7 +132,11 @@ class _State:
     def __init__(self, chars: frozenset[int], matched: bool) -> None:
         self.chars = chars
         self.matched = matched
+        #: Transitions: by character, or by (character, context) where anchors decide.
         self.next: dict[object, _State] = {}
+
+
+_BY_CONTEXT = _State(frozenset(), False)  # marks a transition that depends on anchors
 
 
 class _Cache:
@@ -226,61 +230,76 @@ class _AutomatonMatcher(LinearPattern):
 
     def _run(self, text: str, *, prefix: bool) -> _State | None:
         cache = self._cache
-        contextual = self._contextual
-        context = _context(text, 0) if contextual else 0
-        state = cache.starts.get(context)
+        state = cache.starts.get(_context(text, 0)) if self._contextual else cache.starts.get(0)
         if state is None:
-            state = cache.starts[context] = self._closure(cache, (self._nfa.start,), context)
+            state = self._start(cache, text)
         self.steps += len(text)
         for index, char in enumerate(text):
             if prefix and state.matched:
                 return state
             if not state.chars:
                 return None
-            key: object = (char, _context(text, index + 1)) if contextual else char
-            found = state.next.get(key)
+            found = state.next.get(char)
+            if found is _BY_CONTEXT:  # anchors ahead: the answer depends on the position
+                found = state.next.get((char, _context(text, index + 1)))
             if found is None:
-                found = self._step(cache, state, char, key)
+                found = self._step(cache, state, char, text, index + 1)
             state = found
         return state
 
-    def _step(self, cache: _Cache, state: _State, char: str, key: object) -> _State:
+    def _start(self, cache: _Cache, text: str) -> _State:
+        state, _anchored = self._closure(cache, (self._nfa.start,), text, 0)
+        cache.starts[_context(text, 0) if self._contextual else 0] = state
+        return state
+
+    def _step(self, cache: _Cache, state: _State, char: str, text: str, index: int) -> _State:
         if len(cache.states) >= MAX_CACHED_STATES or cache.size >= MAX_CACHED_SIZE:
             cache = self._cache = _Cache()
         nfa = self._nfa
         classes, args, outs = nfa.classes, nfa.args, nfa.outs
         seeds = [outs[s][0] for s in state.chars if char in classes[args[s]]]
-        context = key[1] if isinstance(key, tuple) else 0
-        found = self._closure(cache, seeds, context)
-        state.next[key] = found
+        found, contextual = self._closure(cache, seeds, text, index)
+        if contextual:
+            state.next[char] = _BY_CONTEXT
+            state.next[(char, _context(text, index))] = found
+        else:
+            state.next[char] = found
         return found
 
-    def _closure(self, cache: _Cache, seeds: Iterable[int], context: int) -> _State:
-        """The state reached from *seeds* by free moves allowed in *context*."""
+    def _closure(self, cache: _Cache, seeds: Iterable[int], text: str, index: int
+                 ) -> tuple[_State, bool]:
+        """The state reached from *seeds* by the free moves allowed at *text[index]*,
+        and whether an anchor was consulted (then the result holds for this context only)."""
         kinds, args, outs = self._nfa.kinds, self._nfa.args, self._nfa.outs
         stack = list(seeds)
         seen: set[int] = set()
         chars: list[int] = []
         matched = False
+        context = -1
         while stack:
-            index = stack.pop()
-            if index in seen:
+            node = stack.pop()
+            if node in seen:
                 continue
-            seen.add(index)
-            kind = kinds[index]
+            seen.add(node)
+            kind = kinds[node]
             if kind == CHAR:
-                chars.append(index)
+                chars.append(node)
             elif kind == MATCH:
                 matched = True
-            elif kind != ASSERT or _ANCHORS[args[index]](context):
-                stack.extend(outs[index])
+            elif kind == ASSERT:
+                if context < 0:
+                    context = _context(text, index)
+                if _ANCHORS[args[node]](context):
+                    stack.extend(outs[node])
+            else:
+                stack.extend(outs[node])
         self.steps += len(seen)
         key = (frozenset(chars), matched)
         found = cache.states.get(key)
         if found is None:
             found = cache.states[key] = _State(key[0], matched)
             cache.size += len(chars) + 1
-        return found
+        return found, context >= 0
 
 
 # -- the proof that backtracking is linear -----------------------------------------

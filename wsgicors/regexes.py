@@ -227,6 +227,7 @@ class _Reader:
         # Scoped flags ((?i:...)) are not followed: then no upper-case flaw is claimed.
         self.ignorecase = bool(flags & re.IGNORECASE) or _has_scoped_flags(tokens)
         self.global_flaws: list[str] = []
+        self._matcher: LinearPattern | None = None
         if any(_char(token) == "\\" for token in _walk(tokens)):
             self.global_flaws.append(
                 "it matches a backslash, which no origin contains: in a raw string, "
@@ -461,9 +462,18 @@ class _Reader:
                 text = "".join(_sample(tokens, self.flags, any_char, repeats)) + suffix
             except LookupError:
                 continue
-            if self.pattern.fullmatch(text) and is_serialized_origin(text):
+            if is_serialized_origin(text) and self.matches(text):
                 return text
         return None
+
+    def matches(self, text: str) -> bool:
+        """Whether the regex matches *text*, never with backtracking that explodes."""
+        if self._matcher is None:
+            try:
+                self._matcher = compile_linear(self.pattern)
+            except NotLinear:
+                return False
+        return self._matcher.fullmatch(text)
 
 
 # -- suggestions ---------------------------------------------------------------------
