@@ -244,3 +244,45 @@ def test_the_properties_met_every_problem_code() -> None:
                 "origin-wildcard", "origin-host", "origin-insecure", "origin-public-suffix",
                 "origin-null", "origin-file", "regex-unproven"}
     assert expected <= _seen, expected - _seen
+
+
+# -- issue 21: real-shaped regex settings -------------------------------------------
+
+# (regex, credentials): what projects ship. Each starts...
+STARTS = [
+    (r"^https://\w+\.example\.com$", True),                       # django-cors-headers' docs
+    (r"^https://[a-z0-9-]+\.example\.com$", True),
+    (r"^https://(www\.)?example\.com$", True),
+    (r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$", True),
+    (r"^http://localhost:\d+$", True),
+    (r"^https://example\.com", True),                             # full-matched anyway
+    (r"http://192\.168\.\d+\.\d+(:\d+)?", False),                 # a LAN, no credentials
+    (r"^http://10\.0\.\d+\.\d+:8080$", False),
+    (r"^https://deploy-preview-\d+--mysite\.netlify\.app$", False),
+    (r"https://[a-z0-9-]+\.ngrok-free\.app", False),
+]
+# ...and each of these would let an attacker's origin in (with a peer: reflected).
+REFUSED = [
+    (r"^https://.*example\.com$", True, "https://evilexample.com"),
+    (r"https://app.example.com", True, "https://appxexample.com"),
+    (r"^https://[a-z0-9-]+\.vercel\.app$", True, "https://evil.vercel.app"),
+    (r"^https?://.*\.example\.com$", True, "http://a.example.com"),
+    (r"^http://.*$", True, "http://evil.net"),
+    (r"^https://app\.example\.com.*$", False, "https://app.example.com.evil.net"),
+    (r"^https://[a-z]+example\.com$", False, "https://evilexample.com"),
+]
+
+
+@pytest.mark.parametrize(("regex", "credentials"), STARTS)
+def test_safe_real_regexes_start(regex: str, credentials: bool) -> None:
+    CORSPolicy(allow_origin_regex=regex, allow_credentials=credentials)
+
+
+@pytest.mark.parametrize(("regex", "credentials", "attacker"), REFUSED)
+def test_insecure_real_regexes_are_refused_and_their_fix_starts(regex: str, credentials: bool,
+                                                                attacker: str) -> None:
+    assert re.fullmatch(regex, attacker)  # the danger is real
+    for problem in problems(allow_origin_regex=regex, allow_credentials=credentials):
+        assert_suggestions_start(problem, credentials, False)
+        for fixed in suggestions(problem.hint)[0]:
+            assert not re.fullmatch(fixed, attacker)
