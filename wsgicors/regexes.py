@@ -253,8 +253,8 @@ class _Reader:
         host, port = _split_port(rest)
         self.read_port(tokens[:split + 3] + host, port, result)
         self.read_host(tokens[:split + 3], host, port, result)
-        if result.flaws:
-            result.host = result.host if result.schemes else None
+        if not result.schemes:
+            result.host = None  # nothing to suggest
         return result
 
     # -- scheme ---------------------------------------------------------------
@@ -381,7 +381,17 @@ class _Reader:
         return host[:end]
 
     def narrow(self, host: list[Token], flaws: list[str]) -> list[Token]:
-        """Host wildcards that can match ':' '/' '@'...: repaired to [a-z0-9.-]."""
+        r"""Host wildcards that can match ':' '/' '@'...: repaired to [a-z0-9.-].
+
+        Such a character written out counts too (``evil\.com@app\.example\.com``),
+        except the brackets and colons of a fixed IPv6 address.
+        """
+        text = "".join(_char(token) or "\0" for token in host)
+        if text.startswith("[") and text.endswith("]") and "\0" not in text:
+            return host
+        written = "".join(dict.fromkeys(char for char in text if char in DELIMITERS))
+        if written:
+            flaws.append(f"its host contains {_listed(written)}, which no host name does")
         leaks = ""
         repaired: list[Token] = []
         for token in host:
@@ -399,6 +409,8 @@ class _Reader:
     def fixed_host(self, host: str, result: _Branch) -> None:
         if is_valid_host(host):
             result.host = host
+        elif any(char in DELIMITERS for char in host):
+            pass  # narrow() said so
         elif host:
             result.flaws.append(f"its host {host!r} is not a host browsers send")
         else:
