@@ -235,7 +235,7 @@ class _AutomatonMatcher(LinearPattern):
             state = self._start(cache, text)
         self.steps += len(text)
         for index, char in enumerate(text):
-            if prefix and state.matched:
+            if state.matched and prefix:
                 return state
             if not state.chars:
                 return None
