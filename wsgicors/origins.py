@@ -534,7 +534,10 @@ def check_credentialed(
         if regex:
             secure = secure_hint or "use https for those hosts"
         else:
-            secure = "use " + repr(rule.text.replace("http://", "https://", 1))
+            https = rule.text.replace("http://", "https://", 1)
+            valid = not check_credentialed(OriginRule(https, "https", rule.host, rule.port),
+                                           option, insecure_ok)
+            secure = f"use {https!r}" if valid else "use https"
         problems.append(Problem(
             "origin-insecure", option,
             f"{shown} allows plain http with allow_credentials: anyone on the network "

@@ -139,7 +139,8 @@ def _problems(
             hint = _pattern_hint(pattern.pattern, credentials, insecure_ok)
         problems.append(Problem(
             "regex-unproven", option,
-            f"regex {text} is refused: {'; '.join(reading.flaws)}.",
+            f"regex {text} is refused: {'; '.join(reading.flaws)}."
+            + ("" if credentials else _suffix_note(reading)),
             hint or _GENERIC_HINT,
         ))
         if not suggest:
@@ -157,6 +158,18 @@ def _problems(
             if problem not in problems:
                 problems.append(problem)
     return problems
+
+
+def _suffix_note(reading: _Reading) -> str:
+    """What a reader of a refused regex should know about its domain, once it is fixed:
+    names under a public suffix are anyone's."""
+    for branch in reading.branches:
+        host = branch.host or ""
+        if host.startswith("*.") and covers_public_suffix(host[2:]):
+            return (f" Also: {host[2:]!r} is or contains a public suffix, so anyone can "
+                    "register a name there that it matches (acceptable without "
+                    "credentials; refused with them).")
+    return ""
 
 
 _GENERIC_HINT = (
@@ -346,7 +359,7 @@ class _Reader:
     def read_host(self, head: list[Token], host: list[Token], port: list[Token],
                   result: _Branch) -> None:
         host = self.prefix_match(head, host, port, result.flaws)
-        host = self.narrow(host, result.flaws)
+        host = self.narrow(head, host, port, result.flaws)
         tail = ""
         index = len(host)
         while index > 0 and (char := _char(host[index - 1])) is not None:
@@ -380,7 +393,8 @@ class _Reader:
         flaws.append(f"after {where} it can match more{also} (a prefix match)")
         return host[:end]
 
-    def narrow(self, host: list[Token], flaws: list[str]) -> list[Token]:
+    def narrow(self, head: list[Token], host: list[Token], port: list[Token],
+               flaws: list[str]) -> list[Token]:
         r"""Host wildcards that can match ':' '/' '@'...: repaired to [a-z0-9.-].
 
         Such a character written out counts too (``evil\.com@app\.example\.com``),
@@ -399,12 +413,30 @@ class _Reader:
             leaks += "".join(char for char in found if char not in leaks)
             repaired.append(_narrowed(token) if found else token)
         if leaks:
+            example = self.escape(head, host, port)
+            also = (f" (it matches {example!r}, whose host is another site's: only the "
+                    "check wsgicors makes on the Origin first stops that)") if example else ""
             flaws.append(
                 f"a wildcard in its host can match {_listed(leaks)}, which end a host or "
-                "change what it is (write [a-z0-9.-] for host characters, or [a-z0-9-] "
-                "within one label)"
+                f"change what it is{also}; write [a-z0-9.-] for host characters, or "
+                "[a-z0-9-] within one label"
             )
         return repaired
+
+    def escape(self, head: list[Token], host: list[Token], port: list[Token]) -> str | None:
+        """A URL the regex matches whose host is not the one the regex names."""
+        first = next(index for index, token in enumerate(host)
+                     if _char(token) is None and _delimiters([token], self.flags))
+        for escape in ("evil.example/", "evil.example/x", "evil.example?", "evil.example#"):
+            tokens = [*head, *host[:first], *((_LITERAL, ord(char)) for char in escape),
+                      *host[first + 1:], *port]
+            try:
+                text = "".join(_sample(tokens, self.flags, ".", "min"))
+            except LookupError:
+                return None
+            if self.matches(text):
+                return text
+        return None
 
     def fixed_host(self, host: str, result: _Branch) -> None:
         if is_valid_host(host):

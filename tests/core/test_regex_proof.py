@@ -223,6 +223,8 @@ def test_every_value_a_regex_hint_suggests_starts(scheme: str, head: str, domain
        credentials=st.booleans(), insecure=st.booleans())
 @example(scheme="https://", host="bücher.example", port="", path="", credentials=False,
          insecure=False)
+@example(scheme="http://", host="*.github.io", port="", path="", credentials=True,
+         insecure=False)  # the https form would be refused too: no value to suggest
 def test_every_value_an_origin_hint_suggests_starts(scheme: str, host: str, port: str,
                                                     path: str, credentials: bool,
                                                     insecure: bool) -> None:
