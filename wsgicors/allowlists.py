@@ -30,6 +30,7 @@ from .http import (
     is_token,
     parse_request_headers,
 )
+from .linear import LinearPattern
 from .logsafe import logsafe
 from .origins import MAX_ORIGIN_LENGTH, OriginRule, compile_rules, is_serialized_origin
 from .vocabulary import RefusalCode
@@ -67,7 +68,7 @@ class OriginAllowlist:
         *,
         any_origin: bool,
         rules: Iterable[OriginRule],
-        regexes: Iterable[re.Pattern[str]],
+        regexes: Iterable[LinearPattern],
         func: Callable[[str], bool] | None,
         credentials: bool,
         star: CORSHeaders,

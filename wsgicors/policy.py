@@ -141,7 +141,7 @@ class CORSPolicy:
         #: The allowed origins and their ready-made headers.
         self.origins = OriginAllowlist(
             template, any_origin=options.any_origin, rules=options.origin_rules,
-            regexes=options.origin_regexes, func=options.origin_func,
+            regexes=options.origin_matchers, func=options.origin_func,
             credentials=options.credentials, star=star, cache_size=CACHE_SIZE,
         )
         #: True if a successful preflight's answer is ready-made (nothing echoed, no

@@ -55,7 +55,9 @@ def test_unprovable_regex_error_names_the_regex_and_a_working_form() -> None:
     problem = raised.value.problems[0]
     assert problem.option == "allow_origin_regex"
     assert r"https://app\.example\.com.*" in problem.message
-    assert "'https://*.example.com'" in problem.hint
+    # The fix that fits this regex (issue 21): its own host, without the prefix match.
+    assert r"r'^https://app\.example\.com$'" in problem.hint
+    assert "'https://app.example.com'" in problem.hint
 
 
 @pytest.mark.parametrize(("regex", "allowed", "refused"), [

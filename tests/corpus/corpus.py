@@ -56,6 +56,13 @@ HARMLESS_DOT = Defence(
     "top-level domain; one backslash fixes it and the next edit may not be so lucky",
 )
 
+DOT_STAR_HOST = Defence(
+    frozenset({"regex-unproven"}),
+    "'.*' in a host also matches ':', '/', '@', '[' and ']', so the regex says more than "
+    "'any subdomain' and is safe only while every Origin is validated first (issue 18 "
+    "item 5 was a hole in exactly that); the regex the hint writes starts in one step",
+)
+
 #: Safe configurations wsgicors may refuse, by record id.
 DEFENDED_REFUSALS: dict[str, Defence] = {
     "django-intranet-http-credentials": PLAIN_HTTP,
@@ -70,6 +77,10 @@ DEFENDED_REFUSALS: dict[str, Defence] = {
     "flask-decorator-origin-typo": UNKNOWN_OPTION,
     "fastapi-literal-wildcard-vercel-credentials": DEAD_PUBLIC_SUFFIX,
     "django-unescaped-tld-dot": HARMLESS_DOT,
+    "django-dot-star-subdomains-credentials": DOT_STAR_HOST,
+    "django-vercel-subtree-no-credentials": DOT_STAR_HOST,
+    "flask-vercel-no-credentials": DOT_STAR_HOST,
+    "fastapi-vercel-no-credentials": DOT_STAR_HOST,
 }
 
 #: Insecure under the peer, started by wsgicors, which reads them safely, by record id.
@@ -78,10 +89,8 @@ FULL_MATCH = ("the peer matched a prefix (re.match); wsgicors full-matches the r
 SUBDOMAIN_PATTERN = ("flask-cors read 'https://*.x' as a regex (one character, then x, "
                      "as a prefix); wsgicors reads it as x's subdomains, as the author meant")
 REINTERPRETED: dict[str, str] = {
-    "django-prefix-subdomains-credentials": FULL_MATCH,
     "django-prefix-exact-credentials": FULL_MATCH,
     "flask-prefix-escaped-credentials": FULL_MATCH,
-    "flask-compiled-prefix-credentials": FULL_MATCH,
     "flask-loopback-prefix-credentials": FULL_MATCH,
     "flask-pattern-credentials": SUBDOMAIN_PATTERN,
     "flask-config-pattern-credentials": SUBDOMAIN_PATTERN,

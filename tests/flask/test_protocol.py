@@ -55,7 +55,8 @@ def test_subdomain_pattern_is_not_a_regex(app: Flask) -> None:
         assert acao(client.get("/api/items", headers={"Origin": probe})) is None, probe
 
 
-@pytest.mark.parametrize("regex", [r"https://.*\.example\.com", re.compile(r"https://.*\.example\.com")])
+@pytest.mark.parametrize("regex", [r"https://[a-z0-9.-]+\.example\.com",
+                                   re.compile(r"https://[a-z0-9.-]+\.example\.com")])
 def test_regex_origins_must_match_entirely(app: Flask, regex: object) -> None:
     """flask-cors used re.match: https://a.example.com.evil.net got through."""
     CORS(app, origins=[regex], supports_credentials=True)

@@ -59,7 +59,7 @@ def test_allowed_preflights_allow_what_flask_cors_allows(options: dict[str, Any]
 
 # Each case: options, the request, and what flask-cors wrongly grants.
 UNSAFE = [
-    pytest.param({"origins": [r"https://.*\.example\.com"], "supports_credentials": True},
+    pytest.param({"origins": [r"https://[a-z0-9.-]+\.example\.com"], "supports_credentials": True},
                  {"Origin": "https://a.example.com.evil.net"}, id="regex-prefix-match"),
     pytest.param({"origins": ["https://*.example.com"]}, {"Origin": "https://xexample.com"},
                  id="glob-read-as-regex"),
