@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import CORSPolicy
-from ..toolbase.snippets import CORSConfig, Names, from_options
+from ..toolbase.snippets import STACK_NAMES, CORSConfig, Names, Stack, from_options
 from ..toolbase.stacks import StackInfo
 
 #: Characters that make flask-cors take an origin or a header for a regex.
@@ -188,3 +188,39 @@ def _split(value: Any) -> tuple[str, ...] | None:
 def _names(values: Iterable[str]) -> Names:
     listed = tuple(values)
     return "*" if "*" in listed else listed
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """The whole corrected configuration, written for the user's stack and the others.
+
+    ``stack``, ``source`` and ``guessed``: the stack :attr:`snippet` is written for,
+    how the audit knows it, and whether that is only a guess (from the server's
+    ``Server`` or ``X-Powered-By``). ``alternatives``: the same for every other stack.
+    """
+
+    stack: Stack
+    source: str
+    guessed: bool
+    config: CORSConfig
+    snippet: str
+    alternatives: dict[Stack, str]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form (``fix.configuration`` of each finding)."""
+        return {"stack": self.stack, "name": STACK_NAMES[self.stack], "source": self.source,
+                "guessed": self.guessed, "config": config_dict(self.config),
+                "snippet": self.snippet, "alternatives": dict(self.alternatives)}
+
+
+def config_dict(config: CORSConfig) -> dict[str, Any]:
+    """*config* as JSON: lists, ``"*"`` for any, null for the stack's default."""
+    def names(value: Names | None) -> Any:
+        return value if value is None or value == "*" else list(value)
+
+    return {"origins": names(config.origins), "origin_regexes": list(config.origin_regexes),
+            "origin_func": config.origin_func, "credentials": config.credentials,
+            "methods": names(config.methods), "headers": names(config.headers),
+            "header_patterns": list(config.header_patterns),
+            "expose_headers": list(config.expose_headers), "max_age": config.max_age,
+            "private_network": config.private_network}

@@ -27,7 +27,7 @@ from .probes import NO_ORIGIN, Probe, registrable_domain
 from .vocabulary import SEVERITIES, FindingId, Severity
 
 if TYPE_CHECKING:
-    from .fixes import Configuration
+    from .configs import Configuration
 
 Header = tuple[str, str]
 

@@ -25,14 +25,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..http import TOKEN
 from ..toolbase import snippets
-from ..toolbase.snippets import ALL_STACKS, STACK_NAMES, CORSConfig, Names, Stack
+from ..toolbase.snippets import ALL_STACKS, CORSConfig
 from ..toolbase.stacks import UNKNOWN, StackInfo, of_response
-from .configs import Configured, Serving
+from .configs import Configuration, Configured, Serving
 from .findings import PREFLIGHT_FINDINGS, RULES, Finding, Result, allows, credentialed, grants
 from .probes import NO_ORIGIN
 
@@ -40,42 +39,6 @@ from .probes import NO_ORIGIN
 MAX_NAMES = 32
 #: Probes sent from a trusted origin: what they get is what the application needs.
 _TRUSTED_KINDS = frozenset({"control", "preflight-any-method"})
-
-
-@dataclass(frozen=True)
-class Configuration:
-    """The whole corrected configuration, written for the user's stack and the others.
-
-    ``stack``, ``source`` and ``guessed``: the stack :attr:`snippet` is written for,
-    how the audit knows it, and whether that is only a guess (from the server's
-    ``Server`` or ``X-Powered-By``). ``alternatives``: the same for every other stack.
-    """
-
-    stack: Stack
-    source: str
-    guessed: bool
-    config: CORSConfig
-    snippet: str
-    alternatives: dict[Stack, str]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON form (``fix.configuration`` of each finding)."""
-        return {"stack": self.stack, "name": STACK_NAMES[self.stack], "source": self.source,
-                "guessed": self.guessed, "config": config_dict(self.config),
-                "snippet": self.snippet, "alternatives": dict(self.alternatives)}
-
-
-def config_dict(config: CORSConfig) -> dict[str, Any]:
-    """*config* as JSON: lists, ``"*"`` for any, null for the stack's default."""
-    def names(value: Names | None) -> Any:
-        return value if value is None or value == "*" else list(value)
-
-    return {"origins": names(config.origins), "origin_regexes": list(config.origin_regexes),
-            "origin_func": config.origin_func, "credentials": config.credentials,
-            "methods": names(config.methods), "headers": names(config.headers),
-            "header_patterns": list(config.header_patterns),
-            "expose_headers": list(config.expose_headers), "max_age": config.max_age,
-            "private_network": config.private_network}
 
 
 def whole_fix(results: Sequence[Result], trusted: Sequence[str], serving: Serving,
