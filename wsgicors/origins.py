@@ -535,8 +535,10 @@ def check_credentialed(
         if regex:
             secure = secure_hint or "use https for those hosts"
         else:
-            https = rule.text.replace("http://", "https://", 1)
-            valid = not check_credentialed(OriginRule(https, "https", rule.host, rule.port),
+            # http://host:443 becomes https://host: browsers omit a scheme's default port.
+            port = None if rule.port == DEFAULT_PORTS["https"] else rule.port
+            https = "https://" + rule.host + ("" if port is None else ":" + port)
+            valid = not check_credentialed(OriginRule(https, "https", rule.host, port),
                                            option, insecure_ok)
             secure = f"use {https!r}" if valid else "use https"
         problems.append(Problem(

@@ -1,9 +1,9 @@
-"""Paste Deploy filter factory: ``use = egg:wsgicors#cors`` in a Pyramid/Paste ``.ini``.
+"""Paste Deploy filter factory: ``use = egg:pywsgicors#cors`` in a Pyramid/Paste ``.ini``.
 
 ::
 
     [filter:cors]
-    use = egg:wsgicors#cors
+    use = egg:pywsgicors#cors
     allow_origins = https://app.example.com https://*.example.com
     allow_credentials = true
     max_age = 600

@@ -73,7 +73,7 @@ def test_same_port_twice_is_refused() -> None:
                     reason="needs make and the checkout's Makefile")
 def test_make_demo_installs_the_package_alone_and_passes_the_ports() -> None:
     # -n prints the commands without running them; -B as if nothing were built yet.
-    result = subprocess.run(["make", "-n", "-B", "demo", "PAGE_PORT=8123", "API_PORT=8124"],
+    result = subprocess.run(["make", "--no-print-directory", "-n", "-B", "demo", "PAGE_PORT=8123", "API_PORT=8124"],
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     commands = result.stdout.splitlines()

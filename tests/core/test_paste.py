@@ -1,4 +1,4 @@
-"""The Paste Deploy filter: ``use = egg:wsgicors#cors`` in an .ini file."""
+"""The Paste Deploy filter: ``use = egg:pywsgicors#cors`` in an .ini file."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ use = call:tests.core.support:make_hello
 filter-with = cors
 
 [filter:cors]
-use = egg:wsgicors#cors
+use = egg:pywsgicors#cors
 allow_origins = https://app.example.com
     https://*.example.com
 allow_methods = GET, PUT
