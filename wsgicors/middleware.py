@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .engine import actual, is_preflight, preflight
 from .errors import ConfigError, Problem
 from .headers import CORSHeaders, add_to_header_list
-from .paths import PathMap, Routes
+from .paths import PathMap, Routes, wsgi_path_texts
 from .policy import CORSPolicy
 
 if TYPE_CHECKING:
@@ -77,7 +77,11 @@ class CORSMiddleware:
         # test in front of is_preflight() only spares most requests the call, and
         # origin-less requests get the policy's refused headers without actual().
         routes = self.routes
-        policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
+        if routes.routed:
+            # Any router may be behind: every reading of the path must agree (paths.py).
+            policy = routes.match(*wsgi_path_texts(environ.get("PATH_INFO", "")))[0]
+        else:
+            policy = routes.default
         if policy is None:
             return self.app(environ, start_response)
         origin = environ.get("HTTP_ORIGIN")

@@ -1,0 +1,204 @@
+"""Which of two path regexes is more specific: comparing the paths they match.
+
+:class:`wsgicors.Routes` lets the most specific pattern that matches a path decide,
+whatever the order the patterns were given in. Between ``/prefix/*`` patterns that is
+plain string comparison; between regexes (and a regex and a prefix) it is the
+inclusion of what they match: ``/api/admin/[a-z]+`` decides before ``/(?:api|v2)/.*``
+because every path the first matches, the second matches too.
+
+:func:`includes` and :func:`disjoint` decide that on the regexes' automata
+(:mod:`wsgicors.nfa`, the same automata :mod:`wsgicors.linear` runs), by exploring the
+pairs of states both can be in after reading the same text, one character class at a
+time. Both answer ``True`` only with a proof: a construct the automata do not cover
+(lookarounds, backreferences), an anchor anywhere but at the very start or end, or
+more than :data:`BUDGET` pairs of states make the answer ``False``, and
+:class:`~wsgicors.Routes` then fails closed on the paths both patterns match.
+
+Characters above U+00FF are not enumerated: for :func:`includes` the inner pattern
+may read one wherever one of its classes may hold one, and the outer pattern only
+where its class certainly holds every such character (``.``, ``[^/]``) or is the very
+class the inner pattern read it with; for :func:`disjoint` both read one wherever they
+may. Either way a proof stays a proof.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+
+from .nfa import CHAR, MATCH, NFA, CharClass, NoAutomaton, Token, build, name, parse
+
+#: Pairs of automaton states one comparison may visit before it gives up (unproven).
+BUDGET = 5_000
+
+_LEADING = frozenset({"AT_BEGINNING", "AT_BEGINNING_STRING"})
+_TRAILING = frozenset({"AT_END", "AT_END_STRING"})
+_ALL_LOW = (1 << 256) - 1
+_ESCAPE = re.compile(r"\\U([0-9a-f]{8})(?:-\\U([0-9a-f]{8}))?")
+# A set of CHAR states after free moves, and whether the automaton accepts there.
+_Set = tuple[frozenset[int], bool]
+# Which classes a step reads through.
+_Reads = Callable[[CharClass], bool]
+
+
+def includes(outer: re.Pattern[str], inner: re.Pattern[str]) -> bool:
+    """True if every text *inner* full-matches, *outer* full-matches too (proven)."""
+    small, large = _automaton(inner), _automaton(outer)
+    if small is None or large is None:
+        return False
+    seen: set[tuple[_Set, _Set]] = set()
+    queue = deque([(_closure(small, (small.start,)), _closure(large, (large.start,)))])
+    while queue:
+        pair = queue.popleft()
+        if pair in seen:
+            continue
+        if len(seen) >= BUDGET:
+            return False
+        seen.add(pair)
+        (states, accepts), (others, others_accept) = pair
+        if accepts and not others_accept:
+            return False  # a text the inner pattern matches and the outer does not
+        for point in _symbols(small, states, large, others):
+            ahead = _step(small, states, _holding(point))
+            if ahead[0] or ahead[1]:
+                queue.append((ahead, _step(large, others, _holding(point))))
+        wide = {small.classes[small.args[state]] for state in states
+                if small.classes[small.args[state]].wide}
+        if wide:
+            # One character above U+00FF: the outer pattern must hold it for sure.
+            known = next(iter(wide)) if len(wide) == 1 else None
+            queue.append((
+                _step(small, states, _may_hold_high),
+                _step(large, others, _surely_holding_high(known)),
+            ))
+    return True
+
+
+def disjoint(first: re.Pattern[str], second: re.Pattern[str]) -> bool:
+    """True if no text full-matches both patterns (proven)."""
+    one, two = _automaton(first), _automaton(second)
+    if one is None or two is None:
+        return False
+    seen: set[tuple[_Set, _Set]] = set()
+    queue = deque([(_closure(one, (one.start,)), _closure(two, (two.start,)))])
+    while queue:
+        pair = queue.popleft()
+        if pair in seen:
+            continue
+        if len(seen) >= BUDGET:
+            return False
+        seen.add(pair)
+        (states, accepts), (others, others_accept) = pair
+        if accepts and others_accept:
+            return False
+        if not states or not others:
+            continue
+        for point in _symbols(one, states, two, others):
+            queue.append((_step(one, states, _holding(point)),
+                          _step(two, others, _holding(point))))
+        queue.append((_step(one, states, _may_hold_high), _step(two, others, _may_hold_high)))
+    return True
+
+
+def _automaton(pattern: re.Pattern[str]) -> NFA | None:
+    """The NFA of *pattern* as full-matched, or None when it cannot be compared."""
+    try:
+        tokens, flags = parse(pattern.pattern, pattern.flags)
+        nfa = build(_without_outer_anchors(tokens), flags)
+    except (NoAutomaton, re.error, RecursionError):
+        return None
+    return None if nfa.has_asserts else nfa
+
+
+def _without_outer_anchors(tokens: list[Token]) -> list[Token]:
+    # In a full match, '^' or '\A' first and '$' or '\Z' last always hold ('$' before a
+    # final newline would leave that newline unmatched): they are no-ops.
+    if tokens and name(tokens[0]) == "AT" and str(tokens[0][1]) in _LEADING:
+        tokens = tokens[1:]
+    if tokens and name(tokens[-1]) == "AT" and str(tokens[-1][1]) in _TRAILING:
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _closure(nfa: NFA, seeds: Iterable[int]) -> _Set:
+    kinds, outs = nfa.kinds, nfa.outs
+    stack = list(seeds)
+    seen: set[int] = set()
+    chars: list[int] = []
+    accepts = False
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if kinds[node] == CHAR:
+            chars.append(node)
+        elif kinds[node] == MATCH:
+            accepts = True
+        else:
+            stack.extend(outs[node])
+    return frozenset(chars), accepts
+
+
+def _step(nfa: NFA, states: frozenset[int], reads: _Reads) -> _Set:
+    classes, args, outs = nfa.classes, nfa.args, nfa.outs
+    return _closure(nfa, [outs[state][0] for state in states if reads(classes[args[state]])])
+
+
+def _holding(point: int) -> _Reads:
+    def reads(cls: CharClass) -> bool:
+        return bool(cls.low[point])
+    return reads
+
+
+def _may_hold_high(cls: CharClass) -> bool:
+    return cls.wide
+
+
+def _surely_holding_high(known: CharClass | None) -> _Reads:
+    def reads(cls: CharClass) -> bool:
+        return cls is known or _holds_all_high(cls)
+    return reads
+
+
+def _symbols(one: NFA, states: frozenset[int], two: NFA, others: frozenset[int]) -> list[int]:
+    """One code point below U+0100 for each way the classes of both sets split them."""
+    blocks = [_ALL_LOW]
+    for nfa, group in ((one, states), (two, others)):
+        for cls in {nfa.classes[nfa.args[state]] for state in group}:
+            mask = _low_mask(cls)
+            blocks = [part for block in blocks
+                      for part in (block & mask, block & ~mask) if part]
+    return [(block & -block).bit_length() - 1 for block in blocks]
+
+
+def _low_mask(cls: CharClass) -> int:
+    return _mask_of(cls.low)
+
+
+@functools.lru_cache(maxsize=1024)
+def _mask_of(low: bytes) -> int:
+    """The 256-bit set of the code points below U+0100 a class holds."""
+    return sum(1 << point for point, member in enumerate(low) if member)
+
+
+def _holds_all_high(cls: CharClass) -> bool:
+    """True if *cls* holds every character above U+00FF: ``.``, or a negated class of
+    low characters none of which has a case (so no case folding reaches above U+00FF)."""
+    if cls.source == ".":
+        return True
+    if not cls.source.startswith("[^"):
+        return False
+    inner = cls.source[2:-1]
+    if _ESCAPE.sub("", inner):
+        return False  # a category such as \w or \s: it holds some high characters
+    for low_text, high_text in _ESCAPE.findall(inner):
+        low = int(low_text, 16)
+        high = int(high_text, 16) if high_text else low
+        if high > 0xFF or any(chr(p).lower() != chr(p).upper() for p in range(low, high + 1)):
+            return False
+    return True
+
+
