@@ -47,7 +47,7 @@ from typing import Any, NamedTuple, Protocol
 from .errors import ConfigError, Problem
 from .linear import NotLinear, compile_linear
 from .policy import CORSPolicy
-from .specificity import disjoint, includes
+from .specificity import Comparer
 
 PathKey = str | re.Pattern[str]
 PathMap = Mapping[PathKey, CORSPolicy | None]
@@ -329,18 +329,18 @@ def _language(pattern: _Pattern) -> re.Pattern[str]:
     return re.compile(re.escape(pattern.prefix or "") + "(?:/.*)?", re.DOTALL)
 
 
-def _inside(inner: _Pattern, outer: _Pattern) -> bool:
+def _inside(inner: _Pattern, outer: _Pattern, comparer: Comparer) -> bool:
     """True if every path *inner* matches, *outer* matches too (proven)."""
     if inner.prefix is not None and outer.prefix is not None:
         return inner.prefix == outer.prefix or inner.prefix.startswith(outer.prefix + "/")
-    return includes(_language(outer), _language(inner))
+    return comparer.includes(_language(outer), _language(inner))
 
 
-def _apart(one: _Pattern, two: _Pattern) -> bool:
+def _apart(one: _Pattern, two: _Pattern, comparer: Comparer) -> bool:
     """True if no path matches both (proven)."""
     if one.prefix is not None and two.prefix is not None:
-        return not (_inside(one, two) or _inside(two, one))
-    return disjoint(_language(one), _language(two))
+        return not (_inside(one, two, comparer) or _inside(two, one, comparer))
+    return comparer.disjoint(_language(one), _language(two))
 
 
 def _same(one: CORSPolicy | None, two: CORSPolicy | None) -> bool:
@@ -352,7 +352,8 @@ def _same(one: CORSPolicy | None, two: CORSPolicy | None) -> bool:
 def _by_specificity(patterns: list[_Pattern]) -> list[_Ordered]:
     """*patterns* with the most specific first, each with its rivals."""
     count = len(patterns)
-    inside = [[i != j and _inside(patterns[i], patterns[j]) for j in range(count)]
+    comparer = Comparer()
+    inside = [[i != j and _inside(patterns[i], patterns[j], comparer) for j in range(count)]
               for i in range(count)]
 
     def narrower(i: int, j: int) -> bool:
@@ -377,7 +378,7 @@ def _by_specificity(patterns: list[_Pattern]) -> list[_Ordered]:
         for j in range(count):
             if (j == i or narrower(i, j) or narrower(j, i)
                     or _same(patterns[i].policy, patterns[j].policy)
-                    or _apart(patterns[i], patterns[j])):
+                    or _apart(patterns[i], patterns[j], comparer)):
                 continue
             rivals.append(patterns[j])
             if frozenset((i, j)) not in warned:

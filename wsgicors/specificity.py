@@ -27,89 +27,165 @@ import functools
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from .nfa import CHAR, MATCH, NFA, CharClass, NoAutomaton, Token, build, name, parse
 
 #: Pairs of automaton states one comparison may visit before it gives up (unproven).
-BUDGET = 5_000
+BUDGET = 2_000
+#: Pairs of states all the comparisons of one :class:`Comparer` may visit: past it,
+#: every further answer is "unproven" (start-up time stays bounded whatever the
+#: configuration; Routes then fails closed where such patterns overlap).
+TOTAL_BUDGET = 50_000
 
 _LEADING = frozenset({"AT_BEGINNING", "AT_BEGINNING_STRING"})
 _TRAILING = frozenset({"AT_END", "AT_END_STRING"})
 _ALL_LOW = (1 << 256) - 1
 _ESCAPE = re.compile(r"\\U([0-9a-f]{8})(?:-\\U([0-9a-f]{8}))?")
+_HIGH = -1  # the symbol standing for the characters above U+00FF
 # A set of CHAR states after free moves, and whether the automaton accepts there.
 _Set = tuple[frozenset[int], bool]
 # Which classes a step reads through.
 _Reads = Callable[[CharClass], bool]
 
 
+class _Compiled(NamedTuple):
+    nfa: NFA
+    #: The literal text every match starts with ('' when unknown).
+    prefix: str
+
+
+class Comparer:
+    """Compares the patterns of one configuration, sharing automata and work."""
+
+    def __init__(self, budget: int = TOTAL_BUDGET) -> None:
+        self._left = budget
+        self._compiled: dict[tuple[str, int], _Compiled | None] = {}
+        self._steps: dict[tuple[int, frozenset[int], int, int], _Set] = {}
+
+    def includes(self, outer: re.Pattern[str], inner: re.Pattern[str]) -> bool:
+        """True if every text *inner* full-matches, *outer* full-matches too (proven)."""
+        small, large = self._compile(inner), self._compile(outer)
+        if small is None or large is None or not _compatible(small.prefix, large.prefix):
+            return False
+        one, two = small.nfa, large.nfa
+        seen: set[tuple[_Set, _Set]] = set()
+        queue = deque([(_closure(one, (one.start,)), _closure(two, (two.start,)))])
+        while queue:
+            pair = queue.popleft()
+            if pair in seen:
+                continue
+            if not self._spend(len(seen)):
+                return False
+            seen.add(pair)
+            (states, accepts), (others, others_accept) = pair
+            if accepts and not others_accept:
+                return False  # a text the inner pattern matches and the outer does not
+            for point in _symbols(one, states, two, others):
+                ahead = self._step(one, states, point)
+                if ahead[0] or ahead[1]:
+                    queue.append((ahead, self._step(two, others, point)))
+            wide = {one.classes[one.args[state]] for state in states
+                    if one.classes[one.args[state]].wide}
+            if wide:
+                # One character above U+00FF: the outer pattern must hold it for sure.
+                known = next(iter(wide)) if len(wide) == 1 else None
+                queue.append((self._step(one, states, _HIGH),
+                              self._step(two, others, _HIGH, known)))
+        return True
+
+    def disjoint(self, first: re.Pattern[str], second: re.Pattern[str]) -> bool:
+        """True if no text full-matches both patterns (proven)."""
+        left, right = self._compile(first), self._compile(second)
+        if left is None or right is None:
+            return False
+        if not _compatible(left.prefix, right.prefix):
+            return True  # '/v1/...' and '/v2/...' part at their first characters
+        one, two = left.nfa, right.nfa
+        seen: set[tuple[_Set, _Set]] = set()
+        queue = deque([(_closure(one, (one.start,)), _closure(two, (two.start,)))])
+        while queue:
+            pair = queue.popleft()
+            if pair in seen:
+                continue
+            if not self._spend(len(seen)):
+                return False
+            seen.add(pair)
+            (states, accepts), (others, others_accept) = pair
+            if accepts and others_accept:
+                return False
+            if not states or not others:
+                continue
+            for point in _symbols(one, states, two, others):
+                queue.append((self._step(one, states, point), self._step(two, others, point)))
+            queue.append((self._step(one, states, _HIGH), self._step(two, others, _HIGH)))
+        return True
+
+    def _spend(self, visited: int) -> bool:
+        if visited >= BUDGET or self._left <= 0:
+            return False
+        self._left -= 1
+        return True
+
+    def _compile(self, pattern: re.Pattern[str]) -> _Compiled | None:
+        key = (pattern.pattern, pattern.flags)
+        if key not in self._compiled:
+            self._compiled[key] = _compile(pattern)
+        return self._compiled[key]
+
+    def _step(self, nfa: NFA, states: frozenset[int], point: int,
+              known: CharClass | None = None) -> _Set:
+        """The states after one character: *point* below U+0100, or one above it
+        (:data:`_HIGH`): any wide class may read it, or (with *known*, for an outer
+        pattern) only a class that surely holds it."""
+        key = (id(nfa), states, point, -2 if known is None else id(known))
+        found = self._steps.get(key)
+        if found is None:
+            if point != _HIGH:
+                reads = _holding(point)
+            elif known is None:
+                reads = _may_hold_high
+            else:
+                reads = _surely_holding_high(known)
+            classes, args, outs = nfa.classes, nfa.args, nfa.outs
+            found = _closure(nfa, [outs[s][0] for s in states if reads(classes[args[s]])])
+            self._steps[key] = found
+        return found
+
+
 def includes(outer: re.Pattern[str], inner: re.Pattern[str]) -> bool:
     """True if every text *inner* full-matches, *outer* full-matches too (proven)."""
-    small, large = _automaton(inner), _automaton(outer)
-    if small is None or large is None:
-        return False
-    seen: set[tuple[_Set, _Set]] = set()
-    queue = deque([(_closure(small, (small.start,)), _closure(large, (large.start,)))])
-    while queue:
-        pair = queue.popleft()
-        if pair in seen:
-            continue
-        if len(seen) >= BUDGET:
-            return False
-        seen.add(pair)
-        (states, accepts), (others, others_accept) = pair
-        if accepts and not others_accept:
-            return False  # a text the inner pattern matches and the outer does not
-        for point in _symbols(small, states, large, others):
-            ahead = _step(small, states, _holding(point))
-            if ahead[0] or ahead[1]:
-                queue.append((ahead, _step(large, others, _holding(point))))
-        wide = {small.classes[small.args[state]] for state in states
-                if small.classes[small.args[state]].wide}
-        if wide:
-            # One character above U+00FF: the outer pattern must hold it for sure.
-            known = next(iter(wide)) if len(wide) == 1 else None
-            queue.append((
-                _step(small, states, _may_hold_high),
-                _step(large, others, _surely_holding_high(known)),
-            ))
-    return True
+    return Comparer().includes(outer, inner)
 
 
 def disjoint(first: re.Pattern[str], second: re.Pattern[str]) -> bool:
     """True if no text full-matches both patterns (proven)."""
-    one, two = _automaton(first), _automaton(second)
-    if one is None or two is None:
-        return False
-    seen: set[tuple[_Set, _Set]] = set()
-    queue = deque([(_closure(one, (one.start,)), _closure(two, (two.start,)))])
-    while queue:
-        pair = queue.popleft()
-        if pair in seen:
-            continue
-        if len(seen) >= BUDGET:
-            return False
-        seen.add(pair)
-        (states, accepts), (others, others_accept) = pair
-        if accepts and others_accept:
-            return False
-        if not states or not others:
-            continue
-        for point in _symbols(one, states, two, others):
-            queue.append((_step(one, states, _holding(point)),
-                          _step(two, others, _holding(point))))
-        queue.append((_step(one, states, _may_hold_high), _step(two, others, _may_hold_high)))
-    return True
+    return Comparer().disjoint(first, second)
 
 
-def _automaton(pattern: re.Pattern[str]) -> NFA | None:
-    """The NFA of *pattern* as full-matched, or None when it cannot be compared."""
+def _compatible(one: str, two: str) -> bool:
+    """False if no text starts with both literal prefixes."""
+    return one.startswith(two) or two.startswith(one)
+
+
+def _compile(pattern: re.Pattern[str]) -> _Compiled | None:
+    """The NFA of *pattern* as full-matched, and its literal prefix; None when it
+    cannot be compared."""
     try:
         tokens, flags = parse(pattern.pattern, pattern.flags)
-        nfa = build(_without_outer_anchors(tokens), flags)
+        tokens = _without_outer_anchors(tokens)
+        nfa = build(tokens, flags)
     except (NoAutomaton, re.error, RecursionError):
         return None
-    return None if nfa.has_asserts else nfa
+    if nfa.has_asserts:
+        return None
+    prefix = ""
+    if not flags & re.IGNORECASE:
+        for token in tokens:
+            if name(token) != "LITERAL":
+                break
+            prefix += chr(token[1])
+    return _Compiled(nfa, prefix)
 
 
 def _without_outer_anchors(tokens: list[Token]) -> list[Token]:
@@ -140,11 +216,6 @@ def _closure(nfa: NFA, seeds: Iterable[int]) -> _Set:
         else:
             stack.extend(outs[node])
     return frozenset(chars), accepts
-
-
-def _step(nfa: NFA, states: frozenset[int], reads: _Reads) -> _Set:
-    classes, args, outs = nfa.classes, nfa.args, nfa.outs
-    return _closure(nfa, [outs[state][0] for state in states if reads(classes[args[state]])])
 
 
 def _holding(point: int) -> _Reads:
