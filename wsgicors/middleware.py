@@ -79,7 +79,8 @@ class CORSMiddleware:
         routes = self.routes
         if routes.routed:
             # Any router may be behind: every reading of the path must agree (paths.py).
-            policy = routes.match(*wsgi_path_texts(environ.get("PATH_INFO", "")))[0]
+            path = environ.get("PATH_INFO", "")
+            policy = routes.resolve(path) if path.isascii() else _resolve_text(routes, path)
         else:
             policy = routes.default
         if policy is None:
@@ -90,6 +91,13 @@ class CORSMiddleware:
         if "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ and is_preflight(environ):
             return answer_preflight(policy, environ, start_response)
         return self.app(environ, with_cors_headers(start_response, actual(policy, origin)))
+
+
+def _resolve_text(routes: Routes, path_info: str) -> CORSPolicy | None:
+    # Non-ASCII: matched as the UTF-8 text frameworks decode (both decoders' texts when
+    # the bytes are not UTF-8).
+    texts = wsgi_path_texts(path_info)
+    return routes.resolve(texts[0]) if len(texts) == 1 else routes.match(*texts)[0]
 
 
 def answer_preflight(

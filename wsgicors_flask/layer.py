@@ -159,8 +159,10 @@ class CORSLayer:
         return self._app_routes.match_routed(routing_path({"PATH_INFO": path}))
 
     def _path_policy(self, environ: WSGIEnvironment, config: _Config) -> CORSPolicy | None:
-        path = routing_path(environ)
-        policy = config.routes.resolve_routed(path)
+        path = environ.get("PATH_INFO", "")
+        if path[1:2] == "/" or path[:1] != "/" or not path.isascii():
+            path = routing_path(environ)  # the odd shapes: Werkzeug's reading
+        policy = config.routes.match_routed(path)[0]
         if config.lenient and len(path) > 1:
             toggled = path[:-1] if path.endswith("/") else path + "/"
             if config.routes.resolve_routed(toggled) is not policy:
