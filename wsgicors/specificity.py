@@ -68,31 +68,9 @@ class Comparer:
         small, large = self._compile(inner), self._compile(outer)
         if small is None or large is None or not _compatible(small.prefix, large.prefix):
             return False
-        one, two = small.nfa, large.nfa
-        seen: set[tuple[_Set, _Set]] = set()
-        queue = deque([(_closure(one, (one.start,)), _closure(two, (two.start,)))])
-        while queue:
-            pair = queue.popleft()
-            if pair in seen:
-                continue
-            if not self._spend(len(seen)):
-                return False
-            seen.add(pair)
-            (states, accepts), (others, others_accept) = pair
-            if accepts and not others_accept:
-                return False  # a text the inner pattern matches and the outer does not
-            for point in _symbols(one, states, two, others):
-                ahead = self._step(one, states, point)
-                if ahead[0] or ahead[1]:
-                    queue.append((ahead, self._step(two, others, point)))
-            wide = {one.classes[one.args[state]] for state in states
-                    if one.classes[one.args[state]].wide}
-            if wide:
-                # One character above U+00FF: the outer pattern must hold it for sure.
-                known = next(iter(wide)) if len(wide) == 1 else None
-                queue.append((self._step(one, states, _HIGH),
-                              self._step(two, others, _HIGH, known)))
-        return True
+        # A counterexample: a text the inner pattern matches and the outer does not.
+        return self._no_pair(small.nfa, large.nfa, lambda inner_ok, outer_ok: inner_ok and
+                             not outer_ok, self._inclusion_steps)
 
     def disjoint(self, first: re.Pattern[str], second: re.Pattern[str]) -> bool:
         """True if no text full-matches both patterns (proven)."""
@@ -101,7 +79,15 @@ class Comparer:
             return False
         if not _compatible(left.prefix, right.prefix):
             return True  # '/v1/...' and '/v2/...' part at their first characters
-        one, two = left.nfa, right.nfa
+        return self._no_pair(left.nfa, right.nfa, lambda one_ok, two_ok: one_ok and two_ok,
+                             self._common_steps)
+
+    def _no_pair(
+        self, one: NFA, two: NFA, wrong: Callable[[bool, bool], bool],
+        steps: Callable[[NFA, _Set, NFA, _Set], Iterable[tuple[_Set, _Set]]],
+    ) -> bool:
+        """True if no pair of state sets both automata reach on one text is *wrong*
+        about accepting it (every pair explored within the budget)."""
         seen: set[tuple[_Set, _Set]] = set()
         queue = deque([(_closure(one, (one.start,)), _closure(two, (two.start,)))])
         while queue:
@@ -111,15 +97,33 @@ class Comparer:
             if not self._spend(len(seen)):
                 return False
             seen.add(pair)
-            (states, accepts), (others, others_accept) = pair
-            if accepts and others_accept:
+            if wrong(pair[0][1], pair[1][1]):
                 return False
-            if not states or not others:
-                continue
-            for point in _symbols(one, states, two, others):
-                queue.append((self._step(one, states, point), self._step(two, others, point)))
-            queue.append((self._step(one, states, _HIGH), self._step(two, others, _HIGH)))
+            queue.extend(steps(one, pair[0], two, pair[1]))
         return True
+
+    def _inclusion_steps(self, one: NFA, mine: _Set, two: NFA, theirs: _Set
+                         ) -> Iterable[tuple[_Set, _Set]]:
+        states, others = mine[0], theirs[0]
+        for point in _symbols(one, states, two, others):
+            ahead = self._step(one, states, point)
+            if ahead[0] or ahead[1]:  # the inner pattern is still alive
+                yield ahead, self._step(two, others, point)
+        wide = {one.classes[one.args[state]] for state in states
+                if one.classes[one.args[state]].wide}
+        if wide:
+            # One character above U+00FF: the outer pattern must hold it for sure.
+            known = next(iter(wide)) if len(wide) == 1 else None
+            yield self._step(one, states, _HIGH), self._step(two, others, _HIGH, known)
+
+    def _common_steps(self, one: NFA, mine: _Set, two: NFA, theirs: _Set
+                      ) -> Iterable[tuple[_Set, _Set]]:
+        states, others = mine[0], theirs[0]
+        if not states or not others:
+            return
+        for point in _symbols(one, states, two, others):
+            yield self._step(one, states, point), self._step(two, others, point)
+        yield self._step(one, states, _HIGH), self._step(two, others, _HIGH)
 
     def _spend(self, visited: int) -> bool:
         if visited >= BUDGET or self._left <= 0:

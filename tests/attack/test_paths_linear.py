@@ -12,24 +12,15 @@ each character of the exponential shapes and squared it for the quadratic ones.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.attack.test_redos import fastest
 from wsgicors import CORSMiddleware, CORSPolicy, Routes
 
 EXPONENTIAL = [r"/api/(a+)+b", r"/api/(a|aa)+b", r"/api/([a-z]+[0-9]*)+b"]
 QUADRATIC = [r"/api/[a-z]*a[a-z]*b", r"/api/.*a.*b"]
-
-
-def fastest(run: Callable[[], object], times: int) -> float:
-    best = float("inf")
-    for _ in range(times):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def texts(prefix: str, size: int) -> Iterator[str]:
