@@ -64,7 +64,7 @@ from .headers import (
 )
 from .logsafe import logsafe
 from .middleware import CORSMiddleware, answer_preflight, build_routes, with_cors_headers
-from .paths import Match, PathKey, PathMap, RouteMatcher, Routes
+from .paths import FailedClosed, Match, PathKey, PathMap, RouteMatcher, Routes
 from .policy import CORSPolicy
 from .vocabulary import DecisionCode, DecisionKind, ProblemCode, RefusalCode, Step
 
@@ -83,6 +83,7 @@ __all__ = [
     "Decision",
     "DecisionCode",
     "DecisionKind",
+    "FailedClosed",
     "Header",
     "Match",
     "NamesOption",

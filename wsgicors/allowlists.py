@@ -17,7 +17,6 @@ instances; nothing else here changes after construction.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
@@ -203,14 +202,14 @@ class HeaderAllowlist:
 
     :param names: allowed names, lower case; ignored when *any_header*, which allows
         every well-formed name (echoed back).
-    :param patterns: regexes full-matched against lower-case names; names they allow
-        are echoed.
+    :param patterns: regexes full-matched against lower-case names, in time linear in
+        the name (:func:`wsgicors.linear.compile_linear`); names they allow are echoed.
     """
 
     __slots__ = ("_names", "_patterns", "any_header", "cache", "value")
 
     def __init__(
-        self, names: Iterable[str], patterns: Iterable[re.Pattern[str]], *,
+        self, names: Iterable[str], patterns: Iterable[LinearPattern], *,
         any_header: bool, cache_size: int,
     ) -> None:
         names = tuple(names)

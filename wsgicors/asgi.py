@@ -144,7 +144,13 @@ class CORSMiddleware:
         if policy is None:
             await self.app(scope, receive, send)
             return
-        environ = request_environ(scope)
+        try:
+            environ = request_environ(scope)
+        except (TypeError, ValueError, AttributeError):
+            # Header entries that are not byte pairs, against the ASGI spec: no CORS
+            # handling for a request no browser sent; never an exception from here.
+            await self.app(scope, receive, send)
+            return
         if is_preflight(environ):
             await _send_preflight(send, await _preflight(policy, environ))
             return
@@ -187,7 +193,11 @@ def _is_default(name: str, value: Any) -> bool:
 def route_path(scope: Scope) -> str:
     """The path the application routes on: ``path`` without the ``root_path`` mount.
 
-    The equivalent of WSGI's ``PATH_INFO``, which ``paths`` patterns match.
+    Starlette's own reading (``starlette._utils.get_route_path``): ``path`` is already
+    percent-decoded by the server (a ``%2F`` is a ``/`` to the router too). The
+    equivalent of WSGI's ``PATH_INFO``, which ``paths`` patterns match, every way a
+    router may read it (:meth:`wsgicors.Routes.match`: Starlette's routes end in
+    ``$``, so ``/admin\\n`` reaches the ``/admin`` route).
     """
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
@@ -203,15 +213,28 @@ def request_environ(scope: Scope) -> dict[str, str]:
 
     Only what the engine reads: ``REQUEST_METHOD``, ``PATH_INFO`` and the CORS
     request headers, decoded as latin-1 and repeated headers joined with ``,`` as
-    WSGI servers do.
+    WSGI servers do. Header names may be ``bytes`` or ``bytearray``.
+
+    :raises TypeError: for header entries that are not pairs of bytes (the middleware
+        then passes the request through without CORS handling).
     """
     environ = {"REQUEST_METHOD": scope["method"], "PATH_INFO": route_path(scope)}
-    for name, value in scope["headers"]:
+    headers = scope["headers"]
+    try:
+        _read_headers(environ, headers)
+    except TypeError:
+        # A bytearray name cannot be a dict key; the ASGI spec says bytes, and
+        # Starlette's Headers accept both, so accept them too.
+        _read_headers(environ, [(bytes(name), value) for name, value in headers])
+    return environ
+
+
+def _read_headers(environ: dict[str, str], headers: Any) -> None:
+    for name, value in headers:
         key = _ENVIRON_KEYS.get(name)
         if key is not None:
             text = value.decode("latin-1")
             environ[key] = f"{environ[key]},{text}" if key in environ else text
-    return environ
 
 
 async def _preflight(policy: CORSPolicy, environ: dict[str, str]) -> Preflight:

@@ -24,7 +24,7 @@ from .http import (
     is_forbidden_request_header,
     is_token,
 )
-from .linear import LinearPattern
+from .linear import LinearPattern, NotLinear, compile_linear
 from .origins import OriginRule, parse_origin_rule
 from .regexes import check_origin_regex
 
@@ -83,6 +83,8 @@ class Options:
     max_age: int | None
     private_network: bool
     insecure_origins: bool
+    #: The ``allow_headers`` regexes as matched per request: in time linear in the name.
+    header_matchers: tuple[LinearPattern, ...] = ()
 
     def as_options(self) -> dict[str, Any]:
         """The options, normalized, under their names (:attr:`CORSPolicy.options`)."""
@@ -126,6 +128,7 @@ def validate(given: Mapping[str, Any]) -> Options:
     )
     any_method, methods = _methods(values["allow_methods"], problems)
     header_patterns, header_names = _header_patterns(values["allow_headers"], problems)
+    header_matchers = _linear_header_patterns(header_patterns, problems)
     any_header, headers = _names(header_names, "allow_headers", problems)
     problems += _forbidden_header_problems(headers)
     any_expose, exposed = _names(values["expose_headers"], "expose_headers", problems)
@@ -141,6 +144,7 @@ def validate(given: Mapping[str, Any]) -> Options:
         any_header=any_header, headers=tuple(headers), header_patterns=tuple(header_patterns),
         any_expose=any_expose, exposed=tuple(exposed), credentials=credentials, max_age=age,
         private_network=private_network, insecure_origins=insecure_ok,
+        header_matchers=tuple(header_matchers),
     )
 
 
@@ -346,6 +350,25 @@ def _header_patterns(
             ))
     names = [item for item in items if not isinstance(item, re.Pattern)]
     return [p for p in patterns if isinstance(p.pattern, str)], names
+
+
+def _linear_header_patterns(
+    patterns: list[re.Pattern[str]], problems: list[Problem]
+) -> list[LinearPattern]:
+    """*patterns* compiled to match in time linear in the header name (a preflight may
+    name 64 headers of thousands of characters each)."""
+    matchers: list[LinearPattern] = []
+    for pattern in patterns:
+        try:
+            matchers.append(compile_linear(pattern))
+        except NotLinear as exc:
+            problems.append(Problem(
+                "regex-not-linear", "allow_headers",
+                f"header regex {pattern.pattern!r} cannot be matched in time linear in the "
+                f"name: {exc}.",
+                r"rewrite it without that construct, e.g. re.compile(r'x-acme-.*', re.I).",
+            ))
+    return matchers
 
 
 def _names(value: NamesOption, option: str, problems: list[Problem]) -> tuple[bool, list[str]]:

@@ -35,6 +35,12 @@ VARY_ORIGIN: Header = ("Vary", "Origin")
 PREFLIGHT_VARY: Header = (
     "Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 )
+#: The same when the policy answers Private Network Access: the answer then depends on
+#: Access-Control-Request-Private-Network too (as rs/cors and Starlette say).
+PREFLIGHT_VARY_PRIVATE_NETWORK: Header = (
+    "Vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+    "Access-Control-Request-Private-Network",
+)
 ACAO = "Access-Control-Allow-Origin"
 ACAC = "Access-Control-Allow-Credentials"
 ACEH = "Access-Control-Expose-Headers"
@@ -133,6 +139,8 @@ class Template(NamedTuple):
     varies: bool
     #: Access-Control-Allow-Headers value, or None when the requested names are echoed.
     allow_headers: str | None
+    #: True if allowed preflights answer Private Network Access.
+    private_network: bool = False
 
     def for_origin(self, origin: str) -> CORSHeaders:
         """The headers that allow *origin* (``"*"`` for the any-origin policy)."""
@@ -145,9 +153,8 @@ class Template(NamedTuple):
             preflight += ((ACAM, self.methods),)
         if self.max_age is not None:
             preflight += ((MAX_AGE, str(self.max_age)),)
-        return cors_headers(
-            actual, self.varies, (*preflight, PREFLIGHT_VARY), self.allow_headers
-        )
+        vary = PREFLIGHT_VARY_PRIVATE_NETWORK if self.private_network else PREFLIGHT_VARY
+        return cors_headers(actual, self.varies, (*preflight, vary), self.allow_headers)
 
 
 def preflight_answer(

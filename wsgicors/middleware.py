@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .engine import actual, is_preflight, preflight
 from .errors import ConfigError, Problem
 from .headers import CORSHeaders, add_to_header_list
-from .paths import PathMap, Routes
+from .paths import PathMap, Routes, wsgi_path_texts
 from .policy import CORSPolicy
 
 if TYPE_CHECKING:
@@ -77,7 +77,12 @@ class CORSMiddleware:
         # test in front of is_preflight() only spares most requests the call, and
         # origin-less requests get the policy's refused headers without actual().
         routes = self.routes
-        policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
+        if routes.routed:
+            # Any router may be behind: every reading of the path must agree (paths.py).
+            path = environ.get("PATH_INFO", "")
+            policy = routes.resolve(path) if path.isascii() else _resolve_text(routes, path)
+        else:
+            policy = routes.default
         if policy is None:
             return self.app(environ, start_response)
         origin = environ.get("HTTP_ORIGIN")
@@ -86,6 +91,13 @@ class CORSMiddleware:
         if "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ and is_preflight(environ):
             return answer_preflight(policy, environ, start_response)
         return self.app(environ, with_cors_headers(start_response, actual(policy, origin)))
+
+
+def _resolve_text(routes: Routes, path_info: str) -> CORSPolicy | None:
+    # Non-ASCII: matched as the UTF-8 text frameworks decode (both decoders' texts when
+    # the bytes are not UTF-8).
+    texts = wsgi_path_texts(path_info)
+    return routes.resolve(texts[0]) if len(texts) == 1 else routes.match(*texts)[0]
 
 
 def answer_preflight(

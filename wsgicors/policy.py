@@ -124,7 +124,7 @@ class CORSPolicy:
         self.methods = MethodAllowlist(options.methods, any_method=options.any_method)
         #: The request headers a preflight may ask for.
         self.request_headers = HeaderAllowlist(
-            options.headers, options.header_patterns, any_header=options.any_header,
+            options.headers, options.header_matchers, any_header=options.any_header,
             cache_size=CACHE_SIZE,
         )
         self.expose_headers_value = (
@@ -133,6 +133,7 @@ class CORSPolicy:
         template = Template(
             options.credentials, self.expose_headers_value, self.methods.value,
             options.max_age, self.varies_by_origin, self.request_headers.value,
+            options.private_network,
         )
         star = template.for_origin("*")
         #: What a response without an allowed origin gets: no CORS headers and

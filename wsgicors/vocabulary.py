@@ -38,6 +38,8 @@ PolicyProblemCode = Literal[
     "method-invalid", "method-forbidden", "header-invalid", "header-forbidden",
     "expose-star-credentials", "expose-forbidden", "max-age-range", "func-async",
     "path-pattern", "path-policy", "policy-and-options", "no-policy",
+    # A path or header regex no linear-time matcher runs (backreferences...).
+    "regex-not-linear",
 ]
 #: Problems found by the adapters' own configuration readers (Django settings,
 #: Paste ``.ini`` files).

@@ -64,6 +64,7 @@ ERROR_IDS: Mapping[ProblemCode, str] = {
     # Added in 0.2.
     "regex-unproven": "wsgicors.E044",
     "func-async": "wsgicors.E045",
+    "regex-not-linear": "wsgicors.E046",
 }
 #: A code this table does not know yet (a newer engine): still an error, never lost.
 UNKNOWN_ID = "wsgicors.E099"

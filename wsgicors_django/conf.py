@@ -77,7 +77,8 @@ class Compiled:
     ``None``, and a view's decorator. ``signal_policy`` is the settings' policy
     accepting any origin but ``null``, *without credentials*, used when a
     ``check_request_enabled`` receiver says yes (a receiver sees the request, not a
-    validated origin list, so it never grants credentials: CORS_ALLOW_ORIGIN_FUNC does).
+    validated origin list, so it never grants credentials or Private Network Access:
+    CORS_ALLOW_ORIGIN_FUNC does).
     """
 
     routes: Routes
@@ -102,6 +103,10 @@ def collect() -> tuple[Compiled | None, list[Problem]]:
         return None, problems
     if urls_regex is not None:
         paths[urls_regex] = policy
+        try:  # alone first, so that its problems name CORS_URLS_REGEX
+            Routes(None, {urls_regex: policy})
+        except ConfigError as error:
+            return None, [p._replace(option=URLS_REGEX) for p in error.problems]
     try:
         routes = Routes(None if urls_regex is not None else policy, paths)
     except ConfigError as error:
@@ -223,9 +228,11 @@ def _urls_regex(problems: list[Problem]) -> re.Pattern[str] | None:
 def _signal_policy(policy: CORSPolicy) -> CORSPolicy:
     if policy.any_origin:
         return policy
+    # Neither credentials nor Private Network Access: a receiver that says yes to
+    # every origin must not open the intranet to every site (issue 18 item 14).
     options = policy.options | {
         "allow_origins": (), "allow_origin_regex": (), "allow_origin_func": _not_null,
-        "allow_credentials": False,
+        "allow_credentials": False, "allow_private_network": False,
     }
     return CORSPolicy.from_options(options)
 

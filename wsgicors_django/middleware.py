@@ -26,6 +26,7 @@ from wsgicors.adapter import (
     NOTHING,
     REFUSED,
     CORSHeaders,
+    FailedClosed,
     Match,
     Preflight,
     actual,
@@ -134,7 +135,8 @@ def _response_headers(compiled: Compiled, request: HttpRequest, choice: Match) -
 def _signal_may_widen(compiled: Compiled, pattern: str | None) -> bool:
     """True if a check_request_enabled receiver may still allow a request the chosen
     policy refused (not where CORS_PATHS or a view's decorator said the last word)."""
-    return bool(check_request_enabled.receivers) and pattern not in compiled.final
+    return (bool(check_request_enabled.receivers) and pattern not in compiled.final
+            and not isinstance(pattern, FailedClosed))
 
 
 def _signal_says_yes(request: HttpRequest) -> bool:

@@ -49,7 +49,9 @@ class ViewRoutes:
         routes = self.routes
         if not routes.routed:
             return routes.default, None
-        return routes.match(path)
+        # request.path_info is exactly what Django's resolver reads (no slash merging,
+        # no dot-segments): the policy is the one of the view it reaches.
+        return routes.match_routed(path)
 
 
 def view_at(path: str, urlconf: Any = None) -> Callable[..., Any] | None:

@@ -14,19 +14,25 @@ Which policy applies:
 
 Endpoints are known for free when the response starts (Flask has matched the URL by
 then); only a preflight to an app that has (1) or (2) costs a URL-map match.
+
+Paths are matched as Werkzeug routes them (:func:`routing_path`), so the policy is the
+one of the endpoint the request reaches: ``//admin/users`` is the ``/admin/users``
+rule to Werkzeug, and gets the ``/admin/*`` resource's policy (issue 18 item 11).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RoutingException
+from werkzeug.routing import RoutingException, Rule
 
 from wsgicors import CORSPolicy, Routes
 from wsgicors.adapter import (
+    Match,
     actual,
     add_to_header_list,
     answer_preflight,
@@ -65,6 +71,9 @@ class _Config(NamedTuple):
     routes: Routes
     #: The policies of decorated views and blueprints, None when there are none.
     endpoints: _EndpointPolicies | None
+    #: True if a rule has ``strict_slashes=False``: it serves its path with and
+    #: without a trailing slash, so both may need its policy.
+    lenient: bool = False
 
 
 class CORSLayer:
@@ -128,7 +137,7 @@ class CORSLayer:
             self._compile()
         config = self._config
         routes, endpoints = config.routes, config.endpoints
-        policy = routes.resolve(environ.get("PATH_INFO", "")) if routes.routed else routes.default
+        policy = self._path_policy(environ, config) if routes.routed else routes.default
         if "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ and is_preflight(environ):
             if endpoints is not None:
                 policy = endpoints.preflight_policy(environ, policy)
@@ -144,6 +153,27 @@ class CORSLayer:
         cors = policy.refused if origin is None else actual(policy, origin)
         return self.app(environ, with_cors_headers(start_response, cors))
 
+    def match(self, path: str) -> Match:
+        """The app-level policy for a request to *path* (a ``PATH_INFO``), as Werkzeug
+        routes it, and the pattern that chose it; what :func:`wsgicors.explain` asks."""
+        return self._app_routes.match_routed(routing_path({"PATH_INFO": path}))
+
+    def _path_policy(self, environ: WSGIEnvironment, config: _Config) -> CORSPolicy | None:
+        path = environ.get("PATH_INFO", "")
+        if path[1:2] == "/" or path[:1] != "/" or not path.isascii():
+            path = routing_path(environ)  # the odd shapes: Werkzeug's reading
+        policy = config.routes.match_routed(path)[0]
+        if config.lenient and len(path) > 1:
+            toggled = path[:-1] if path.endswith("/") else path + "/"
+            if config.routes.resolve_routed(toggled) is not policy:
+                # A rule without strict slashes may serve both: ask the URL map which.
+                path = rule_path(path, self._matched_rule(environ))
+                policy = config.routes.resolve_routed(path)
+        return policy
+
+    def _matched_rule(self, environ: WSGIEnvironment) -> Rule | None:
+        return matched_rule(self.flask, environ)
+
     def _compile(self) -> None:
         # Done at the first request: by then every view and blueprint is
         # registered (Flask refuses new routes afterwards) and app.config is final.
@@ -151,7 +181,9 @@ class CORSLayer:
             if self._stale:
                 scoped = self._scopes()
                 endpoints = _EndpointPolicies(self.flask, scoped) if scoped else None
-                self._config = _Config(self._app_routes, endpoints)
+                lenient = any(rule.strict_slashes is False
+                              for rule in self.flask.url_map.iter_rules())
+                self._config = _Config(self._app_routes, endpoints, lenient)
                 self._stale = False
 
     def _scopes(self) -> dict[str, ScopeEntry]:
@@ -205,18 +237,10 @@ class _EndpointPolicies:
         self, environ: WSGIEnvironment, default: CORSPolicy | None
     ) -> CORSPolicy | None:
         """The policy of the endpoint the preflighted request will reach."""
-        request = self.app.request_class(environ, populate_request=False, shallow=True)
-        try:
-            adapter = self.app.create_url_adapter(request)
-            if adapter is None:
-                return default
-            # Match with the method the browser asks for: that is the request to come.
-            endpoint, _args = adapter.match(
-                method=environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"]
-            )
-        except (HTTPException, RoutingException):
+        rule = matched_rule(self.app, environ)
+        if rule is None:
             return default  # no such route: the path-level policy answers
-        return self._entry_policy(self.scoped.get(str(endpoint)), environ, default)
+        return self._entry_policy(self.scoped.get(str(rule.endpoint)), environ, rule, default)
 
     def start_response(
         self, environ: WSGIEnvironment, start_response: StartResponse,
@@ -243,18 +267,64 @@ class _EndpointPolicies:
         rule = getattr(environ.get("werkzeug.request"), "url_rule", None)
         if rule is None:
             return default
-        return self._entry_policy(self.scoped.get(rule.endpoint), environ, default)
+        return self._entry_policy(self.scoped.get(rule.endpoint), environ, rule, default)
 
     @staticmethod
     def _entry_policy(
-        entry: ScopeEntry | None, environ: WSGIEnvironment, default: CORSPolicy | None
+        entry: ScopeEntry | None, environ: WSGIEnvironment, rule: Rule,
+        default: CORSPolicy | None,
     ) -> CORSPolicy | None:
         if entry is None:
             return default
         if isinstance(entry, CORSPolicy):
             return entry
-        policy = entry.resolve(environ.get("PATH_INFO", ""))
+        policy = entry.resolve_routed(rule_path(routing_path(environ), rule))
         return default if policy is None else policy
+
+
+def routing_path(environ: WSGIEnvironment) -> str:
+    """The path Werkzeug routes *environ* by.
+
+    ``PATH_INFO`` decoded as UTF-8 (bytes that are not UTF-8 become U+FFFD, as
+    Werkzeug's ``_wsgi_decoding_dance``), with its leading slashes stripped to one, as
+    ``MapAdapter.match`` does: ``//admin/users`` reaches the ``/admin/users`` rule, so it
+    gets that path's policy. Runs of slashes inside the path are left: Werkzeug only
+    routes them as written (a ``<path:...>`` converter) or redirects to the merged path.
+    """
+    path: str = environ.get("PATH_INFO", "")
+    if not path.isascii():
+        # Not a PEP 3333 string (code points above U+00FF): Werkzeug fails on it too.
+        with contextlib.suppress(UnicodeEncodeError):
+            path = path.encode("latin-1").decode("utf-8", "replace")
+    if path[:1] == "/" and path[1:2] != "/":
+        return path
+    return "/" + path.lstrip("/")
+
+
+def rule_path(path: str, rule: Rule | None) -> str:
+    """*path* as *rule* reads it: a rule with ``strict_slashes=False`` serves its path
+    with or without the trailing slash, and is matched in its own spelling."""
+    if rule is None or rule.strict_slashes is not False or len(path) < 2:
+        return path
+    if rule.rule.endswith("/"):
+        return path if path.endswith("/") else path + "/"
+    return path[:-1] if path.endswith("/") else path
+
+
+def matched_rule(app: Flask, environ: WSGIEnvironment) -> Rule | None:
+    """The rule the request in *environ* reaches (a preflight: the request it asks
+    for), or None for a 404, 405 or redirect."""
+    request = app.request_class(environ, populate_request=False, shallow=True)
+    method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD") if is_preflight(environ) else None
+    try:
+        adapter = app.create_url_adapter(request)
+        if adapter is None:
+            return None
+        rule, _args = adapter.match(method=method or environ.get("REQUEST_METHOD"),
+                                    return_rule=True)
+    except (HTTPException, RoutingException):
+        return None
+    return rule
 
 
 def install(app: Flask) -> CORSLayer:

@@ -136,6 +136,19 @@ def test_private_network_only_when_enabled_and_requested() -> None:
     assert "Access-Control-Allow-Private-Network" not in r.headers
 
 
+@pytest.mark.parametrize("asks", [True, False])
+def test_private_network_preflights_vary_on_the_private_network_request(asks: bool) -> None:
+    """Issue 18 item 15: the answer depends on Access-Control-Request-Private-Network,
+    so a cache keyed on Vary (a CDN caching OPTIONS) must know it, as rs/cors and
+    Starlette say."""
+    extra = {"Access-Control-Request-Private-Network": "true"} if asks else {}
+    on = client(allow_origins=[ALLOWED], allow_private_network=True)
+    r = on.options("/", headers=preflight_headers(headers="content-type", **extra))
+    assert r.headers["Vary"] == PREFLIGHT_VARY + ", Access-Control-Request-Private-Network"
+    off = client(allow_origins=[ALLOWED])
+    assert off.options("/", headers=preflight_headers(**extra)).headers["Vary"] == PREFLIGHT_VARY
+
+
 def test_star_origin_preflight_sends_star_and_no_credentials() -> None:
     r = client(allow_origins="*").options("/", headers=preflight_headers())
     assert r.headers["Access-Control-Allow-Origin"] == "*"
