@@ -2,8 +2,10 @@
 
 :func:`validate` turns the options a user wrote (``allow_origins=[...]``...) into
 :class:`Options`, normalized and proven safe, or raises :class:`~wsgicors.ConfigError`
-listing every :class:`~wsgicors.Problem`. Nothing here runs per request:
-:class:`wsgicors.CORSPolicy` compiles the result into what requests read.
+listing every :class:`~wsgicors.Problem`. What is valid but said in vain (a forbidden
+header name, ``null`` or a regex beside ``"*"``) starts, with a
+:class:`~wsgicors.ConfigWarning` in :attr:`Options.warnings`. Nothing here runs per
+request: :class:`wsgicors.CORSPolicy` compiles the result into what requests read.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError, ConfigWarning, Problem
 from .http import (
     FORBIDDEN_METHODS,
     FORBIDDEN_RESPONSE_HEADERS,
@@ -56,6 +58,10 @@ DEFAULTS: Mapping[str, Any] = {
 }
 OPTION_NAMES = tuple(DEFAULTS)
 
+#: ``null`` in ``allow_origins`` without credentials: the placeholder browsers send for
+#: opaque origins, allowed as one exact value (the allowlist pins exact values).
+NULL_RULE = OriginRule("null", "null", "", None)
+
 
 @dataclass(frozen=True)
 class Options:
@@ -83,6 +89,8 @@ class Options:
     max_age: int | None
     private_network: bool
     insecure_origins: bool
+    #: What the configuration says in vain; it starts all the same.
+    warnings: tuple[ConfigWarning, ...] = ()
 
     def as_options(self) -> dict[str, Any]:
         """The options, normalized, under their names (:attr:`CORSPolicy.options`)."""
@@ -103,10 +111,12 @@ class Options:
 def validate(given: Mapping[str, Any]) -> Options:
     """Check the options in *given* (missing ones take their default).
 
-    :raises ConfigError: listing every problem, each naming its option and the fix.
+    :raises ConfigError: listing every problem, each naming its option and the fix
+        (unknown option names among them).
     """
     values = {**DEFAULTS, **given}
     problems: list[Problem] = [unknown_option(name) for name in given if name not in DEFAULTS]
+    warnings: list[ConfigWarning] = []
     for name in ("allow_credentials", "allow_private_network",
                  "dangerously_allow_insecure_origins"):
         if not isinstance(values[name], bool):
@@ -118,16 +128,27 @@ def validate(given: Mapping[str, Any]) -> Options:
     insecure_ok = values["dangerously_allow_insecure_origins"] is True
     private_network = values["allow_private_network"] is True
     func = values["allow_origin_func"]
-    any_origin, rules = _origins(values["allow_origins"], credentials, insecure_ok, problems)
-    regexes = _regexes(values["allow_origin_regex"], credentials, insecure_ok, problems)
-    problems += _func_problems(func)
-    problems += _combination_problems(
-        any_origin, credentials, bool(regexes), func is not None, private_network
+    any_origin, rules = _origins(
+        values["allow_origins"], credentials, insecure_ok, problems, warnings
     )
+    # Beside '*' without credentials a regex is never consulted: it need not be proven.
+    unused = any_origin and not credentials
+    regexes = _regexes(values["allow_origin_regex"], credentials, insecure_ok, problems,
+                       prove=not unused)
+    problems += _func_problems(func)
+    if unused:
+        warnings += _unused_beside_star(values["allow_origin_regex"], func)
+        regexes, func = [], None
+    elif any_origin:
+        problems += _star_problems(credentials, bool(rules or regexes or func is not None))
+    if any_origin and private_network:
+        problems.append(_STAR_PRIVATE_NETWORK)
     any_method, methods = _methods(values["allow_methods"], problems)
     header_patterns, header_names = _header_patterns(values["allow_headers"], problems)
     any_header, headers = _names(header_names, "allow_headers", problems)
-    problems += _forbidden_header_problems(headers)
+    warnings += _forbidden_header_warnings(headers)
+    # Browsers never let a script send them, so they would never be asked for: ignored.
+    headers = [name for name in headers if not is_forbidden_request_header(name)]
     any_expose, exposed = _names(values["expose_headers"], "expose_headers", problems)
     problems += _expose_problems(any_expose, exposed, credentials)
     age = _max_age(values["max_age"], problems)
@@ -141,6 +162,7 @@ def validate(given: Mapping[str, Any]) -> Options:
         any_header=any_header, headers=tuple(headers), header_patterns=tuple(header_patterns),
         any_expose=any_expose, exposed=tuple(exposed), credentials=credentials, max_age=age,
         private_network=private_network, insecure_origins=insecure_ok,
+        warnings=tuple(warnings),
     )
 
 
@@ -181,32 +203,67 @@ def _as_list(value: object, option: str, problems: list[Problem]) -> list[str]:
 
 
 def _origins(
-    value: OriginsOption, credentials: bool, insecure_ok: bool, problems: list[Problem]
+    value: OriginsOption, credentials: bool, insecure_ok: bool, problems: list[Problem],
+    warnings: list[ConfigWarning],
 ) -> tuple[bool, list[OriginRule]]:
+    """Whether ``"*"`` is listed, and the other entries as rules.
+
+    Without credentials, ``"*"`` beside other origins, and ``null``, grant nothing
+    ``"*"`` does not: they start, with a warning. With credentials the others are
+    validated too (the fix of star-credentials is to remove ``"*"``; they must then
+    start).
+    """
     entries = [value] if isinstance(value, str) else _as_list(value, "allow_origins", problems)
-    if "*" in entries:
-        if len(entries) > 1:
-            problems.append(Problem(
+    others = [entry for entry in entries if entry != "*"]
+    any_origin = len(others) < len(entries)
+    if any_origin and not credentials:
+        if others:
+            warnings.append(ConfigWarning(
                 "origin-star-mixed", "allow_origins",
-                "'*' is listed together with specific origins; '*' alone already means "
-                "every origin, so the list is ambiguous.",
-                "keep either '*' or the list of origins.",
+                f"'*' is listed together with {_joined(others)}: '*' already allows every "
+                "origin, so the others change nothing.",
+                "remove '*' to allow only the others, or remove the others.",
             ))
         return True, []
     rules: dict[str, OriginRule] = {}
-    for entry in entries:
+    for entry in others:
+        if entry == "null" and not credentials:
+            warnings.append(_NULL_WARNING)
+            rules.setdefault(entry, NULL_RULE)
+            continue
         rule, found = parse_origin_rule(
             entry, option="allow_origins", credentials=credentials, insecure_ok=insecure_ok
         )
         problems += found
         if rule is not None:
             rules.setdefault(rule.text, rule)
-    return False, list(rules.values())
+    return any_origin, list(rules.values())
+
+
+def _joined(values: list[str], shown: int = 3) -> str:
+    listed = ", ".join(map(repr, values[:shown]))
+    return listed + (f" and {len(values) - shown} more" if len(values) > shown else "")
+
+
+_NULL_WARNING = ConfigWarning(
+    "origin-null", "allow_origins",
+    "'null' is the origin of sandboxed iframes and of file: and data: documents, which "
+    "any site can open: every site can read these responses, as with '*' (credentials "
+    "are off; with them 'null' is refused).",
+    "keep 'null' only if pages opened from files or sandboxed iframes call this API; "
+    "otherwise remove 'null'.",
+)
 
 
 def _regexes(
-    value: RegexOption, credentials: bool, insecure_ok: bool, problems: list[Problem]
+    value: RegexOption, credentials: bool, insecure_ok: bool, problems: list[Problem],
+    *, prove: bool = True,
 ) -> list[tuple[re.Pattern[str], LinearPattern]]:
+    """The regexes compiled and proven, each with its linear-time matcher.
+
+    With *prove* false (beside ``"*"``, where no regex is consulted) they are only
+    compiled, and nothing is returned.
+    """
     if value is None:
         return []
     if isinstance(value, (str, bytes, re.Pattern)):
@@ -218,7 +275,7 @@ def _regexes(
     compiled: list[tuple[re.Pattern[str], LinearPattern]] = []
     for item in items:
         pattern = _compile_regex(item, problems)
-        if pattern is None:
+        if pattern is None or not prove:
             continue
         # Proven to match only trusted origins, and matched in time linear in the
         # origin (wsgicors.linear), whatever the pattern's structure.
@@ -274,35 +331,43 @@ def _func_problems(func: object) -> list[Problem]:
     return []
 
 
-def _combination_problems(
-    any_origin: bool, credentials: bool, regex: bool, func: bool, private_network: bool
-) -> list[Problem]:
-    if not any_origin:
+def _unused_beside_star(regex: RegexOption, func: object) -> list[ConfigWarning]:
+    """Warnings for a regex or function that ``"*"`` (no credentials) makes unused."""
+    given = [name for name, value in (("allow_origin_regex", regex),
+                                      ("allow_origin_func", func))
+             if value is not None and value != () and value != []]
+    return [ConfigWarning(
+        "star-redundant", name,
+        f"'*' in allow_origins already allows every origin, so {name} is never consulted.",
+        f"remove {name}, or remove '*' to allow only what it allows.",
+    ) for name in given]
+
+
+def _star_problems(credentials: bool, listed: bool) -> list[Problem]:
+    """``"*"`` with credentials; *listed*: origins, regexes or a function are given too."""
+    if not credentials:
         return []
-    problems = []
-    if credentials:
-        problems.append(Problem(
-            "star-credentials", "allow_origins",
-            "'*' together with allow_credentials=True would let every site on the web "
+    risk = ("'*' together with allow_credentials=True would let every site on the web "
             "make authenticated requests as your users (browsers also refuse '*' with "
-            "credentials, so other libraries silently reflect any origin instead).",
-            "list the origins that need credentials, or turn allow_credentials off.",
-        ))
-    if regex or func:
-        problems.append(Problem(
-            "star-redundant", "allow_origins",
-            "'*' already allows every origin; allow_origin_regex/allow_origin_func would "
-            "never be consulted.",
-            "remove '*' or the regex/function.",
-        ))
-    if private_network:
-        problems.append(Problem(
-            "star-private-network", "allow_private_network",
-            "private network access with '*' origins lets any public site reach this "
-            "private server (the flask-cors CVE-2024-6221 class).",
-            "list the origins allowed to reach the private network.",
-        ))
-    return problems
+            "credentials, so other libraries silently reflect any origin instead)")
+    if listed:
+        return [Problem(
+            "star-credentials", "allow_origins",
+            f"{risk}; the origins listed beside it are the ones to keep.",
+            "remove '*', or turn allow_credentials off.",
+        )]
+    return [Problem(
+        "star-credentials", "allow_origins", f"{risk}.",
+        "list the origins that need credentials, or turn allow_credentials off.",
+    )]
+
+
+_STAR_PRIVATE_NETWORK = Problem(
+    "star-private-network", "allow_private_network",
+    "private network access with '*' origins lets any public site reach this "
+    "private server (the flask-cors CVE-2024-6221 class).",
+    "list the origins allowed to reach the private network.",
+)
 
 
 def _methods(value: NamesOption, problems: list[Problem]) -> tuple[bool, list[str]]:
@@ -364,12 +429,12 @@ def _names(value: NamesOption, option: str, problems: list[Problem]) -> tuple[bo
     return False, result
 
 
-def _forbidden_header_problems(headers: list[str]) -> list[Problem]:
+def _forbidden_header_warnings(headers: list[str]) -> list[ConfigWarning]:
     return [
-        Problem(
+        ConfigWarning(
             "header-forbidden", "allow_headers",
             f"{name!r} is a forbidden request header: browsers never let scripts "
-            "send it, so listing it has no effect.",
+            "send it, so listing it has no effect (it is ignored).",
             f"remove {name!r}.",
         )
         for name in headers if is_forbidden_request_header(name)

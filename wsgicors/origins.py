@@ -542,7 +542,10 @@ def check_credentialed(
         problems.append(Problem(
             "origin-insecure", option,
             f"{shown} allows plain http with allow_credentials: anyone on the network "
-            "path can inject script into that origin and read credentialed responses.",
+            "path can inject script into that origin and read credentialed responses "
+            "(if this API is itself served over plain http, the same attacker reads its "
+            "traffic directly and this refusal protects nothing: then say so with "
+            "dangerously_allow_insecure_origins=True).",
             f"{secure}, or pass dangerously_allow_insecure_origins=True.",
         ))
     if address_range and not is_private_range(rule.host):
