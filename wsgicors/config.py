@@ -117,16 +117,24 @@ def validate(given: Mapping[str, Any]) -> Options:
     values = {**DEFAULTS, **given}
     problems: list[Problem] = [unknown_option(name) for name in given if name not in DEFAULTS]
     warnings: list[ConfigWarning] = []
+    # A misspelt option is checked under the name its hint suggests (unless that one is
+    # set), so the problems the correction would reveal come now, with the typo's.
+    for name in given:
+        close = _closest(name)
+        if name not in DEFAULTS and close is not None and values[close] == DEFAULTS[close]:
+            values[close] = given[name]
     for name in ("allow_credentials", "allow_private_network",
                  "dangerously_allow_insecure_origins"):
         if not isinstance(values[name], bool):
             problems.append(Problem(
                 "type", name, f"expected True or False, got {values[name]!r}.",
-                f"write {name}={bool(values[name])!r}.",
+                f"write {name}={_meant(values[name])!r}.",
             ))
-    credentials = values["allow_credentials"] is True
-    insecure_ok = values["dangerously_allow_insecure_origins"] is True
-    private_network = values["allow_private_network"] is True
+    # The rest is checked as the flags were meant, so that writing True or False as
+    # the hint says reveals no new problem.
+    credentials = _meant(values["allow_credentials"])
+    insecure_ok = _meant(values["dangerously_allow_insecure_origins"])
+    private_network = _meant(values["allow_private_network"])
     func = values["allow_origin_func"]
     any_origin, rules = _origins(
         values["allow_origins"], credentials, insecure_ok, problems, warnings
@@ -166,11 +174,27 @@ def validate(given: Mapping[str, Any]) -> Options:
     )
 
 
+# What a flag read from an environment variable or a .ini file says for False.
+_FALSE_WORDS = frozenset({"", "0", "false", "no", "off", "none"})
+
+
+def _meant(flag: object) -> bool:
+    """What a flag that is not a bool was meant to say ("false" means False)."""
+    if isinstance(flag, str):
+        return flag.strip().lower() not in _FALSE_WORDS
+    return bool(flag)
+
+
 def unknown_option(name: str) -> Problem:
     """The problem for an option name wsgicors does not know, with the closest one."""
-    close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else "valid options: " + ", ".join(OPTION_NAMES)
+    close = _closest(name)
+    hint = f"did you mean {close!r}?" if close else "valid options: " + ", ".join(OPTION_NAMES)
     return Problem("unknown-option", name, f"{name!r} is not a wsgicors option.", hint)
+
+
+def _closest(name: str) -> str | None:
+    close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
+    return close[0] if close else None
 
 
 def capped_max_age(value: Any) -> Any:
@@ -333,14 +357,33 @@ def _func_problems(func: object) -> list[Problem]:
 
 def _unused_beside_star(regex: RegexOption, func: object) -> list[ConfigWarning]:
     """Warnings for a regex or function that ``"*"`` (no credentials) makes unused."""
-    given = [name for name, value in (("allow_origin_regex", regex),
-                                      ("allow_origin_func", func))
-             if value is not None and value != () and value != []]
-    return [ConfigWarning(
-        "star-redundant", name,
-        f"'*' in allow_origins already allows every origin, so {name} is never consulted.",
-        f"remove {name}, or remove '*' to allow only what it allows.",
-    ) for name in given]
+    warnings = []
+    regexes = _regex_texts(regex)
+    if regexes:
+        shown = ", ".join(f"r'{text}'" if "'" not in text else repr(text) for text in regexes)
+        one = len(regexes) == 1
+        what = "the regex" if one else "the regexes"
+        warnings.append(ConfigWarning(
+            "star-redundant", "allow_origin_regex",
+            f"'*' already allows every origin, so {what} {shown} never "
+            f"{'decides' if one else 'decide'} anything.",
+            f"remove {what}, or remove '*' to allow only the origins {what} "
+            f"{'matches' if one else 'match'}.",
+        ))
+    if func is not None:
+        warnings.append(ConfigWarning(
+            "star-redundant", "allow_origin_func",
+            "'*' already allows every origin, so allow_origin_func is never called.",
+            "remove allow_origin_func, or remove '*' to allow only the origins it accepts.",
+        ))
+    return warnings
+
+
+def _regex_texts(value: RegexOption) -> list[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, (str, bytes, re.Pattern)) else list(value)
+    return [item.pattern if isinstance(item, re.Pattern) else str(item) for item in items]
 
 
 def _star_problems(credentials: bool, listed: bool) -> list[Problem]:

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from tests.core.support import hello_app
+from tests.support import triggers
 from wsgicors import ConfigError, CORSMiddleware, CORSPolicy
+from wsgicors.vocabulary import PolicyProblemCode, PolicyWarningCode, literal_values
 
 # (options, problem code, option named, text the hint must contain)
 INVALID: list[tuple[dict[str, Any], str, str, str]] = [
@@ -93,6 +95,16 @@ def test_unknown_options_are_reported_with_every_other_problem() -> None:
                                  "allow_credentials": True, "max_age": -1})
     assert sorted(p.code for p in caught.value.problems) == [
         "max-age-range", "star-credentials", "unknown-option"]
+
+
+def test_a_misspelt_option_is_checked_under_the_name_its_hint_suggests() -> None:
+    """Renaming it as the hint says must not reveal a new problem: it comes now."""
+    with pytest.raises(ConfigError) as caught:
+        CORSPolicy(allow_origins="*", allow_credential=True)  # type: ignore[call-arg]
+    assert [(p.code, p.hint) for p in caught.value.problems] == [
+        ("unknown-option", "did you mean 'allow_credentials'?"),
+        ("star-credentials", "list the origins that need credentials, or turn "
+                             "allow_credentials off.")]
 
 
 def test_config_error_is_a_value_error() -> None:
@@ -184,3 +196,25 @@ def test_compiled_regex_is_accepted() -> None:
 def test_repr_shows_configuration() -> None:
     text = repr(CORSPolicy(allow_origins=["https://a.example"], max_age=60))
     assert "https://a.example" in text and "max_age=60" in text
+
+
+def test_every_code_has_a_trigger_for_the_adapters_tests() -> None:
+    """tests/support/triggers.py feeds the adapters' hint tests: every code is there."""
+    problems = set(triggers.PROBLEMS) | triggers.NOT_FROM_OPTIONS
+    assert problems == set(literal_values(PolicyProblemCode))
+    assert set(triggers.WARNINGS) == set(literal_values(PolicyWarningCode))
+
+
+@pytest.mark.parametrize(("code", "options"), [
+    (code, options) for code, cases in triggers.PROBLEMS.items() for options in cases])
+def test_each_trigger_raises_its_problem(code: str, options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        CORSPolicy.from_options(triggers.materialized(options))
+    assert code in {problem.code for problem in caught.value.problems}
+
+
+@pytest.mark.parametrize(("code", "options"), [
+    (code, options) for code, cases in triggers.WARNINGS.items() for options in cases])
+def test_each_trigger_starts_with_its_warning(code: str, options: dict[str, Any]) -> None:
+    policy = CORSPolicy.from_options(options)
+    assert code in {warning.code for warning in policy.warnings}

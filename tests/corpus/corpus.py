@@ -63,6 +63,14 @@ DOT_STAR_HOST = Defence(
     "item 5 was a hole in exactly that); the regex the hint writes starts in one step",
 )
 
+LOOPBACK_REGEX = Defence(
+    frozenset({"regex-unproven"}),
+    "an unescaped '.' in '127.0.0.1', or ':*' after 'localhost', also matches single-label "
+    "names ('http://127x0a0a1:1', 'http://localhost1') that a search domain or a hostile "
+    "LAN's DNS resolves to another machine, which then reads the responses; the hint's "
+    "'http://127.0.0.1:*' or 'http://localhost:*' (or the escaped regex) starts in one step",
+)
+
 #: Safe configurations wsgicors may refuse, by record id.
 DEFENDED_REFUSALS: dict[str, Defence] = {
     "django-intranet-http-credentials": PLAIN_HTTP,
@@ -81,6 +89,15 @@ DEFENDED_REFUSALS: dict[str, Defence] = {
     "django-vercel-subtree-no-credentials": DOT_STAR_HOST,
     "flask-vercel-no-credentials": DOT_STAR_HOST,
     "fastapi-vercel-no-credentials": DOT_STAR_HOST,
+    "django-localhost-dot-star": DOT_STAR_HOST,
+    "django-loopback-unescaped-credentials": LOOPBACK_REGEX,
+    "django-loopback-colon-star": LOOPBACK_REGEX,
+    "django-loopback-prefix-ports": LOOPBACK_REGEX,
+    "flask-loopback-regexes-credentials": LOOPBACK_REGEX,
+    "flask-loopback-colon-star-credentials": LOOPBACK_REGEX,
+    "flask-loopback-any-port-credentials": LOOPBACK_REGEX,
+    "fastapi-loopback-unescaped-credentials": LOOPBACK_REGEX,
+    "fastapi-loopback-colon-star-credentials": LOOPBACK_REGEX,
 }
 
 #: Insecure under the peer, started by wsgicors, which reads them safely, by record id.

@@ -32,72 +32,18 @@ from .oracle import Finding, classify
 from .peers import peer
 from .records import CAUSES, FORMS, Record
 
-CAUSE_1 = "cause 1, forbidden request headers refused"
-CAUSE_2 = "cause 2, loopback regex refused"
-CAUSE_3 = "cause 3, LAN-address regex refused"
-CAUSE_4 = "cause 4, 'null' or '*' in a list without credentials refused"
-CAUSE_5 = "cause 5, '*' plus a regex reported instead of warned"
-
 #: Safe configurations today's main refuses without a defended reason.
-KNOWN_FALSE_REFUSALS = {
-    "django-all-plus-regexes-no-credentials": CAUSE_1,
-    "django-old-headers-credentials": CAUSE_1,
-    "django-old-headers-plus-custom": CAUSE_1,
-    "django-old-headers-tuple-dev": CAUSE_1,
-    "django-origin-header-only": CAUSE_1,
-    "django-accept-encoding-custom": CAUSE_1,
-    "flask-decorator-origin-header": CAUSE_1,
-    "flask-decorator-origin-header-any": CAUSE_1,
-    "flask-headers-forbidden-credentials": CAUSE_1,
-    "flask-config-old-headers": CAUSE_1,
-    "fastapi-old-headers-credentials": CAUSE_1,
-    "fastapi-origin-header": CAUSE_1,
-    "fastapi-cookie-headers-credentials": CAUSE_1,
-    "django-loopback-unescaped-credentials": CAUSE_2,
-    "django-loopback-colon-star": CAUSE_2,
-    "django-loopback-prefix-ports": CAUSE_2,
-    "django-localhost-dot-star": CAUSE_2 + " (and cause 1)",
-    "flask-loopback-regexes-credentials": CAUSE_2,
-    "flask-loopback-colon-star-credentials": CAUSE_2,
-    "flask-loopback-any-port-credentials": CAUSE_2,
-    "fastapi-loopback-unescaped-credentials": CAUSE_2,
-    "fastapi-loopback-colon-star-credentials": CAUSE_2,
-    "django-null-in-list": CAUSE_4,
-    "flask-null-no-credentials": CAUSE_4,
-    "flask-star-and-list": CAUSE_4,
-    "fastapi-null-no-credentials": CAUSE_4,
-    "fastapi-star-in-list": CAUSE_4,
-    "flask-star-plus-regex": CAUSE_5,
-    "flask-config-star-plus-regex": CAUSE_5,
-    "fastapi-star-plus-regex": CAUSE_5,
-}
+KNOWN_FALSE_REFUSALS: dict[str, str] = {}
 
-LOOPBACK_HINT = "cause 2, the regex hint names no loopback pattern (http://localhost:*)"
-LAN_HINT = "cause 3, the regex hint names nothing that fits an address range"
 #: Refusals whose hints, applied, do not give a configuration that starts (and, for a
 #: safe one, still serves its origins): they name no value to write, or a wrong one.
 KNOWN_UNFIXABLE_HINTS = {
-    "flask-star-and-list": "cause 4, 'keep either '*' or the list' names no value to write",
-    "fastapi-star-in-list": "cause 4, 'keep either '*' or the list' names no value to write",
-    "flask-lan-credentials": "cause 6, the Flask hint's escape hatch reads "
-    "'policy=CORSPolicy(..., dangerously_allow_insecure_origins=True)=True' (issue 20 item 6)",
-    "flask-intranet-http-credentials": "cause 6, the Flask hint's escape hatch is garbled "
-    "(issue 20 item 6)",
     "fastapi-literal-wildcard-vercel-credentials": "the public-suffix hint names no value; "
     "the entry Starlette never matched can simply be deleted",
-    "flask-credentials-typo": "the unknown option is reported alone; fixing it reveals "
-    "star-credentials",
-    "flask-star-plus-regex": "cause 5, '*' plus a regex: the hint names no value to write",
-    "fastapi-star-plus-regex": "cause 5, '*' plus a regex: the hint names no value to write",
 }
 
 #: Refusals today's main only reports at the first request (a 500 per request).
-KNOWN_LATE_REFUSALS = dict.fromkeys((
-    "flask-decorator-credentials", "flask-decorator-star-credentials",
-    "flask-github-pages-credentials", "flask-decorator-doubled-backslashes",
-    "flask-decorator-origin-header", "flask-decorator-origin-header-any",
-    "flask-loopback-any-port-credentials",
-), "@cross_origin validated at the first request, not at import")
+KNOWN_LATE_REFUSALS: dict[str, str] = {}
 
 #: Starlette-literal wildcards wsgicors makes live without a start-up warning today.
 KNOWN_SILENT_WIDENINGS = dict.fromkeys((
