@@ -160,12 +160,7 @@ MESSAGES: dict[str, tuple[str, Callable[[Record, list[Problem]], bool]]] = {
                               any("register" in problem.message for problem in problems)),
 }
 #: Messages today's main gets wrong.
-KNOWN_MISLEADING_MESSAGES = {
-    **dict.fromkeys((
-        "django-all-plus-list-credentials", "django-all-plus-list-regex-credentials",
-        "django-old-all-plus-whitelist-credentials",
-    ), "star-credentials does not say 'delete CORS_ALLOW_ALL_ORIGINS'"),
-}
+KNOWN_MISLEADING_MESSAGES: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("record", _params(
