@@ -37,19 +37,13 @@ KNOWN_FALSE_REFUSALS: dict[str, str] = {}
 
 #: Refusals whose hints, applied, do not give a configuration that starts (and, for a
 #: safe one, still serves its origins): they name no value to write, or a wrong one.
-KNOWN_UNFIXABLE_HINTS = {
-    "fastapi-literal-wildcard-vercel-credentials": "the public-suffix hint names no value; "
-    "the entry Starlette never matched can simply be deleted",
-}
+KNOWN_UNFIXABLE_HINTS: dict[str, str] = {}
 
 #: Refusals today's main only reports at the first request (a 500 per request).
 KNOWN_LATE_REFUSALS: dict[str, str] = {}
 
 #: Starlette-literal wildcards wsgicors makes live without a start-up warning today.
-KNOWN_SILENT_WIDENINGS = dict.fromkeys((
-    "fastapi-literal-wildcard", "fastapi-literal-wildcard-credentials",
-    "fastapi-literal-wildcard-placeholder",
-), "Starlette's literal 'https://*.x' entries made live without a warning")
+KNOWN_SILENT_WIDENINGS: dict[str, str] = {}
 
 
 #: What a known failure may raise: a failed check, never a crash of the harness.
