@@ -8,12 +8,16 @@ the same entries stay refused.
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.core.support import ALLOWED, OTHER, client, hello_app, preflight_headers
 from wsgicors import ConfigError, ConfigWarning, CORSMiddleware, CORSPolicy
+from wsgicors.cli import main
 
 OLD_DJANGO_HEADERS = ["accept", "accept-encoding", "authorization", "content-type", "dnt",
                       "origin", "user-agent", "x-csrftoken", "x-requested-with"]
@@ -168,3 +172,23 @@ def test_plain_http_refusal_says_when_the_escape_hatch_is_right() -> None:
     assert problem.hint.endswith("or pass dangerously_allow_insecure_origins=True.")
     CORSPolicy(allow_origins=["http://reports.corp.lan"], allow_credentials=True,
                dangerously_allow_insecure_origins=True)
+
+
+def test_explain_shows_the_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "warned_policy.py").write_text(
+        "from wsgicors import CORSPolicy\n"
+        "policy = CORSPolicy(allow_origins=['https://app.example.com'],\n"
+        "                    allow_headers=['content-type', 'origin'])\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert main(["explain", "--config", "warned_policy:policy", "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        assert [w["code"] for w in data["warnings"]] == ["header-forbidden"]
+        assert data["headers"] == ["content-type"]
+        assert main(["explain", "--config", "warned_policy:policy", "--color", "never"]) == 0
+        out = capsys.readouterr().out
+        assert "Warning: allow_headers: 'origin' is a forbidden request header" in out
+    finally:
+        sys.modules.pop("warned_policy", None)
