@@ -211,14 +211,20 @@ def capped_max_age(value: Any) -> Any:
     return value
 
 
-def _as_list(value: object, option: str, problems: list[Problem]) -> list[str]:
-    """Accept a list/tuple/set of strings or one comma-separated string."""
+def _as_list(
+    value: object, option: str, problems: list[Problem], *, strip: bool = True
+) -> list[str]:
+    """Accept a list/tuple/set of strings or one comma-separated string.
+
+    Names are stripped; origins are not (*strip* false): white space around one is a
+    problem, as every other way of writing an origin that browsers never send.
+    """
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
         items = list(value)
         if all(isinstance(item, str) for item in items):
-            return [item.strip() for item in items]
+            return [item.strip() for item in items] if strip else items
     problems.append(Problem(
         "type", option, f"expected a list of strings, got {value!r}.",
         f'write {option}=["..."].',
@@ -237,7 +243,8 @@ def _origins(
     validated too (the fix of star-credentials is to remove ``"*"``; they must then
     start).
     """
-    entries = [value] if isinstance(value, str) else _as_list(value, "allow_origins", problems)
+    entries = [value] if isinstance(value, str) else _as_list(
+        value, "allow_origins", problems, strip=False)
     others = [entry for entry in entries if entry != "*"]
     any_origin = len(others) < len(entries)
     if any_origin and not credentials:

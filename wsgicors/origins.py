@@ -400,6 +400,12 @@ class _Fault:
 def _faults(value: str) -> list[_Fault]:
     """Everything wrong with how *value* is written, not only the first thing."""
     faults: list[_Fault] = []
+    if value != value.strip():
+        # A list read from an environment variable and split on ',' keeps the space of
+        # ', ': never matched by the peers, which compare as text; refused, not fixed.
+        faults.append(_Fault("origin-not-serialized", "has white space around it",
+                             "send no white space", "remove the white space."))
+        value = value.strip()
     scheme, sep, rest = value.partition("://")
     if not sep:
         scheme, rest = "", value

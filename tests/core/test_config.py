@@ -22,6 +22,7 @@ INVALID: list[tuple[dict[str, Any], str, str, str]] = [
     ({"allow_origins": ["https://app.example.com/path"]}, "origin-not-serialized", "allow_origins", "'https://app.example.com'"),
     ({"allow_origins": ["https://app.example.com?x=1"]}, "origin-not-serialized", "allow_origins", "'https://app.example.com'"),
     ({"allow_origins": ["https://user@app.example.com"]}, "origin-not-serialized", "allow_origins", "'https://app.example.com'"),
+    ({"allow_origins": ["https://a.example", " https://b.example"]}, "origin-not-serialized", "allow_origins", "'https://b.example'"),
     ({"allow_origins": ["https://app.example.com:443"]}, "origin-default-port", "allow_origins", "'https://app.example.com'"),
     ({"allow_origins": ["http://app.example.com:80"]}, "origin-default-port", "allow_origins", "'http://app.example.com'"),
     ({"allow_origins": ["app.example.com"]}, "origin-no-scheme", "allow_origins", "'https://app.example.com'"),

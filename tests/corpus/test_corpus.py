@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +49,7 @@ KNOWN_SILENT_WIDENINGS: dict[str, str] = {}
 
 #: What a known failure may raise: a failed check, never a crash of the harness.
 _FAILED = (AssertionError, pytest.fail.Exception)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _params(records: list[Record], known: dict[str, str]) -> list[object]:
@@ -181,6 +183,17 @@ def test_starlette_literal_wildcards_are_warned(record: Record) -> None:
     entries = [origin for origin in record.options["allow_origins"] if "*" in origin]
     assert any(all(entry in warning for entry in entries) for warning in loaded.warnings), (
         f"no warning names {entries}: {loaded.warnings}")
+
+
+def test_every_defended_refusal_is_documented() -> None:
+    """Issue 21: each refusal of a safe configuration has its defence in the docs."""
+    text = " ".join((ROOT / "docs" / "validation.rst").read_text(encoding="utf-8").split())
+    missing = sorted({defence.title for defence in DEFENDED_REFUSALS.values()
+                      if f"**{defence.title}**" not in text})
+    assert missing == []
+    for defence in DEFENDED_REFUSALS.values():
+        section = text.split(f"**{defence.title}**", 1)[1].split("**", 1)[0]
+        assert all(f"``{code}``" in section for code in defence.codes), defence.title
 
 
 def test_corpus_is_well_formed() -> None:
