@@ -106,3 +106,26 @@ def misworded(text: str, own: set[str], foreign: set[str]) -> list[str]:
     faults += [f"assigns {name!r}" for name in _ASSIGNED.findall(bare)
                if name not in own and name != "r"]
     return faults
+
+
+def assert_a_suggested_fix_starts(record: Any) -> None:
+    """Apply what the hints of *record*'s refusal say, as a user would (every
+    combination of their alternatives, tests/corpus/hints.py); one of them must start.
+
+    Hints that name no value to write give nothing to try, which passes.
+    """
+    # Imported here: the corpus loader needs Flask and Django; the core's tests, which
+    # read the tables above, do not.
+    from tests.corpus.hints import fixes
+    from tests.corpus.loader import load
+
+    with load(record) as loaded:
+        problems = loaded.problems
+    assert problems, "the trigger started"
+    tried = []
+    for fixed in fixes(record, problems):
+        with load(fixed) as again:
+            if again.started:
+                return
+            tried.append(f"{dict(fixed.options)}: {again.problems}")
+    assert not tried, "no suggested change starts:\n" + "\n".join(tried)
