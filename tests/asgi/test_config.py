@@ -3,6 +3,7 @@ paths=, the ConfigErrors Starlette does not raise, and finding it from outside."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sys
@@ -115,6 +116,34 @@ def test_error_raised_when_starlette_builds_the_stack() -> None:
                                        allow_credentials=True)])
     with pytest.raises(ConfigError):
         TestClient(app).get("/items")
+
+
+@pytest.mark.parametrize("framework", ["starlette", "fastapi"])
+def test_error_fails_the_lifespan_start_up(framework: str) -> None:
+    """Issue 20 item 8: the stack is built with the lifespan start-up; the error fails
+    it (lifespan.startup.failed), so servers stop there instead of serving 500s."""
+    if framework == "fastapi":
+        app: Any = FastAPI()
+        app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)
+    else:
+        app = Site().starlette([Middleware(CORSMiddleware, allow_origins=["*"],
+                                           allow_credentials=True)])
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with pytest.raises(ConfigError):
+        asyncio.run(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
+                        receive, send))
+    [failed] = sent
+    assert failed["type"] == "lifespan.startup.failed"
+    assert failed["message"].startswith("1 problem in the CORS configuration:")
+    with pytest.raises(ConfigError), TestClient(app):
+        pass
 
 
 def test_nothing_configured_is_an_error() -> None:
