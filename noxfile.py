@@ -32,7 +32,8 @@ MATRIX_MARKERS = "not browser and not slow"
 ROOT = Path(__file__).resolve().parent
 # What the tests read besides tests/ itself (examples, fuzz target, the pages whose
 # examples they run) and the pytest configuration.
-TEST_DATA = ("tests", "examples", "fuzz", "docs", "README.md", "pyproject.toml")
+TEST_DATA = ("tests", "examples", "fuzz", "docs", "README.md", "CONTRIBUTING.md",
+             "pyproject.toml", "setup.cfg")
 # These read the packages' .py files from the checkout, which the package check has not.
 NEEDS_SOURCE_TREE = (
     "tests/django/test_checks.py::test_every_engine_problem_code_has_a_fixed_id",

@@ -9,7 +9,7 @@
 
 from .config import DEFAULT_HEADERS, DEFAULT_METHODS
 from .engine import Decision, explain, is_preflight
-from .errors import ConfigError, Problem
+from .errors import ConfigError, ConfigWarning, Problem
 from .middleware import CORSMiddleware
 from .paths import Routes
 from .policy import CORSPolicy
@@ -20,6 +20,7 @@ __all__ = [
     "CORSMiddleware",
     "CORSPolicy",
     "ConfigError",
+    "ConfigWarning",
     "Decision",
     "Problem",
     "Routes",

@@ -13,7 +13,10 @@ An adapter does three things, and never decides anything about CORS itself:
    options, let :class:`CORSPolicy` validate them, and rename the options in the
    :class:`Problem` s of a :class:`ConfigError` with :meth:`Problem.renamed`.
    :func:`capped_max_age` and :func:`build_routes` help; :func:`unknown_option`
-   reports a misspelt name.
+   reports a misspelt name. A policy's :attr:`CORSPolicy.warnings` (valid options
+   said in vain), renamed the same way, are logged at start-up with
+   :func:`log_warnings` (:func:`build_routes` does it for options in wsgicors's own
+   names).
 2. **Hook in** where the framework lets it answer before the application:
    :func:`is_preflight`, then :func:`preflight` (a :class:`Preflight`: the whole
    answer) or, in a WSGI stack, :func:`answer_preflight`. Every other response gets
@@ -48,7 +51,7 @@ from .config import (
     unknown_option,
 )
 from .engine import OPTION_FOR, Decision, actual, explain, is_preflight, preflight, refusal
-from .errors import ConfigError, Problem
+from .errors import ConfigError, ConfigWarning, Problem, log_warnings
 from .headers import (
     NOTHING,
     REFUSED,
@@ -66,7 +69,7 @@ from .logsafe import logsafe
 from .middleware import CORSMiddleware, answer_preflight, build_routes, with_cors_headers
 from .paths import FailedClosed, Match, PathKey, PathMap, RouteMatcher, Routes
 from .policy import CORSPolicy
-from .vocabulary import DecisionCode, DecisionKind, ProblemCode, RefusalCode, Step
+from .vocabulary import DecisionCode, DecisionKind, ProblemCode, RefusalCode, Step, WarningCode
 
 __all__ = [
     "DEFAULT_HEADERS",
@@ -80,6 +83,7 @@ __all__ = [
     "CORSMiddleware",
     "CORSPolicy",
     "ConfigError",
+    "ConfigWarning",
     "Decision",
     "DecisionCode",
     "DecisionKind",
@@ -99,6 +103,7 @@ __all__ = [
     "RouteMatcher",
     "Routes",
     "Step",
+    "WarningCode",
     "actual",
     "add_to_header_list",
     "add_to_raw_header_list",
@@ -108,6 +113,7 @@ __all__ = [
     "encode_raw",
     "explain",
     "is_preflight",
+    "log_warnings",
     "logsafe",
     "merge_vary",
     "preflight",

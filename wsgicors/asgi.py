@@ -26,23 +26,29 @@ framework: it runs under any ASGI 3 server on an asyncio event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Collection, MutableMapping
+import sys
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, MutableMapping
 from datetime import timedelta
 from typing import Any
 
 from .adapter import (
+    ConfigError,
+    ConfigWarning,
     CORSHeaders,
     CORSPolicy,
     NamesOption,
     OriginsOption,
     PathMap,
     Preflight,
+    Problem,
     RegexOption,
+    Routes,
     actual,
     add_to_raw_header_list,
     build_routes,
     encode_raw,
     is_preflight,
+    log_warnings,
     preflight,
 )
 
@@ -89,7 +95,11 @@ class CORSMiddleware:
     thread, only for origins the static lists do not decide.
 
     :raises ConfigError: for every insecure or ineffective configuration (``"*"`` with
-        credentials, unprovable regexes...), at construction.
+        credentials, unprovable regexes...), at construction. Starlette and FastAPI
+        construct the middlewares of ``add_middleware`` and ``middleware=[...]`` when
+        the server first calls the application, with the lifespan events: there the
+        error fails the start-up (``lifespan.startup.failed``), which stops uvicorn
+        whatever its ``--lifespan`` mode, and any request still made gets it raised.
     """
 
     def __init__(
@@ -120,7 +130,17 @@ class CORSMiddleware:
             "expose_headers": expose_headers, "max_age": max_age,
         }
         self.app = app
-        self.routes = build_routes(policy, paths, policy_options(starlette, options))
+        try:
+            self.routes = configure(policy, paths, starlette, options)
+        except ConfigError as error:
+            if not _built_by_starlette():
+                raise
+            # Raised here, the error would reach uvicorn as the first lifespan event's
+            # and, under its default --lifespan auto, read as "lifespan unsupported":
+            # the app would start and answer every request with a 500. Failing the
+            # start-up instead stops the server, with this error as its message.
+            self.app = _FailedStartup(error)
+            self.routes = Routes(None)
 
     def reconfigure(
         self, policy: CORSPolicy | None = None, *, paths: PathMap | None = None,
@@ -133,7 +153,7 @@ class CORSMiddleware:
         """
         starlette = {name: options.pop(name, default)
                      for name, default in STARLETTE_DEFAULTS.items()}
-        self.routes = build_routes(policy, paths, policy_options(starlette, options))
+        self.routes = configure(policy, paths, starlette, options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -163,6 +183,56 @@ class CORSMiddleware:
         await self.app(scope, receive, _cors_send(send, cors))
 
 
+def configure(
+    policy: CORSPolicy | None, paths: PathMap | None, starlette: dict[str, Any],
+    options: dict[str, Any],
+) -> Routes:
+    """The routes for the middleware's arguments, with a Starlette user's warnings.
+
+    Starlette compared ``allow_origins`` entries as text, so ``https://*.example.com``
+    never matched there; here it is a live pattern. A migration must not allow more
+    than before without saying so: such entries are logged, and a refusal that names
+    one says it can simply go.
+    """
+    origins = starlette["allow_origins"]
+    if isinstance(origins, Iterable) and not isinstance(origins, (str, bytes, Mapping)):
+        origins = starlette["allow_origins"] = list(origins)  # read twice: no generator
+    literal = [entry for entry in origins if isinstance(entry, str) and "*" in entry
+               ] if isinstance(origins, list) and "*" not in origins else []
+    try:
+        routes = build_routes(policy, paths, policy_options(starlette, options))
+    except ConfigError as error:
+        raise ConfigError([_never_matched(problem, literal)
+                           for problem in error.problems]) from None
+    if literal:
+        log_warnings([_literal_wildcards(literal)])
+    return routes
+
+
+def _literal_wildcards(entries: list[str]) -> ConfigWarning:
+    one = len(entries) == 1
+    shown = ", ".join(map(repr, entries))
+    return ConfigWarning(
+        "starlette-literal-wildcard", "allow_origins",
+        f"{shown} never matched under Starlette's CORSMiddleware, which compares origins "
+        f"as text; wsgicors reads {'it as a pattern' if one else 'them as patterns'} "
+        "(every subdomain, or every port), so origins Starlette refused are now allowed.",
+        f"keep {'it' if one else 'them'} if you meant those origins, or remove "
+        f"{'it' if one else 'them'} to allow only what Starlette allowed.",
+    )
+
+
+def _never_matched(problem: Problem, literal: list[str]) -> Problem:
+    """*problem*, saying that an entry Starlette never matched can simply be removed."""
+    entry = next((entry for entry in literal if repr(entry) in problem.message), None)
+    if entry is None or problem.option != "allow_origins":
+        return problem
+    return problem._replace(
+        message=f"{problem.message} (Starlette compared {entry!r} as text and never "
+                "matched it.)",
+        hint=f"remove {entry!r}, or {problem.hint}")
+
+
 def policy_options(starlette: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
     """CORSPolicy options for Starlette's keywords plus other policy *options*.
 
@@ -188,6 +258,35 @@ def _is_default(name: str, value: Any) -> bool:
     ):
         return tuple(value) == default  # [] and ("GET",) as a list are the defaults too
     return bool(value == default and type(value) is type(default))
+
+
+def _built_by_starlette() -> bool:
+    """True if Starlette's (or FastAPI's) ``build_middleware_stack`` called the
+    constructor from within the application's first call: the stack is being built
+    lazily, on the server's event loop (a tool building it to look inside gets the
+    error raised)."""
+    if sys._getframe(2).f_code.co_name != "build_middleware_stack":
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+class _FailedStartup:
+    """An ASGI app standing for a middleware whose configuration failed, in a stack
+    Starlette builds lazily: it fails the lifespan start-up, and every request."""
+
+    def __init__(self, error: ConfigError) -> None:
+        self.error = error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.failed", "message": str(self.error)})
+        raise self.error
 
 
 def route_path(scope: Scope) -> str:

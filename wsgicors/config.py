@@ -2,8 +2,10 @@
 
 :func:`validate` turns the options a user wrote (``allow_origins=[...]``...) into
 :class:`Options`, normalized and proven safe, or raises :class:`~wsgicors.ConfigError`
-listing every :class:`~wsgicors.Problem`. Nothing here runs per request:
-:class:`wsgicors.CORSPolicy` compiles the result into what requests read.
+listing every :class:`~wsgicors.Problem`. What is valid but said in vain (a forbidden
+header name, ``null`` or a regex beside ``"*"``) starts, with a
+:class:`~wsgicors.ConfigWarning` in :attr:`Options.warnings`. Nothing here runs per
+request: :class:`wsgicors.CORSPolicy` compiles the result into what requests read.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError, ConfigWarning, Problem
 from .http import (
     FORBIDDEN_METHODS,
     FORBIDDEN_RESPONSE_HEADERS,
@@ -56,6 +58,10 @@ DEFAULTS: Mapping[str, Any] = {
 }
 OPTION_NAMES = tuple(DEFAULTS)
 
+#: ``null`` in ``allow_origins`` without credentials: the placeholder browsers send for
+#: opaque origins, allowed as one exact value (the allowlist pins exact values).
+NULL_RULE = OriginRule("null", "null", "", None)
+
 
 @dataclass(frozen=True)
 class Options:
@@ -85,6 +91,8 @@ class Options:
     insecure_origins: bool
     #: The ``allow_headers`` regexes as matched per request: in time linear in the name.
     header_matchers: tuple[LinearPattern, ...] = ()
+    #: What the configuration says in vain; it starts all the same.
+    warnings: tuple[ConfigWarning, ...] = ()
 
     def as_options(self) -> dict[str, Any]:
         """The options, normalized, under their names (:attr:`CORSPolicy.options`)."""
@@ -105,32 +113,53 @@ class Options:
 def validate(given: Mapping[str, Any]) -> Options:
     """Check the options in *given* (missing ones take their default).
 
-    :raises ConfigError: listing every problem, each naming its option and the fix.
+    :raises ConfigError: listing every problem, each naming its option and the fix
+        (unknown option names among them).
     """
     values = {**DEFAULTS, **given}
     problems: list[Problem] = [unknown_option(name) for name in given if name not in DEFAULTS]
+    warnings: list[ConfigWarning] = []
+    # A misspelt option is checked under the name its hint suggests (unless that one is
+    # set), so the problems the correction would reveal come now, with the typo's.
+    for name in given:
+        close = _closest(name)
+        if name not in DEFAULTS and close is not None and values[close] == DEFAULTS[close]:
+            values[close] = given[name]
     for name in ("allow_credentials", "allow_private_network",
                  "dangerously_allow_insecure_origins"):
         if not isinstance(values[name], bool):
             problems.append(Problem(
                 "type", name, f"expected True or False, got {values[name]!r}.",
-                f"write {name}={bool(values[name])!r}.",
+                f"write {name}={_meant(values[name])!r}.",
             ))
-    credentials = values["allow_credentials"] is True
-    insecure_ok = values["dangerously_allow_insecure_origins"] is True
-    private_network = values["allow_private_network"] is True
+    # The rest is checked as the flags were meant, so that writing True or False as
+    # the hint says reveals no new problem.
+    credentials = _meant(values["allow_credentials"])
+    insecure_ok = _meant(values["dangerously_allow_insecure_origins"])
+    private_network = _meant(values["allow_private_network"])
     func = values["allow_origin_func"]
-    any_origin, rules = _origins(values["allow_origins"], credentials, insecure_ok, problems)
-    regexes = _regexes(values["allow_origin_regex"], credentials, insecure_ok, problems)
-    problems += _func_problems(func)
-    problems += _combination_problems(
-        any_origin, credentials, bool(regexes), func is not None, private_network
+    any_origin, rules = _origins(
+        values["allow_origins"], credentials, insecure_ok, problems, warnings
     )
+    # Beside '*' without credentials a regex is never consulted: it need not be proven.
+    unused = any_origin and not credentials
+    regexes = _regexes(values["allow_origin_regex"], credentials, insecure_ok, problems,
+                       prove=not unused)
+    problems += _func_problems(func)
+    if unused:
+        warnings += _unused_beside_star(values["allow_origin_regex"], func)
+        regexes, func = [], None
+    elif any_origin:
+        problems += _star_problems(credentials, bool(rules or regexes or func is not None))
+    if any_origin and private_network:
+        problems.append(_STAR_PRIVATE_NETWORK)
     any_method, methods = _methods(values["allow_methods"], problems)
     header_patterns, header_names = _header_patterns(values["allow_headers"], problems)
     header_matchers = _linear_header_patterns(header_patterns, problems)
     any_header, headers = _names(header_names, "allow_headers", problems)
-    problems += _forbidden_header_problems(headers)
+    warnings += _forbidden_header_warnings(headers)
+    # Browsers never let a script send them, so they would never be asked for: ignored.
+    headers = [name for name in headers if not is_forbidden_request_header(name)]
     any_expose, exposed = _names(values["expose_headers"], "expose_headers", problems)
     problems += _expose_problems(any_expose, exposed, credentials)
     age = _max_age(values["max_age"], problems)
@@ -145,14 +174,31 @@ def validate(given: Mapping[str, Any]) -> Options:
         any_expose=any_expose, exposed=tuple(exposed), credentials=credentials, max_age=age,
         private_network=private_network, insecure_origins=insecure_ok,
         header_matchers=tuple(header_matchers),
+        warnings=tuple(warnings),
     )
+
+
+# What a flag read from an environment variable or a .ini file says for False.
+_FALSE_WORDS = frozenset({"", "0", "false", "no", "off", "none"})
+
+
+def _meant(flag: object) -> bool:
+    """What a flag that is not a bool was meant to say ("false" means False)."""
+    if isinstance(flag, str):
+        return flag.strip().lower() not in _FALSE_WORDS
+    return bool(flag)
 
 
 def unknown_option(name: str) -> Problem:
     """The problem for an option name wsgicors does not know, with the closest one."""
-    close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else "valid options: " + ", ".join(OPTION_NAMES)
+    close = _closest(name)
+    hint = f"did you mean {close!r}?" if close else "valid options: " + ", ".join(OPTION_NAMES)
     return Problem("unknown-option", name, f"{name!r} is not a wsgicors option.", hint)
+
+
+def _closest(name: str) -> str | None:
+    close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
+    return close[0] if close else None
 
 
 def capped_max_age(value: Any) -> Any:
@@ -169,14 +215,20 @@ def capped_max_age(value: Any) -> Any:
     return value
 
 
-def _as_list(value: object, option: str, problems: list[Problem]) -> list[str]:
-    """Accept a list/tuple/set of strings or one comma-separated string."""
+def _as_list(
+    value: object, option: str, problems: list[Problem], *, strip: bool = True
+) -> list[str]:
+    """Accept a list/tuple/set of strings or one comma-separated string.
+
+    Names are stripped; origins are not (*strip* false): white space around one is a
+    problem, as every other way of writing an origin that browsers never send.
+    """
     if isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
         items = list(value)
         if all(isinstance(item, str) for item in items):
-            return [item.strip() for item in items]
+            return [item.strip() for item in items] if strip else items
     problems.append(Problem(
         "type", option, f"expected a list of strings, got {value!r}.",
         f'write {option}=["..."].',
@@ -185,32 +237,68 @@ def _as_list(value: object, option: str, problems: list[Problem]) -> list[str]:
 
 
 def _origins(
-    value: OriginsOption, credentials: bool, insecure_ok: bool, problems: list[Problem]
+    value: OriginsOption, credentials: bool, insecure_ok: bool, problems: list[Problem],
+    warnings: list[ConfigWarning],
 ) -> tuple[bool, list[OriginRule]]:
-    entries = [value] if isinstance(value, str) else _as_list(value, "allow_origins", problems)
-    if "*" in entries:
-        if len(entries) > 1:
-            problems.append(Problem(
+    """Whether ``"*"`` is listed, and the other entries as rules.
+
+    Without credentials, ``"*"`` beside other origins, and ``null``, grant nothing
+    ``"*"`` does not: they start, with a warning. With credentials the others are
+    validated too (the fix of star-credentials is to remove ``"*"``; they must then
+    start).
+    """
+    entries = [value] if isinstance(value, str) else _as_list(
+        value, "allow_origins", problems, strip=False)
+    others = [entry for entry in entries if entry != "*"]
+    any_origin = len(others) < len(entries)
+    if any_origin and not credentials:
+        if others:
+            warnings.append(ConfigWarning(
                 "origin-star-mixed", "allow_origins",
-                "'*' is listed together with specific origins; '*' alone already means "
-                "every origin, so the list is ambiguous.",
-                "keep either '*' or the list of origins.",
+                f"'*' is listed together with {_joined(others)}: '*' already allows every "
+                "origin, so the others change nothing.",
+                "remove '*' to allow only the others, or remove the others.",
             ))
         return True, []
     rules: dict[str, OriginRule] = {}
-    for entry in entries:
+    for entry in others:
+        if entry == "null" and not credentials:
+            warnings.append(_NULL_WARNING)
+            rules.setdefault(entry, NULL_RULE)
+            continue
         rule, found = parse_origin_rule(
             entry, option="allow_origins", credentials=credentials, insecure_ok=insecure_ok
         )
         problems += found
         if rule is not None:
             rules.setdefault(rule.text, rule)
-    return False, list(rules.values())
+    return any_origin, list(rules.values())
+
+
+def _joined(values: list[str], shown: int = 3) -> str:
+    listed = ", ".join(map(repr, values[:shown]))
+    return listed + (f" and {len(values) - shown} more" if len(values) > shown else "")
+
+
+_NULL_WARNING = ConfigWarning(
+    "origin-null", "allow_origins",
+    "'null' is the origin of sandboxed iframes and of file: and data: documents, which "
+    "any site can open: every site can read these responses, as with '*' (credentials "
+    "are off; with them 'null' is refused).",
+    "keep 'null' only if pages opened from files or sandboxed iframes call this API; "
+    "otherwise remove 'null'.",
+)
 
 
 def _regexes(
-    value: RegexOption, credentials: bool, insecure_ok: bool, problems: list[Problem]
+    value: RegexOption, credentials: bool, insecure_ok: bool, problems: list[Problem],
+    *, prove: bool = True,
 ) -> list[tuple[re.Pattern[str], LinearPattern]]:
+    """The regexes compiled and proven, each with its linear-time matcher.
+
+    With *prove* false (beside ``"*"``, where no regex is consulted) they are only
+    compiled, and nothing is returned.
+    """
     if value is None:
         return []
     if isinstance(value, (str, bytes, re.Pattern)):
@@ -222,7 +310,7 @@ def _regexes(
     compiled: list[tuple[re.Pattern[str], LinearPattern]] = []
     for item in items:
         pattern = _compile_regex(item, problems)
-        if pattern is None:
+        if pattern is None or not prove:
             continue
         # Proven to match only trusted origins, and matched in time linear in the
         # origin (wsgicors.linear), whatever the pattern's structure.
@@ -278,35 +366,62 @@ def _func_problems(func: object) -> list[Problem]:
     return []
 
 
-def _combination_problems(
-    any_origin: bool, credentials: bool, regex: bool, func: bool, private_network: bool
-) -> list[Problem]:
-    if not any_origin:
+def _unused_beside_star(regex: RegexOption, func: object) -> list[ConfigWarning]:
+    """Warnings for a regex or function that ``"*"`` (no credentials) makes unused."""
+    warnings = []
+    regexes = _regex_texts(regex)
+    if regexes:
+        shown = ", ".join(f"r'{text}'" if "'" not in text else repr(text) for text in regexes)
+        one = len(regexes) == 1
+        what = "the regex" if one else "the regexes"
+        warnings.append(ConfigWarning(
+            "star-redundant", "allow_origin_regex",
+            f"'*' already allows every origin, so {what} {shown} never "
+            f"{'decides' if one else 'decide'} anything.",
+            f"remove {what}, or remove '*' to allow only the origins {what} "
+            f"{'matches' if one else 'match'}.",
+        ))
+    if func is not None:
+        warnings.append(ConfigWarning(
+            "star-redundant", "allow_origin_func",
+            "'*' already allows every origin, so allow_origin_func is never called.",
+            "remove allow_origin_func, or remove '*' to allow only the origins it accepts.",
+        ))
+    return warnings
+
+
+def _regex_texts(value: RegexOption) -> list[str]:
+    if value is None:
         return []
-    problems = []
-    if credentials:
-        problems.append(Problem(
-            "star-credentials", "allow_origins",
-            "'*' together with allow_credentials=True would let every site on the web "
+    items = [value] if isinstance(value, (str, bytes, re.Pattern)) else list(value)
+    return [item.pattern if isinstance(item, re.Pattern) else str(item) for item in items]
+
+
+def _star_problems(credentials: bool, listed: bool) -> list[Problem]:
+    """``"*"`` with credentials; *listed*: origins, regexes or a function are given too."""
+    if not credentials:
+        return []
+    risk = ("'*' together with allow_credentials=True would let every site on the web "
             "make authenticated requests as your users (browsers also refuse '*' with "
-            "credentials, so other libraries silently reflect any origin instead).",
-            "list the origins that need credentials, or turn allow_credentials off.",
-        ))
-    if regex or func:
-        problems.append(Problem(
-            "star-redundant", "allow_origins",
-            "'*' already allows every origin; allow_origin_regex/allow_origin_func would "
-            "never be consulted.",
-            "remove '*' or the regex/function.",
-        ))
-    if private_network:
-        problems.append(Problem(
-            "star-private-network", "allow_private_network",
-            "private network access with '*' origins lets any public site reach this "
-            "private server (the flask-cors CVE-2024-6221 class).",
-            "list the origins allowed to reach the private network.",
-        ))
-    return problems
+            "credentials, so other libraries silently reflect any origin instead)")
+    if listed:
+        return [Problem(
+            "star-credentials", "allow_origins",
+            f"{risk}; the origins listed beside it are the ones to keep.",
+            "remove '*', or turn allow_credentials off.",
+        )]
+    return [Problem(
+        "star-credentials", "allow_origins", f"{risk}.",
+        "list the origins that need credentials, or turn allow_credentials off.",
+    )]
+
+
+_STAR_PRIVATE_NETWORK = Problem(
+    "star-private-network", "allow_private_network",
+    "private network access with '*' origins lets any public site reach this "
+    "private server (the flask-cors CVE-2024-6221 class).",
+    "list the origins allowed to reach the private network.",
+)
 
 
 def _methods(value: NamesOption, problems: list[Problem]) -> tuple[bool, list[str]]:
@@ -387,12 +502,12 @@ def _names(value: NamesOption, option: str, problems: list[Problem]) -> tuple[bo
     return False, result
 
 
-def _forbidden_header_problems(headers: list[str]) -> list[Problem]:
+def _forbidden_header_warnings(headers: list[str]) -> list[ConfigWarning]:
     return [
-        Problem(
+        ConfigWarning(
             "header-forbidden", "allow_headers",
             f"{name!r} is a forbidden request header: browsers never let scripts "
-            "send it, so listing it has no effect.",
+            "send it, so listing it has no effect (it is ignored).",
             f"remove {name!r}.",
         )
         for name in headers if is_forbidden_request_header(name)

@@ -6,12 +6,13 @@ decision from :mod:`wsgicors.engine`, every header from :mod:`wsgicors.headers`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .engine import actual, is_preflight, preflight
-from .errors import ConfigError, Problem
+from .errors import ConfigError, ConfigWarning, Problem, log_warnings
 from .headers import CORSHeaders, add_to_header_list
 from .paths import PathMap, Routes, wsgi_path_texts
 from .policy import CORSPolicy
@@ -130,7 +131,10 @@ def with_cors_headers(start_response: StartResponse, cors: CORSHeaders) -> Start
 def build_routes(
     policy: CORSPolicy | None, paths: PathMap | None, options: dict[str, Any]
 ) -> Routes:
-    """The :class:`Routes` for a middleware's arguments (a policy, or its options)."""
+    """The :class:`Routes` for a middleware's arguments (a policy, or its options).
+
+    Built at start-up, so the policies' warnings are logged here, once each.
+    """
     if options:
         if policy is not None:
             raise ConfigError([Problem(
@@ -149,4 +153,19 @@ def build_routes(
             "type", "policy", f"expected a CORSPolicy, got {policy!r}.",
             "pass CORSPolicy(...) or the options as keywords.",
         )])
-    return Routes(policy, paths)
+    routes = Routes(policy, paths)
+    log_warnings(_warnings(policy, paths))
+    return routes
+
+
+def _warnings(policy: CORSPolicy | None, paths: PathMap | None) -> list[ConfigWarning]:
+    """The warnings of every policy in a configuration, each policy once."""
+    found = list(policy.warnings) if policy is not None else []
+    seen = {id(policy)}
+    for key, path_policy in (paths or {}).items():
+        if path_policy is None or id(path_policy) in seen:
+            continue
+        seen.add(id(path_policy))
+        shown = key.pattern if isinstance(key, re.Pattern) else key
+        found += [warning.renamed({}, f"paths[{shown!r}].") for warning in path_policy.warnings]
+    return found

@@ -400,6 +400,12 @@ class _Fault:
 def _faults(value: str) -> list[_Fault]:
     """Everything wrong with how *value* is written, not only the first thing."""
     faults: list[_Fault] = []
+    if value != value.strip():
+        # A list read from an environment variable and split on ',' keeps the space of
+        # ', ': never matched by the peers, which compare as text; refused, not fixed.
+        faults.append(_Fault("origin-not-serialized", "has white space around it",
+                             "send no white space", "remove the white space."))
+        value = value.strip()
     scheme, sep, rest = value.partition("://")
     if not sep:
         scheme, rest = "", value
@@ -544,7 +550,10 @@ def check_credentialed(
         problems.append(Problem(
             "origin-insecure", option,
             f"{shown} allows plain http with allow_credentials: anyone on the network "
-            "path can inject script into that origin and read credentialed responses.",
+            "path can inject script into that origin and read credentialed responses "
+            "(if this API is itself served over plain http, the same attacker reads its "
+            "traffic directly and this refusal protects nothing: then say so with "
+            "dangerously_allow_insecure_origins=True).",
             f"{secure}, or pass dangerously_allow_insecure_origins=True.",
         ))
     if address_range and not is_private_range(rule.host):

@@ -118,12 +118,18 @@ class Routes:
     application's router reads it.
     """
 
-    __slots__ = ("_catch_all", "_exact", "_ordered", "_prefixes", "default", "routed")
+    __slots__ = ("_catch_all", "_exact", "_ordered", "_prefixes", "_scope", "default",
+                 "routed")
 
-    def __init__(self, default: CORSPolicy | None, paths: PathMap | None = None) -> None:
+    def __init__(self, default: CORSPolicy | None, paths: PathMap | None = None, *,
+                 scope: re.Pattern[str] | None = None) -> None:
+        """*scope*, a regex full-matched like a path pattern, gates everything: a path
+        outside it gets no CORS handling, whatever *paths* and *default* say (Django's
+        ``CORS_URLS_REGEX``)."""
         self.default = default
         #: False when one policy (:attr:`default`) serves every path.
-        self.routed = bool(paths)
+        self.routed = bool(paths) or scope is not None
+        self._scope: Callable[[str], object] | None = None
         self._exact: dict[str, CORSPolicy | None] = {}
         patterns: list[_Pattern] = []
         self._catch_all: tuple[str, CORSPolicy | None] | None = None
@@ -157,6 +163,9 @@ class Routes:
                 ))
             else:
                 self._exact[key] = policy
+        if scope is not None:
+            gate = _regex_pattern(scope, None, -1, problems)
+            self._scope = None if gate is None else gate.test
         if problems:
             raise ConfigError(problems)
         # Prefixes alone (the common case) are matched by a loop without a call per
@@ -209,6 +218,8 @@ class Routes:
         (None: the default). For an adapter that passes the path its router routes by."""
         if path[:1] != "/":
             path = "/" + path  # '' is the mount point; werkzeug's request.path does this
+        if self._scope is not None and not self._scope(path):
+            return None, None
         policy = self._exact.get(path, _MISSING)
         if policy is not _MISSING:
             return policy, path  # type: ignore[return-value]

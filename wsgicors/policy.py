@@ -24,10 +24,9 @@ from .config import (
     OriginsOption,
     RegexOption,
     capped_max_age,
-    unknown_option,
     validate,
 )
-from .errors import ConfigError
+from .errors import ConfigWarning
 from .headers import REFUSED, CORSHeaders, Template
 
 __all__ = [
@@ -74,6 +73,9 @@ class CORSPolicy:
         than localhost together with credentials.
     :raises ConfigError: listing every problem with the configuration.
 
+    What is valid but said in vain (a forbidden request header, ``null`` or a regex
+    beside ``"*"``...) is in :attr:`warnings`; the middlewares log them at start-up.
+
     What the request path reads: :attr:`origins`, :attr:`methods`,
     :attr:`request_headers` (the allowlists), :attr:`refused`,
     :attr:`fixed_preflight` and :attr:`allow_private_network`.
@@ -82,7 +84,7 @@ class CORSPolicy:
     __slots__ = (
         "_frozen", "_validated", "allow_credentials", "allow_private_network",
         "any_origin", "expose_headers_value", "fixed_preflight", "max_age", "methods",
-        "origins", "refused", "request_headers", "varies_by_origin",
+        "origins", "refused", "request_headers", "varies_by_origin", "warnings",
     )
 
     def __init__(
@@ -114,6 +116,8 @@ class CORSPolicy:
 
     def _compile(self, options: Options) -> None:
         self._validated = options
+        #: :class:`~wsgicors.ConfigWarning` s: what the options say without effect.
+        self.warnings: tuple[ConfigWarning, ...] = options.warnings
         self.any_origin = options.any_origin
         #: False only for ``"*"``: then no response depends on the Origin.
         self.varies_by_origin = not options.any_origin
@@ -152,10 +156,10 @@ class CORSPolicy:
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> CORSPolicy:
-        """Build a policy from a mapping of option names, refusing unknown names."""
-        unknown = [name for name in options if name not in OPTION_NAMES]
-        if unknown:
-            raise ConfigError([unknown_option(name) for name in unknown])
+        """Build a policy from a mapping of option names.
+
+        An unknown name is a problem reported with every other one.
+        """
         return cls(**options)
 
     def __setattr__(self, name: str, value: object) -> None:

@@ -26,7 +26,10 @@ DecisionCode = RefusalCode | Literal["allowed", "no-origin", "path-not-covered"]
 #: middlewares' arguments report.
 PolicyProblemCode = Literal[
     "type", "unknown-option",
-    "origin-star-mixed", "origin-null", "origin-file", "origin-no-scheme",
+    # Now warnings without credentials, and star-credentials with them; kept so that
+    # their Django check IDs are never given to other problems.
+    "origin-star-mixed", "star-redundant",
+    "origin-null", "origin-file", "origin-no-scheme",
     "origin-not-serialized", "origin-scheme", "origin-port", "origin-default-port",
     "origin-not-punycode", "origin-uppercase", "origin-wildcard", "origin-host",
     "origin-insecure", "origin-public-suffix",
@@ -34,8 +37,11 @@ PolicyProblemCode = Literal[
     # No longer reported (unproven regexes are "regex-unproven"); kept so that the
     # Django check ID it had is never given to another problem.
     "regex-matches-anything",
-    "star-credentials", "star-redundant", "star-private-network",
-    "method-invalid", "method-forbidden", "header-invalid", "header-forbidden",
+    "star-credentials", "star-private-network",
+    "method-invalid", "method-forbidden", "header-invalid",
+    # Now a warning (WarningCode): listing a forbidden request header has no effect.
+    # Kept so that the Django check ID it had is never given to another problem.
+    "header-forbidden",
     "expose-star-credentials", "expose-forbidden", "max-age-range", "func-async",
     "path-pattern", "path-policy", "policy-and-options", "no-policy",
     # A path or header regex no linear-time matcher runs (backreferences...).
@@ -53,6 +59,18 @@ ToolProblemCode = Literal[
 ]
 #: :attr:`wsgicors.Problem.code`: every problem a ConfigError can carry.
 ProblemCode = PolicyProblemCode | AdapterProblemCode | ToolProblemCode
+
+#: Warnings :class:`wsgicors.CORSPolicy` gives about a configuration that starts but
+#: says more than it does: an entry with no effect, or one that grants nothing the
+#: rest does not. A code that is also a problem code names the same fact, which is a
+#: problem in other circumstances (``origin-null`` with credentials).
+PolicyWarningCode = Literal[
+    "header-forbidden", "origin-null", "origin-star-mixed", "star-redundant",
+]
+#: Warnings of the adapters about their own vocabulary (:mod:`wsgicors.asgi`).
+AdapterWarningCode = Literal["starlette-literal-wildcard"]
+#: :attr:`wsgicors.ConfigWarning.code`: every warning a configuration can get.
+WarningCode = PolicyWarningCode | AdapterWarningCode
 
 
 def literal_values(literal: Any) -> tuple[str, ...]:

@@ -2,12 +2,15 @@
 
 Each problem from the engine's validation (a :class:`wsgicors.Problem` with a stable
 ``code``) becomes a :class:`django.core.checks.Error` whose ID is fixed per code, so
-``SILENCED_SYSTEM_CHECKS`` keeps working across releases. Warnings cover what is
-valid but probably not what a django-cors-headers user meant.
+``SILENCED_SYSTEM_CHECKS`` keeps working across releases; each engine warning (a
+:class:`wsgicors.ConfigWarning`: a setting said in vain, which starts) becomes a
+:class:`django.core.checks.Warning`, its ID fixed the same way. Other warnings cover
+what is valid but probably not what a django-cors-headers user meant.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -15,10 +18,19 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 
-from wsgicors import Problem
-from wsgicors.adapter import MAX_AGE_LIMIT, ProblemCode
+from wsgicors import ConfigWarning, Problem
+from wsgicors.adapter import MAX_AGE_LIMIT, ProblemCode, WarningCode
 
-from .conf import ALLOW_ALL, EVERY_PATH, SETTINGS, URLS_REGEX, clamp_max_age, collect, setting
+from .conf import (
+    ALLOW_ALL,
+    EVERY_PATH,
+    PATHS,
+    SETTINGS,
+    URLS_REGEX,
+    clamp_max_age,
+    collect,
+    setting,
+)
 from .signals import check_request_enabled
 
 #: Engine (and adapter) problem code -> check ID. Never renumber: users silence IDs.
@@ -76,20 +88,38 @@ W_CORSHEADERS_TOO = "wsgicors.W004"
 W_ALL_IGNORES_LISTS = "wsgicors.W005"
 W_SIGNAL_NO_CREDENTIALS = "wsgicors.W006"
 W_MAX_AGE_CLAMPED = "wsgicors.W007"
+W_UNKNOWN_SETTING = "wsgicors.W012"
+#: Engine warning code -> check ID (the settings start; never renumber either).
+WARNING_IDS: Mapping[WarningCode, str] = {
+    "header-forbidden": "wsgicors.W008",
+    "origin-null": "wsgicors.W009",
+    "origin-star-mixed": "wsgicors.W010",
+    "star-redundant": "wsgicors.W011",
+}
+#: A warning code this table does not know yet (a newer engine).
+UNKNOWN_WARNING_ID = "wsgicors.W099"
 
 MIDDLEWARE = "wsgicors_django.middleware.CorsMiddleware"
 COMMON = "django.middleware.common.CommonMiddleware"
 CORSHEADERS = "corsheaders.middleware.CorsMiddleware"
 REMOVED = ("CORS_MODEL", "CORS_REPLACE_HTTPS_REFERER")
+#: Every CORS_* setting wsgicors_django or django-cors-headers reads (or once read).
+KNOWN_SETTINGS = frozenset({
+    *(name for spec in SETTINGS.values() for name in spec[:2] if name is not None),
+    *ALLOW_ALL, URLS_REGEX, PATHS, *REMOVED,
+})
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """The registered check: every error and warning about the CORS settings."""
-    _compiled, problems = collect()
+    compiled, problems = collect()
     problems += [Problem("removed-setting", name,
                          "this django-cors-headers setting was removed and has no effect.",
                          f"delete {name}.") for name in REMOVED if hasattr(settings, name)]
     messages: list[CheckMessage] = [to_error(problem) for problem in problems]
+    if compiled is not None:
+        messages += [to_warning(warning) for warning in compiled.warnings]
+    messages += _unknown_setting_warnings()
     messages += _anchor_warnings()
     messages += _middleware_warnings()
     messages += _allow_all_warnings()
@@ -102,6 +132,26 @@ def to_error(problem: Problem) -> Error:
     """One engine :class:`Problem` as a Django check error with its fixed ID."""
     return Error(f"{problem.option}: {problem.message}", hint=problem.hint,
                  obj=problem.option, id=ERROR_IDS.get(problem.code, UNKNOWN_ID))
+
+
+def to_warning(warning: ConfigWarning) -> Warning:
+    """One engine :class:`ConfigWarning` as a Django check warning with its fixed ID."""
+    return Warning(f"{warning.option}: {warning.message}", hint=warning.hint,
+                   obj=warning.option, id=WARNING_IDS.get(warning.code, UNKNOWN_WARNING_ID))
+
+
+def _unknown_setting_warnings() -> Iterable[Warning]:
+    # A misspelt setting is never read, by django-cors-headers either: the project
+    # starts without what it says (no credentials, no origins).
+    for name in sorted(dir(settings)):
+        if name.startswith("CORS_") and name.isupper() and name not in KNOWN_SETTINGS:
+            close = difflib.get_close_matches(name, sorted(KNOWN_SETTINGS), n=1)
+            yield Warning(
+                f"{name} is not a CORS setting: neither wsgicors_django nor "
+                "django-cors-headers reads it, so it has no effect.",
+                hint=f"did you mean {close[0]}?" if close else f"delete {name}.",
+                obj=name, id=W_UNKNOWN_SETTING,
+            )
 
 
 def _anchor_warnings() -> Iterable[Warning]:

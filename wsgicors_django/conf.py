@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-from wsgicors import ConfigError, CORSPolicy, Problem, Routes
+from wsgicors import ConfigError, ConfigWarning, CORSPolicy, Problem, Routes
 from wsgicors.adapter import capped_max_age
 
 from .defaults import default_headers, default_max_age, default_methods
@@ -79,12 +79,15 @@ class Compiled:
     ``check_request_enabled`` receiver says yes (a receiver sees the request, not a
     validated origin list, so it never grants credentials or Private Network Access:
     CORS_ALLOW_ORIGIN_FUNC does).
+    ``warnings`` are the policies' :class:`~wsgicors.ConfigWarning` s, named as the
+    settings are (the system checks report them).
     """
 
     routes: Routes
     matcher: ViewRoutes
     final: frozenset[str | None]
     signal_policy: CORSPolicy
+    warnings: tuple[ConfigWarning, ...] = ()
 
 
 def collect() -> tuple[Compiled | None, list[Problem]]:
@@ -94,25 +97,54 @@ def collect() -> tuple[Compiled | None, list[Problem]]:
     try:
         policy = _build(base, names, "")
     except ConfigError as error:
-        problems += error.problems
+        problems += [_allow_all_words(problem, names) for problem in error.problems]
         _urls_regex(problems)  # CORS_PATHS entries would only repeat the errors above
         return None, problems
-    paths, explicit_off = _paths(base, names, problems)
+    warnings = [warning.renamed(names) for warning in policy.warnings]
+    paths, explicit_off = _paths(base, names, problems, warnings)
     urls_regex = _urls_regex(problems)
     if problems:
         return None, problems
     if urls_regex is not None:
-        paths[urls_regex] = policy
         try:  # alone first, so that its problems name CORS_URLS_REGEX
-            Routes(None, {urls_regex: policy})
+            Routes(None, scope=urls_regex)
         except ConfigError as error:
             return None, [p._replace(option=URLS_REGEX) for p in error.problems]
     try:
-        routes = Routes(None if urls_regex is not None else policy, paths)
+        # CORS_URLS_REGEX gates as in django-cors-headers: outside it, nothing applies.
+        routes = Routes(policy, paths, scope=urls_regex)
     except ConfigError as error:
         return None, [p._replace(option=PATHS) for p in error.problems]
     final = frozenset({*explicit_off, VIEW_POLICY, VIEW_EXEMPT})
-    return Compiled(routes, ViewRoutes(routes), final, _signal_policy(policy)), []
+    return Compiled(routes, ViewRoutes(routes), final, _signal_policy(policy),
+                    tuple(warnings)), []
+
+
+def _allow_all_words(problem: Problem, names: Mapping[str, str]) -> Problem:
+    """star-credentials in a Django user's words when CORS_ALLOW_ALL_ORIGINS says '*'.
+
+    The user wrote ``CORS_ALLOW_ALL_ORIGINS = True``, not ``'*'``; when origin lists
+    are set too, deleting it is the whole fix.
+    """
+    used = names["allow_origins"]
+    if problem.code != "star-credentials" or used not in ALLOW_ALL:
+        return problem
+    credentials = names["allow_credentials"]
+    listed = [name for name in (setting(*SETTINGS[option][:2], None)[1]
+                                for option in ("allow_origins", "allow_origin_regex",
+                                               "allow_origin_func"))
+              if getattr(settings, name, None)]
+    risk = (f"{used} = True with {credentials} = True would let every site on the web make "
+            "authenticated requests as your users (django-cors-headers reflects any "
+            "origin with credentials then)")
+    if listed:
+        return problem._replace(
+            message=f"{risk}; {' and '.join(listed)} already list the origins to keep.",
+            hint=f"delete {used}, or set {credentials} = False.")
+    return problem._replace(
+        message=f"{risk}.",
+        hint=f"list the origins that need credentials in {SETTINGS['allow_origins'][0]} "
+             f"and delete {used}, or set {credentials} = False.")
 
 
 def _base_options(problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -172,7 +204,8 @@ def _build(options: Mapping[str, Any], names: Mapping[str, str], prefix: str) ->
 
 
 def _paths(
-    base: dict[str, Any], names: dict[str, str], problems: list[Problem]
+    base: dict[str, Any], names: dict[str, str], problems: list[Problem],
+    warnings: list[ConfigWarning],
 ) -> tuple[dict[Any, CORSPolicy | None], frozenset[str]]:
     raw = getattr(settings, PATHS, {})
     if not isinstance(raw, Mapping):
@@ -192,10 +225,15 @@ def _paths(
             options.update(entry)
             if "max_age" in entry:
                 options["max_age"] = clamp_max_age(entry["max_age"])
+            entry_names = names | {k: k for k in entry}
             try:
-                paths[key] = _build(options, names | {k: k for k in entry}, where)
+                policy = _build(options, entry_names, where)
             except ConfigError as error:
                 problems += error.problems
+                continue
+            paths[key] = policy
+            warnings += [w.renamed(entry_names, where) for w in policy.warnings
+                         if w.option in entry]  # the settings' own are reported once
         else:
             problems.append(Problem(
                 "paths-entry", where.rstrip("."), f"expected a dict of options, got {entry!r}.",

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Blueprint, Flask, current_app, request
 from flask.sansio.blueprints import BlueprintSetupState
 
-from wsgicors import ConfigError, CORSPolicy, Problem
-from wsgicors.adapter import actual, is_preflight, preflight, response_updates
+from wsgicors import CORSPolicy
+from wsgicors.adapter import actual, is_preflight, log_warnings, preflight, response_updates
 
 from .layer import VIEW_ATTR, install
-from .options import build_policy, build_routes, check_names, config_options, translate
+from .options import build_policy, build_routes, config_options, warnings_of
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -41,13 +41,15 @@ class CORS:
     ``CORS_*`` keys of ``app.config``. Precedence: per-resource options >
     :meth:`init_app` keywords > constructor keywords > ``app.config`` > defaults.
 
-    The configuration is validated here: an unsafe or impossible one raises
-    :class:`wsgicors.ConfigError` listing every problem. Calling it again for the
-    same app or blueprint replaces the previous configuration.
+    The configuration is validated with the app (here, or in :meth:`init_app`; for a
+    blueprint, when it is registered): an unsafe or impossible one raises
+    :class:`wsgicors.ConfigError` listing every problem, misspelt option names
+    included; what is valid but has no effect is logged as a warning (logger
+    ``wsgicors``). Calling it again for the same app or blueprint replaces the
+    previous configuration.
     """
 
     def __init__(self, app: Flask | Blueprint | None = None, **options: Any) -> None:
-        _check(options, "")
         self._options = options
         if app is not None:
             self.init_app(app)
@@ -59,7 +61,6 @@ class CORS:
         registered, so it sees that app's ``app.config``, and it applies to the
         blueprint's endpoints only.
         """
-        _check(options, "")
         layers = (self._options, options)
         if isinstance(app, Blueprint):
             app.record(functools.partial(_configure_blueprint, layers=layers))
@@ -78,24 +79,16 @@ def _configure_blueprint(
     install(app).configure_blueprint(prefix, routes)
 
 
-def _check(options: Mapping[str, Any], where: str) -> None:
-    problems = check_names(options, where)
-    if problems:
-        raise ConfigError(problems)
-
-
 class _ViewCORS:
     """The options ``@cross_origin`` put on a view, and its policy per app."""
 
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         self.where = f"@cross_origin on {name}: "
-        _check(options, self.where)
-        # Values that do not depend on app.config are checked now, at import time: a
-        # bad decorator must not wait for the first request to break the app.
-        problems: list[Problem] = []
-        translate(options, self.where, problems)
-        if problems:
-            raise ConfigError(problems)
+        # Checked now, at import time, over flask-cors's defaults: a bad decorator must
+        # not wait for the first request to answer every one with a 500. app.config is
+        # not known yet, so the decorator must be valid on its own: one that would lean
+        # on CORS_ORIGINS for the origins of its credentials names them itself.
+        log_warnings(warnings_of(build_policy([options], self.where), self.where, [options]))
         self.options = dict(options)
         self.automatic_options = bool(options.get("automatic_options", True))
         self.view: Callable[..., Any] | None = None
@@ -155,6 +148,9 @@ def cross_origin(**options: Any) -> Callable[[F], F]:
 
     Takes the options of :class:`CORS` except ``resources`` and
     ``intercept_exceptions``; they are merged over ``app.config``'s ``CORS_*`` keys.
+    They are validated here, at import, over flask-cors's defaults (``app.config`` is
+    not known yet): ``@cross_origin(supports_credentials=True)`` without ``origins`` is
+    a :class:`wsgicors.ConfigError` at once, as ``"*"`` with credentials.
     With ``CORS(app)`` installed, the view's preflights are answered before any
     ``before_request`` function; without it, inside the view as flask-cors does.
     Works on ``async def`` views.

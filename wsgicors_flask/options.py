@@ -12,10 +12,10 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from wsgicors import ConfigError, CORSPolicy, Problem, Routes
-from wsgicors.adapter import PathKey, capped_max_age
+from wsgicors import ConfigError, ConfigWarning, CORSPolicy, Problem, Routes
+from wsgicors.adapter import PathKey, capped_max_age, log_warnings
 
 _log = logging.getLogger("wsgicors")
 
@@ -34,11 +34,14 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "intercept_exceptions": True,
     "always_send": True,
     "allow_private_network": False,
+    # wsgicors's own (as Django's CORS_DANGEROUSLY_ALLOW_INSECURE_ORIGINS): plain-http
+    # origins other than localhost, with credentials.
+    "dangerously_allow_insecure_origins": False,
 }
 #: Options that shape the CORSPolicy; ``policy=CORSPolicy(...)`` replaces them all.
 POLICY_OPTIONS = (
     "origins", "methods", "allow_headers", "expose_headers", "supports_credentials",
-    "max_age", "allow_private_network",
+    "max_age", "allow_private_network", "dangerously_allow_insecure_origins",
 )
 #: Accepted for compatibility; see docs/flask.rst for why each needs no setting.
 FLAG_OPTIONS = (
@@ -56,17 +59,16 @@ OPTION_SPELLING: Mapping[str, str] = {
     "allow_origins": "origins", "allow_origin_regex": "origins",
     "allow_origin_func": "origins", "allow_methods": "methods",
     "allow_credentials": "supports_credentials",
-    "dangerously_allow_insecure_origins": "origins",
     "paths": "resources",
 }
 # In messages and hints, names flask-cors lacks become the policy= form that has them.
 _CORE_WORDS_TO_FLASK = {
-    "allow_origins": "origins", "allow_origin_regex": "a regex in origins",
+    "allow_origins": "origins", "allow_origin_regex": "origins",
     "allow_origin_func": "policy=CORSPolicy(allow_origin_func=...)",
     "allow_methods": "methods", "allow_credentials": "supports_credentials",
-    "dangerously_allow_insecure_origins":
-        "policy=CORSPolicy(..., dangerously_allow_insecure_origins=True)",
 }
+# What a flask-cors user writes for "every origin"; problems about '*' quote it.
+_STAR_SPELLINGS = ("*", ".*")
 # Characters that make a string a regex rather than an origin or a pattern of ours
 # (and ".*", flask-cors's "anything"). flask-cors also counts a lone '*', but that is
 # our subdomain/port wildcard, and '.' a dot.
@@ -90,12 +92,31 @@ def check_names(options: Mapping[str, Any], where: str) -> list[Problem]:
     problems = []
     for name in options:
         if name not in OPTION_NAMES:
-            close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else "valid: " + ", ".join(OPTION_NAMES)
+            close = _closest(name)
+            hint = f"did you mean {close!r}?" if close else "valid: " + ", ".join(OPTION_NAMES)
             problems.append(Problem(
                 "unknown-option", _at(where, name), f"{name!r} is not a CORS option.", hint
             ))
     return problems
+
+
+def _closest(name: str) -> str | None:
+    close = difflib.get_close_matches(name, OPTION_NAMES, n=1)
+    return close[0] if close else None
+
+
+def _as_meant(layers: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """*layers* with each misspelt name also under the name its hint suggests, where no
+    layer sets that one: the problems the correction would reveal come with the typo's
+    (``support_credentials=True`` is then also '*' with credentials)."""
+    given = {name for layer in layers for name in layer}
+    meant: dict[str, Any] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            close = _closest(name) if name not in OPTION_NAMES else None
+            if close is not None and close not in given and close not in meant:
+                meant[close] = value
+    return [meant, *layers] if meant else list(layers)
 
 
 def build_policy(layers: Sequence[Mapping[str, Any]], where: str) -> CORSPolicy:
@@ -107,13 +128,15 @@ def build_policy(layers: Sequence[Mapping[str, Any]], where: str) -> CORSPolicy:
     max age, never flask-cors's allow-every-origin default.
     """
     problems = [problem for layer in layers for problem in check_names(layer, where)]
+    if problems:
+        layers = _as_meant(layers)
     base = next((index for index in range(len(layers) - 1, -1, -1)
                  if "policy" in layers[index]), None)
     if base is None:
         merged: dict[str, Any] = dict(DEFAULT_OPTIONS)
         for layer in layers:
             merged.update(layer)
-        return _policy(translate(merged, where, problems), problems, where)
+        return _policy(translate(merged, where, problems), problems, where, merged)
     layer = layers[base]
     given = [name for name in POLICY_OPTIONS if name in layer]
     if given:
@@ -136,15 +159,38 @@ def build_policy(layers: Sequence[Mapping[str, Any]], where: str) -> CORSPolicy:
     core = translate(overrides, where, problems)
     if "allow_origins" in core:  # new origins replace every origin rule of the policy
         core = {"allow_origin_regex": (), "allow_origin_func": None, **core}
-    return _policy(policy.options | core, problems, where)
+    return _policy(policy.options | core, problems, where, overrides)
 
 
-def _policy(core: dict[str, Any], problems: list[Problem], where: str) -> CORSPolicy:
-    _raise(problems)
+def _policy(
+    core: dict[str, Any], problems: list[Problem], where: str, given: Mapping[str, Any]
+) -> CORSPolicy:
+    """The policy for *core* options, or every problem at once (*problems*, the flask
+    level's, included); *given* are the flask-cors options, for quoting them."""
     try:
-        return CORSPolicy(**core)
+        policy = CORSPolicy(**core)
     except ConfigError as exc:
-        raise ConfigError([_renamed(problem, where) for problem in exc.problems]) from None
+        star = _star_spelling(given.get("origins"))
+        problems = [*problems, *(_renamed(problem, where, star) for problem in exc.problems)]
+    _raise(problems)
+    return policy
+
+
+def warnings_of(
+    policy: CORSPolicy, where: str, layers: Sequence[Mapping[str, Any]]
+) -> list[ConfigWarning]:
+    """*policy*'s warnings in flask-cors's words: it was built from *layers* at *where*."""
+    origins = next((layer["origins"] for layer in reversed(layers) if "origins" in layer), None)
+    star = _star_spelling(origins)
+    return [_renamed(warning, where, star) for warning in policy.warnings]
+
+
+def _star_spelling(origins: Any) -> str:
+    """How *origins* says "every origin" ('*' or flask-cors's '.*')."""
+    items = [origins] if isinstance(origins, str) else origins
+    if isinstance(items, (list, tuple)):
+        return next((item for item in items if item in _STAR_SPELLINGS), "*")
+    return "*"
 
 
 def translate(options: Mapping[str, Any], where: str, problems: list[Problem]) -> dict[str, Any]:
@@ -166,6 +212,8 @@ def translate(options: Mapping[str, Any], where: str, problems: list[Problem]) -
         core["max_age"] = _max_age(options["max_age"], where)
     if "allow_private_network" in options:
         core["allow_private_network"] = options["allow_private_network"]
+    if "dangerously_allow_insecure_origins" in options:
+        core["dangerously_allow_insecure_origins"] = options["dangerously_allow_insecure_origins"]
     return core
 
 
@@ -314,7 +362,11 @@ def path_key(pattern: str | re.Pattern[str]) -> PathKey:
 def build_routes(
     layers: Sequence[Mapping[str, Any]], where: str
 ) -> Routes:
-    """The Routes for a ``CORS(...)`` call: its resources, each with its policy."""
+    """The Routes for a ``CORS(...)`` call: its resources, each with its policy.
+
+    Every problem of every resource is raised at once; the policies' warnings are
+    logged (this runs at start-up).
+    """
     merged: dict[str, Any] = {"resources": DEFAULT_OPTIONS["resources"]}
     for layer in layers:
         if "resources" in layer:
@@ -322,20 +374,31 @@ def build_routes(
     outer = [{k: v for k, v in layer.items() if k != "resources"} for layer in layers]
     paths: dict[PathKey, CORSPolicy | None] = {}
     problems: list[Problem] = []
-    cache: dict[int, CORSPolicy] = {}
-    for key, options in resource_patterns(merged["resources"], where):
+    warnings: list[ConfigWarning] = []
+    try:
+        resources = resource_patterns(merged["resources"], where)
+    except ConfigError as exc:
+        problems += exc.problems
+        resources = [("/*", {})]  # still report what is wrong with the other options
+    shared: list[CORSPolicy] = []
+    for key, options in resources:
         try:
             if not options:
                 # Resources without options of their own share one policy.
-                if 0 not in cache:
-                    cache[0] = build_policy(outer, where)
-                paths[key] = cache[0]
+                if not shared:
+                    shared.append(build_policy(outer, where))
+                    warnings += warnings_of(shared[0], where, outer)
+                paths[key] = shared[0]
             else:
                 shown = key.pattern if isinstance(key, re.Pattern) else key
-                paths[key] = build_policy([*outer, options], f"{where}resources[{shown!r}].")
+                at = f"{where}resources[{shown!r}]."
+                policy = build_policy([*outer, options], at)
+                warnings += warnings_of(policy, at, [*outer, options])
+                paths[key] = policy
         except ConfigError as exc:
             problems += exc.problems
     _raise(problems)
+    log_warnings(warnings)
     if list(paths) == ["/*"]:
         return Routes(paths["/*"])  # the common case: no path lookup per request
     return Routes(None, paths)
@@ -345,9 +408,17 @@ def _at(where: str, option: str) -> str:
     return f"{where}{option}"
 
 
-def _renamed(problem: Problem, where: str) -> Problem:
-    option = OPTION_SPELLING.get(problem.option, problem.option)
-    return problem.renamed(_CORE_WORDS_TO_FLASK)._replace(option=_at(where, option))
+_Said = TypeVar("_Said", Problem, ConfigWarning)
+
+
+def _renamed(said: _Said, where: str, star: str = "*") -> _Said:
+    """A problem or warning in flask-cors's words: its names, and '*' as written."""
+    option = OPTION_SPELLING.get(said.option, said.option)
+    said = said.renamed(_CORE_WORDS_TO_FLASK)._replace(option=_at(where, option))
+    if star != "*":
+        said = said._replace(message=said.message.replace("'*'", repr(star)),
+                             hint=said.hint.replace("'*'", repr(star)))
+    return said
 
 
 def _raise(problems: list[Problem]) -> None:

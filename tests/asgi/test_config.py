@@ -3,6 +3,7 @@ paths=, the ConfigErrors Starlette does not raise, and finding it from outside."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sys
@@ -115,6 +116,34 @@ def test_error_raised_when_starlette_builds_the_stack() -> None:
                                        allow_credentials=True)])
     with pytest.raises(ConfigError):
         TestClient(app).get("/items")
+
+
+@pytest.mark.parametrize("framework", ["starlette", "fastapi"])
+def test_error_fails_the_lifespan_start_up(framework: str) -> None:
+    """Issue 20 item 8: the stack is built with the lifespan start-up; the error fails
+    it (lifespan.startup.failed), so servers stop there instead of serving 500s."""
+    if framework == "fastapi":
+        app: Any = FastAPI()
+        app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_credentials=True)
+    else:
+        app = Site().starlette([Middleware(CORSMiddleware, allow_origins=["*"],
+                                           allow_credentials=True)])
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with pytest.raises(ConfigError):
+        asyncio.run(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}},
+                        receive, send))
+    [failed] = sent
+    assert failed["type"] == "lifespan.startup.failed"
+    assert failed["message"].startswith("1 problem in the CORS configuration:")
+    with pytest.raises(ConfigError), TestClient(app):
+        pass
 
 
 def test_nothing_configured_is_an_error() -> None:
@@ -327,3 +356,72 @@ def test_find_target_sees_through_wrappers() -> None:
     assert target is not None
     assert target.found is app
     assert target.match("/items")[0] is app.routes.default
+
+
+# -- issue 21: Starlette's literal wildcards, warnings, every problem at once -----------
+
+def test_starlettes_literal_wildcards_are_named_in_a_start_up_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Starlette compared 'https://*.trailmix.dev' as text: it never matched. Live here,
+    it widens what the app allows, so the migration says so."""
+    test_client = client({"allow_origins": ["http://localhost:3000", "https://*.trailmix.dev"]})
+    with caplog.at_level("WARNING", logger="wsgicors"):
+        reply = test_client.get("/items", headers={"Origin": "https://app.trailmix.dev"})
+        test_client.get("/items", headers={"Origin": "https://app.trailmix.dev"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "wsgicors"]
+    assert lines == [
+        "CORS configuration: allow_origins: 'https://*.trailmix.dev' never matched under "
+        "Starlette's CORSMiddleware, which compares origins as text; wsgicors reads it as a "
+        "pattern (every subdomain, or every port), so origins Starlette refused are now "
+        "allowed. Fix: keep it if you meant those origins, or remove it to allow only what "
+        "Starlette allowed."]  # once: when Starlette builds the stack
+    assert reply.headers["access-control-allow-origin"] == "https://app.trailmix.dev"
+
+
+def test_no_literal_wildcard_warning_for_star_or_a_policy(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="wsgicors"):
+        CORSMiddleware(Site().starlette(), allow_origins=("https://a.example",))
+        CORSMiddleware(Site().starlette(),
+                       policy=CORSPolicy(allow_origins=["https://*.example.com"]))
+    assert [r for r in caplog.records if r.name == "wsgicors"] == []
+
+
+def test_a_refused_literal_wildcard_can_simply_be_removed() -> None:
+    with pytest.raises(ConfigError) as error:
+        CORSMiddleware(Site().starlette(), allow_credentials=True,
+                       allow_origins=["https://proxima-web.vercel.app", "https://*.vercel.app"])
+    [problem] = error.value.problems
+    assert problem.code == "origin-public-suffix"
+    assert problem.hint.startswith("remove 'https://*.vercel.app', or ")
+    assert "never matched it" in problem.message
+    CORSMiddleware(Site().starlette(), allow_credentials=True,
+                   allow_origins=["https://proxima-web.vercel.app"])
+
+
+def test_an_unknown_keyword_is_reported_with_every_other_problem() -> None:
+    with pytest.raises(ConfigError) as error:
+        CORSMiddleware(Site().starlette(), allow_origins=["*"], allow_credential=True,
+                       max_age=-1)
+    assert sorted(problems(error)) == [("max-age-range", "max_age"),
+                                       ("star-credentials", "allow_origins"),
+                                       ("unknown-option", "allow_credential")]
+
+
+@pytest.mark.parametrize(("options", "code"), [
+    ({"allow_origins": ["https://a.example"], "allow_headers": ["Origin", "Cookie"]},
+     "header-forbidden"),
+    ({"allow_origins": ["null", "https://a.example"]}, "origin-null"),
+    ({"allow_origins": ["https://a.example", "*"]}, "origin-star-mixed"),
+    ({"allow_origins": ["*"], "allow_origin_regex": r"https://.*\.trailmix\.dev"},
+     "star-redundant"),
+])
+def test_what_starlette_took_without_effect_starts_with_a_warning(
+    options: dict[str, Any], code: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("WARNING", logger="wsgicors"):
+        reply = client(options).get("/items", headers={"Origin": "https://a.example"})
+    assert reply.status_code == 200
+    assert [r for r in caplog.records if r.name == "wsgicors" and r.levelname == "WARNING"]

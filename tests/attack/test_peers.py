@@ -189,8 +189,15 @@ def test_cve_2024_6839_broad_long_regex_beats_specific_path() -> None:
     app = CORSMiddleware(apps.raw_app, paths={"/api/private/*": private, broad: public})
     headers = call(app, path="/api/private/keys", origin="https://www.example.com")[1]
     assert "access-control-allow-origin" not in headers
+    # Neither pattern is inside the other ('/api/private/a.b' is not the regex's): the
+    # paths both match get no CORS handling (documented, warned at start-up), never
+    # the broad pattern's policy.
     headers = call(app, path="/api/private/keys", origin="https://admin.example.com")[1]
+    assert "access-control-allow-origin" not in headers
+    headers = call(app, path="/api/private/a.b", origin="https://admin.example.com")[1]
     assert headers["access-control-allow-origin"] == "https://admin.example.com"
+    headers = call(app, path="/api/public/keys", origin="https://www.example.com")[1]
+    assert headers["access-control-allow-origin"] == "https://www.example.com"
 
 
 def test_cve_2024_6839_flask_resources() -> None:

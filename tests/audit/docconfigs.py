@@ -56,6 +56,7 @@ EXAMPLES = [
     Example("README.md", "app = CORSMiddleware(app, allow_origins=", "wsgi", (APP, SUBDOMAINS)),
     Example("README.md", "CORS(app, origins=", "flask"),
     Example("README.md", "CORS_ALLOWED_ORIGINS = [", "django"),
+    Example("README.md", "app.add_middleware(CORSMiddleware, allow_origins=", "asgi"),
     Example("quickstart.rst", "allow_origins=[\"https://app.example.com\", \"https://*.", "wsgi",
             (APP, SUBDOMAINS)),
     Example("quickstart.rst", "private = CORSPolicy(", "wsgi",

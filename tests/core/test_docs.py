@@ -46,12 +46,12 @@ def test_docstring_examples_run(module_name: str) -> None:
 
 
 def _problem_codes() -> set[str]:
-    """Every code a Problem(...) in the packages is built with."""
+    """Every code a Problem(...) or a ConfigWarning(...) in the packages is built with."""
     codes: set[str] = set()
     for package in ("wsgicors", "wsgicors_flask", "wsgicors_django"):
         for source in (ROOT / package).rglob("*.py"):
             text = source.read_text(encoding="utf-8")
-            codes.update(re.findall(r'Problem\(\s*"([a-z][a-z-]+)"', text))
+            codes.update(re.findall(r'(?:Problem|ConfigWarning)\(\s*"([a-z][a-z-]+)"', text))
     return codes
 
 

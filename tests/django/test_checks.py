@@ -10,7 +10,21 @@ from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from wsgicors_django.checks import ERROR_IDS, UNKNOWN_ID, check_settings
+from wsgicors_django.checks import (
+    ERROR_IDS,
+    UNKNOWN_ID,
+    UNKNOWN_WARNING_ID,
+    W_ALL_IGNORES_LISTS,
+    W_BELOW_COMMON,
+    W_CORSHEADERS_TOO,
+    W_MAX_AGE_CLAMPED,
+    W_NOT_INSTALLED,
+    W_REGEX_ANCHORS,
+    W_SIGNAL_NO_CREDENTIALS,
+    W_UNKNOWN_SETTING,
+    WARNING_IDS,
+    check_settings,
+)
 
 ENGINE = Path(__file__).resolve().parents[2] / "wsgicors"
 
@@ -41,7 +55,7 @@ def test_errors_can_be_silenced_by_id(settings):
     ("CORS_ALLOWED_ORIGINS", ["example.com"], "wsgicors.E006"),
     ("CORS_ALLOWED_ORIGINS", ["https://example.com/"], "wsgicors.E007"),
     ("CORS_ALLOWED_ORIGINS", ["https://example.com?q"], "wsgicors.E007"),
-    ("CORS_ALLOWED_ORIGINS", ["null"], "wsgicors.E004"),
+    ("CORS_ALLOWED_ORIGINS", ["null"], None),  # a warning without credentials
     ("CORS_ALLOWED_ORIGINS", ["file://"], "wsgicors.E005"),
     ("CORS_ALLOWED_ORIGINS", ["https://Example.com"], "wsgicors.E012"),
     ("CORS_ALLOWED_ORIGINS", ["https://example.com:443"], "wsgicors.E010"),
@@ -53,7 +67,7 @@ def test_errors_can_be_silenced_by_id(settings):
     ("CORS_ALLOW_METHODS", 1, "wsgicors.E001"),
     ("CORS_ALLOW_METHODS", ["TRACE"], "wsgicors.E023"),
     ("CORS_ALLOW_METHODS", ["GET POST"], "wsgicors.E022"),
-    ("CORS_ALLOW_HEADERS", ["cookie"], "wsgicors.E025"),
+    ("CORS_ALLOW_HEADERS", ["cookie"], None),  # a warning: it has no effect
     ("CORS_ALLOW_HEADERS", ["x y"], "wsgicors.E024"),
     ("CORS_EXPOSE_HEADERS", ["set-cookie"], "wsgicors.E027"),
     ("CORS_EXPOSE_HEADERS", 1, "wsgicors.E001"),
@@ -93,6 +107,7 @@ def test_message_names_the_old_alias_the_user_wrote(settings):
 
 def test_every_problem_is_reported_at_once(settings):
     settings.CORS_ALLOWED_ORIGINS = ["example.com", "https://a.example/", "null"]
+    settings.CORS_ALLOW_CREDENTIALS = True
     settings.CORS_ALLOW_METHODS = ["TRACE"]
     settings.CORS_PREFLIGHT_MAX_AGE = -1
     assert sorted(ids(check_settings())) == [
@@ -104,7 +119,82 @@ def test_allow_all_with_credentials_is_an_error(settings):
     settings.CORS_ALLOW_ALL_ORIGINS = True
     settings.CORS_ALLOW_CREDENTIALS = True
     del settings.CORS_ALLOWED_ORIGINS
-    assert ids(check_settings()) == ["wsgicors.E019"]
+    [error] = check_settings()
+    assert error.id == "wsgicors.E019"
+    assert error.msg.startswith("CORS_ALLOW_ALL_ORIGINS: CORS_ALLOW_ALL_ORIGINS = True with "
+                                "CORS_ALLOW_CREDENTIALS = True would let every site")
+    assert error.hint == ("list the origins that need credentials in CORS_ALLOWED_ORIGINS "
+                          "and delete CORS_ALLOW_ALL_ORIGINS, or set CORS_ALLOW_CREDENTIALS "
+                          "= False.")
+
+
+@pytest.mark.parametrize(("allow_all", "lists"), [
+    ("CORS_ALLOW_ALL_ORIGINS", {"CORS_ALLOWED_ORIGINS": ["https://app.example.com"]}),
+    ("CORS_ORIGIN_ALLOW_ALL", {"CORS_ORIGIN_WHITELIST": ["https://app.example.com"],
+                               "CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://\w+\.a\.com$"]}),
+])
+def test_allow_all_beside_origin_lists_with_credentials_says_delete_it(
+    settings, allow_all, lists,
+):
+    """Issue 21: seven real settings files; deleting the allow-all setting is the fix."""
+    del settings.CORS_ALLOWED_ORIGINS
+    setattr(settings, allow_all, True)
+    settings.CORS_ALLOW_CREDENTIALS = True
+    for name, value in lists.items():
+        setattr(settings, name, value)
+    errors = [m for m in check_settings() if m.level >= checks.ERROR]
+    assert [(m.id, m.hint) for m in errors] == [
+        ("wsgicors.E019", f"delete {allow_all}, or set CORS_ALLOW_CREDENTIALS = False.")]
+    assert " and ".join(lists) + " already list the origins to keep." in errors[0].msg
+    delattr(settings, allow_all)
+    assert [m for m in check_settings() if m.level >= checks.ERROR] == []
+
+
+@pytest.mark.parametrize(("name", "value", "warning"), [
+    ("CORS_ALLOW_HEADERS", ["accept", "accept-encoding", "authorization", "content-type",
+                            "dnt", "origin", "user-agent", "x-csrftoken", "x-requested-with"],
+     "wsgicors.W008"),
+    ("CORS_ALLOWED_ORIGINS", ["null", "https://app.example.com"], "wsgicors.W009"),
+    ("CORS_ALLOWED_ORIGINS", ["https://app.example.com", "*"], "wsgicors.W010"),
+    ("CORS_PATHS", {"/public/*": {"allow_origins": "*", "allow_origin_regex": r"^https://.*$"}},
+     "wsgicors.W011"),
+])
+def test_settings_said_in_vain_start_with_a_warning(settings, client, name, value, warning):
+    """Issue 21 causes 1, 4, 5: they grant nothing '*' does not; a warning, not an error."""
+    setattr(settings, name, value)
+    messages = check_settings()
+    assert {m.id for m in messages} == {warning}
+    assert all(m.level == checks.WARNING and m.obj.startswith(name) and m.hint
+               for m in messages)
+    assert "allow_" not in " ".join(m.msg for m in messages if name != "CORS_PATHS")
+    response = client.get("/api/items/", headers={"Origin": "https://app.example.com"})
+    assert response.status_code == 200 and "Access-Control-Allow-Origin" in response
+
+
+def test_forbidden_headers_warn_once_each_with_the_setting_name(settings):
+    settings.CORS_ALLOW_HEADERS = ["content-type", "Origin", "DNT"]
+    messages = check_settings()
+    assert [(m.id, m.obj, m.hint) for m in messages] == [
+        ("wsgicors.W008", "CORS_ALLOW_HEADERS", "remove 'origin'."),
+        ("wsgicors.W008", "CORS_ALLOW_HEADERS", "remove 'dnt'.")]
+
+
+def test_warnings_can_be_silenced_by_id(settings):
+    settings.CORS_ALLOW_HEADERS = ["content-type", "origin"]
+    settings.SILENCED_SYSTEM_CHECKS = ["wsgicors.W008"]
+    call_command("check", fail_level="WARNING")  # nothing left to fail on
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("CORS_ALLOWED_ORIGIN", "did you mean CORS_ALLOWED_ORIGINS?"),
+    ("CORS_ALLOW_CREDENTIAL", "did you mean CORS_ALLOW_CREDENTIALS?"),
+    ("CORS_ORIGINS_WHITELIST", "did you mean CORS_ORIGIN_WHITELIST?"),
+])
+def test_a_misspelt_setting_warns(settings, name, hint):
+    """Neither library reads it: the project starts without what it says."""
+    setattr(settings, name, True)
+    [message] = check_settings()
+    assert (message.id, message.obj, message.hint) == ("wsgicors.W012", name, hint)
 
 
 def test_credentials_with_plain_http_origin_is_an_error(settings):
@@ -234,9 +324,19 @@ def test_every_problem_code_a_project_can_meet_has_an_id():
     assert set(literal_values(PolicyProblemCode | AdapterProblemCode)) == set(ERROR_IDS)
 
 
+def test_every_policy_warning_code_has_an_id():
+    from wsgicors.vocabulary import PolicyWarningCode, literal_values
+
+    assert set(literal_values(PolicyWarningCode)) == set(WARNING_IDS)
+
+
 def test_ids_are_unique():
     assert len(set(ERROR_IDS.values())) == len(ERROR_IDS)
     assert UNKNOWN_ID not in ERROR_IDS.values()
+    own = [W_REGEX_ANCHORS, W_BELOW_COMMON, W_NOT_INSTALLED, W_CORSHEADERS_TOO,
+           W_ALL_IGNORES_LISTS, W_SIGNAL_NO_CREDENTIALS, W_MAX_AGE_CLAMPED, W_UNKNOWN_SETTING]
+    warnings = [*WARNING_IDS.values(), *own, UNKNOWN_WARNING_ID]
+    assert len(set(warnings)) == len(warnings)
 
 
 def test_cors_paths_errors_name_the_entry_and_option(settings):

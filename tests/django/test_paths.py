@@ -46,11 +46,26 @@ def test_a_newline_does_not_escape_the_urls_regex(client: Client, settings: Any,
     settings.CORS_ALLOWED_ORIGINS = [APP]
     settings.CORS_ALLOW_CREDENTIALS = True
     settings.CORS_URLS_REGEX = r"^/api/.*$"
-    settings.CORS_PATHS = {"/*": {"allow_origins": "*", "allow_credentials": False}}
+    settings.CORS_PATHS = {re.compile(r"/api/admin/.*"): {"allow_origins": [APP]},
+                           "/api/*": {"allow_origins": "*", "allow_credentials": False}}
     response = get(client, path, EVIL)
     assert response.content.startswith(b"endpoint=api")  # the resolver took the newline
-    assert acao(response) is None  # not the public '/*' policy
+    assert acao(response) is None  # not the public '/api/*' policy
     assert acao(get(client, path, APP)) == APP
+
+
+def test_the_urls_regex_gates_cors_paths(client: Client, settings: Any) -> None:
+    """CORS_URLS_REGEX decides where CORS applies at all, as in django-cors-headers;
+    CORS_PATHS refine inside it, even a pattern that also matches outside it."""
+    settings.CORS_ALLOWED_ORIGINS = [APP]
+    settings.CORS_URLS_REGEX = r"^/api/.*$"
+    settings.CORS_PATHS = {"/api/admin/*": None, "/v2/*": {"allow_origins": "*"}}
+    assert acao(get(client, "/api/items", APP)) == APP
+    response = get(client, "/api/admin/users", APP)
+    assert response.content == b"endpoint=api_admin" and acao(response) is None
+    response = get(client, "/v2/items", APP)
+    assert response.content.startswith(b"endpoint=v2") and acao(response) is None
+    assert acao(get(client, "/me", APP)) is None
 
 
 # -- item 13: CORS_PATHS regexes, the narrower first whatever the order ---------------

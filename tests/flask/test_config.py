@@ -176,3 +176,63 @@ def test_option_spelling_names_flask_cors_options() -> None:
         assert OPTION_SPELLING[option] == flask_name
         assert option in translate({flask_name: value}, "", [])
     assert OPTION_SPELLING["paths"] == "resources"
+
+
+# -- issue 21: every problem at once, warnings in flask-cors's words -------------------
+
+def test_a_misspelt_option_is_reported_with_every_other_problem() -> None:
+    """Fixing the typo used to reveal the next problem: now both come at once."""
+    assert sorted(problems_of(support_credentials=True, supports_credentials=True,
+                              max_age=-1)) == [
+        ("max-age-range", "max_age"), ("star-credentials", "origins"),
+        ("unknown-option", "support_credentials")]
+
+
+def test_a_misspelt_option_in_the_constructor_is_reported_by_init_app() -> None:
+    cors = CORS(origin=[ALLOWED])  # the factory pattern: checked with the app
+    with pytest.raises(ConfigError) as caught:
+        cors.init_app(Flask("factory"))
+    assert [p.code for p in caught.value.problems] == ["unknown-option"]
+    assert "did you mean 'origins'?" in caught.value.problems[0].hint
+
+
+def test_star_credentials_quotes_dot_star_as_written() -> None:
+    with pytest.raises(ConfigError) as caught:
+        CORS(Flask("dot"), origins=[".*", ALLOWED], supports_credentials=True)
+    [problem] = caught.value.problems
+    assert problem.message.startswith("'.*' together with supports_credentials=True")
+    assert problem.hint == "remove '.*', or turn supports_credentials off."
+
+
+def test_warnings_are_logged_once_at_start_up_in_flask_cors_words(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Flask("warned")
+    with caplog.at_level("WARNING", logger="wsgicors"):
+        CORS(app, origins=[".*", ALLOWED], allow_headers=["Content-Type", "Origin", "DNT"],
+             resources={r"/api/*": {}, r"/v2/*": {}, r"/null/*": {"origins": ["null"]}})
+    lines = [r.getMessage() for r in caplog.records if r.name == "wsgicors"]
+    assert len(lines) == 6, lines  # three for the shared policy, three for /null/*
+    assert lines[0].startswith("CORS configuration: origins: '.*' is listed together with "
+                               f"{ALLOWED!r}")
+    assert any(line.startswith("CORS configuration: resources['/null/*'].origins: 'null'")
+               for line in lines)
+    assert not any("allow_origins" in line for line in lines)
+    client = app.test_client()
+    assert acao(client.get("/api/x", headers={"Origin": OTHER})) == "*"
+    assert acao(client.get("/null/x", headers={"Origin": "null"})) == "null"
+
+
+@pytest.mark.parametrize("origins", [["*", r"https://.*\.notepad\.cc"],
+                                     ["*", "^http://localhost:\\d+$"]])
+def test_star_plus_a_regex_starts_with_a_warning(
+    origins: list[str], caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Flask("star")
+    with caplog.at_level("WARNING", logger="wsgicors"):
+        CORS(app, origins=origins)
+    [line] = [r.getMessage() for r in caplog.records if r.name == "wsgicors"]
+    assert line == (f"CORS configuration: origins: '*' already allows every origin, so the "
+                    f"regex r'{origins[1]}' never decides anything. Fix: remove the regex, "
+                    "or remove '*' to allow only the origins the regex matches.")
+    assert acao(app.test_client().get("/x", headers={"Origin": OTHER})) == "*"

@@ -166,15 +166,27 @@ def test_unknown_decorator_option_fails_at_import() -> None:
         cross_origin(origin=[PARTNER])(lambda: "x")
 
 
-def test_unsafe_decorator_options_are_refused() -> None:
-    app = make_app()
-
-    @app.route("/bad")
-    @cross_origin(supports_credentials=True)  # '*' by default
-    def bad() -> str:
-        return "bad"
-
-    CORS(app, origins=[ALLOWED])
+def test_unsafe_decorator_options_are_refused_at_import() -> None:
+    """Issue 21: without CORS(app), the refusal came at every request (a 500 each)."""
     with pytest.raises(ConfigError) as caught:
-        app.test_client().get("/bad")
-    assert [p.code for p in caught.value.problems] == ["star-credentials"]
+        cross_origin(supports_credentials=True)(lambda: "bad")  # '*' by default
+    [problem] = caught.value.problems
+    assert problem.code == "star-credentials"
+    assert problem.option == "@cross_origin on <lambda>: origins"
+
+
+def test_every_decorator_problem_at_import_misspelt_names_included() -> None:
+    with pytest.raises(ConfigError) as caught:
+        cross_origin(origins=["https://app.example.com/"], allow_headers=["x bad"],
+                     support_credentials=True)(lambda: "bad")
+    assert sorted(p.code for p in caught.value.problems) == [
+        "header-invalid", "origin-not-serialized", "unknown-option"]
+
+
+def test_decorator_warnings_are_logged_at_import(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="wsgicors"):
+        @cross_origin(origins="https://app.notepad.cc", allow_headers=["Content-Type", "Origin"])
+        def view() -> str:
+            return "ok"
+    [line] = [r.getMessage() for r in caplog.records if r.name == "wsgicors"]
+    assert "@cross_origin on view: allow_headers: 'origin' is a forbidden request header" in line

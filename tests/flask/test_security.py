@@ -180,11 +180,33 @@ def test_regex_origin_hint_names_a_working_flask_form(origins: list[str], workin
     assert acao(fixed.test_client().get("/api/items", headers={"Origin": origin})) == origin
 
 
-def test_hint_for_insecure_origin_names_the_policy_form(app: Flask) -> None:
+def test_hint_for_insecure_origin_names_the_option_and_works(app: Flask) -> None:
+    """Issue 20 item 6: the hint read '...insecure_origins=True)=True' and named an
+    option Flask refused; the escape hatch is now a Flask option, as in Django."""
     with pytest.raises(ConfigError) as raised:
-        CORS(app, origins=["http://app.example.com"], supports_credentials=True)
-    hint = raised.value.problems[0].hint
-    assert "policy=CORSPolicy(..., dangerously_allow_insecure_origins=True)" in hint
+        CORS(app, origins=["http://192.168.1.5:8080"], supports_credentials=True)
+    [problem] = raised.value.problems
+    assert problem.hint == ("use 'https://192.168.1.5:8080', or pass "
+                            "dangerously_allow_insecure_origins=True.")
+    CORS(app, origins=["http://192.168.1.5:8080"], supports_credentials=True,
+         dangerously_allow_insecure_origins=True)
+    response = app.test_client().get("/api/items", headers={"Origin": "http://192.168.1.5:8080"})
+    assert response.headers["Access-Control-Allow-Origin"] == "http://192.168.1.5:8080"
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_insecure_origins_escape_hatch_from_app_config() -> None:
+    app = Flask(__name__)
+    app.config.update(CORS_ORIGINS=["http://reports.corp.lan"], CORS_SUPPORTS_CREDENTIALS=True,
+                      CORS_DANGEROUSLY_ALLOW_INSECURE_ORIGINS=True)
+
+    @app.route("/r")
+    def report() -> str:
+        return "ok"
+
+    CORS(app)
+    response = app.test_client().get("/r", headers={"Origin": "http://reports.corp.lan"})
+    assert response.headers["Access-Control-Allow-Origin"] == "http://reports.corp.lan"
 
 
 # -- issue 10 defect 6: the mount point of a prefixed app is its '/' ------------------

@@ -220,7 +220,12 @@ def _explain(args: argparse.Namespace) -> int:
         target = django_target(args.django_settings)
     else:
         target = _config_target(args.config)
-    data = describe_policy(target.match(args.path)[0])
+    policy = target.match(args.path)[0]
+    data = describe_policy(policy)
+    if policy is not None:
+        # What the configuration says in vain (it starts), in the user's option names.
+        data["warnings"] = [warning.renamed(target.names or {})._asdict()
+                            for warning in policy.warnings]
     if args.origin:
         headers = [parse_header(text) for text in args.header]
         data["decisions"] = [
@@ -302,6 +307,9 @@ def _print_description(data: dict[str, Any], path: str, style: Style, out: TextI
               "block every cross-origin read there.")
     else:
         _print_policy(data, write)
+    for warning in data.get("warnings", []):
+        write(style("Warning: ", "1;33"), f"{warning['option']}: {warning['message']} "
+              f"Fix: {warning['hint']}")
     for decision in data.get("decisions", []):
         verdict = style("allowed", "32") if decision["allowed"] else style("refused", "31")
         write(f"{decision['kind']}: ", verdict, f" ({decision['code']}): {decision['reason']}")
@@ -326,7 +334,8 @@ def _print_policy(data: dict[str, Any], write: Write) -> None:
     else:
         write("Credentials: not allowed (fetch with credentials: 'include' is blocked).")
     write(f"Methods a preflight may ask for: {_names(data['methods'])} "
-          "(GET, HEAD and POST never need a preflight).")
+          "(GET, HEAD and POST need not be listed: browsers accept them whatever "
+          "Access-Control-Allow-Methods says).")
     write(f"Request headers a preflight may ask for: {_names(data['headers'])}.")
     write(f"Response headers scripts may read besides the safelisted ones: "
           f"{_names(data['expose_headers']) or 'none'}.")

@@ -3,8 +3,9 @@
 Both read django-cors-headers' setting names. django-cors-headers answers
 ``CORS_URLS_REGEX`` (the legacy views) and matches its origin regexes with
 ``re.match``: ``^https://app\\.example\\.com`` lets ``https://app.example.com.evil.com``
-in. wsgicors_django full-matches the same regex, switches itself off there
-(``CORS_PATHS``), and answers the API, the partners and the decorated views.
+in. wsgicors_django reads the same settings (``CORS_URLS_REGEX`` gates it too),
+switches itself off there (``CORS_PATHS``) and answers the decorated views: the API,
+the partners and the feed.
 """
 
 SECRET_KEY = "audit-whole-app-tests"
@@ -23,8 +24,4 @@ USE_TZ = True
 CORS_ALLOWED_ORIGIN_REGEXES = [r"^https://app\.example\.com"]
 CORS_ALLOW_CREDENTIALS = True
 CORS_URLS_REGEX = r"^/legacy/.*$"
-CORS_PATHS = {
-    "/legacy/*": None,
-    "/api/*": {"allow_origins": ["https://app.example.com"]},
-    "/partners/*": {"allow_origins": ["https://*.example.com"]},
-}
+CORS_PATHS = {"/legacy/*": None}

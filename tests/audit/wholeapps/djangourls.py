@@ -38,6 +38,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok\n")
 
 
+@cors(allow_origins=["https://app.example.com"])
 def me(request: HttpRequest) -> HttpResponse:
     return _text(request)
 
@@ -46,6 +47,7 @@ def legacy(request: HttpRequest, pk: int) -> HttpResponse:
     return _text(request)
 
 
+@cors(allow_origins=["https://*.example.com"], allow_credentials=True)
 def partner(request: HttpRequest, slug: str) -> HttpResponse:
     return _text(request)
 
@@ -60,7 +62,8 @@ def report(request: HttpRequest, year: str) -> HttpResponse:
 
 urlpatterns = [
     path("api/me/", me),
-    path("api/items/<int:pk>/", ItemView.as_view()),
+    path("api/items/<int:pk>/", cors(allow_origins=["https://app.example.com"])(
+        ItemView.as_view())),
     path("legacy/<int:pk>/", legacy),
     path("partners/<slug:slug>/", partner),
     path("feed/", feed),
