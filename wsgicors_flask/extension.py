@@ -15,7 +15,15 @@ from wsgicors import ConfigError, CORSPolicy, Problem
 from wsgicors.adapter import actual, is_preflight, preflight, response_updates
 
 from .layer import VIEW_ATTR, install
-from .options import build_policy, build_routes, check_names, config_options, translate
+from .options import (
+    app_wide_problems,
+    build_observer,
+    build_policy,
+    build_routes,
+    check_names,
+    config_options,
+    translate,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -62,10 +70,14 @@ class CORS:
         _check(options, "")
         layers = (self._options, options)
         if isinstance(app, Blueprint):
+            problems = [p for layer in layers for p in app_wide_problems(layer, "blueprint: ")]
+            if problems:
+                raise ConfigError(problems)
             app.record(functools.partial(_configure_blueprint, layers=layers))
             return
-        routes = build_routes([config_options(app.config), *layers], "")
-        install(app).configure_app(routes)
+        everything = [config_options(app.config), *layers]
+        routes = build_routes(everything, "")
+        install(app).configure_app(routes, build_observer(everything, ""))
 
 
 def _configure_blueprint(
@@ -90,6 +102,8 @@ class _ViewCORS:
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         self.where = f"@cross_origin on {name}: "
         _check(options, self.where)
+        if app_wide_problems(options, self.where):
+            raise ConfigError(app_wide_problems(options, self.where))
         # Values that do not depend on app.config are checked now, at import time: a
         # bad decorator must not wait for the first request to break the app.
         problems: list[Problem] = []
@@ -132,7 +146,7 @@ class _ViewCORS:
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         response = app.make_response(rv)
         headers = response.headers
-        cors = actual(self.policy_for(app), environ.get("HTTP_ORIGIN"))
+        cors = actual(self.policy_for(app), environ.get("HTTP_ORIGIN"), environ)
         # A header may be repeated (two Vary lines): the engine reads all of its values.
         for name, value in response_updates(
             headers.keys(), lambda name: ", ".join(headers.getlist(name)) or None, cors
