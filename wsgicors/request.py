@@ -100,7 +100,7 @@ class Request:
 def host_of(environ: Mapping[str, Any], scheme: str) -> str:
     """The request's host as :attr:`Request.host` gives it (PEP 3333's reconstruction)."""
     host = environ.get("HTTP_HOST")
-    if not host:
+    if host is None:  # present but empty stays empty: no server name stands in for it
         host = environ.get("SERVER_NAME", "")
         port = environ.get("SERVER_PORT")
         if port:
