@@ -56,8 +56,8 @@ class Summary:
 
     def rows(self, change: str) -> list[Row]:
         """The rows of one change (``"breaks"``, ``"widens"``), most frequent first."""
-        found = [Row(*key, count=count) for key, count in self.counts.items()
-                 if key[0] == change]
+        found = [Row(**dict(zip(ROW_FIELDS, key)), count=count)
+                 for key, count in self.counts.items() if key[0] == change]
         return sorted(found, key=lambda row: (-row.count, row.origin, row.pattern))
 
     def by(self, change: str, name: str) -> list[tuple[str, int]]:
