@@ -67,7 +67,7 @@ def test_preflights_are_observed() -> None:
     response = Client().options("/api/items/", headers={
         "Origin": APP, "Access-Control-Request-Method": "PATCH"})
     assert response.status_code == 204
-    assert OUTCOMES == [Outcome(True, True, None, "(default)")]
+    assert [Outcome(True, True, None, "(default)")] == OUTCOMES
 
 
 def test_bad_settings_are_check_errors() -> None:

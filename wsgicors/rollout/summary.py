@@ -56,7 +56,7 @@ class Summary:
 
     def rows(self, change: str) -> list[Row]:
         """The rows of one change (``"breaks"``, ``"widens"``), most frequent first."""
-        found = [Row(**dict(zip(ROW_FIELDS, key)), count=count)
+        found = [Row(**dict(zip(ROW_FIELDS, key, strict=True)), count=count)
                  for key, count in self.counts.items() if key[0] == change]
         return sorted(found, key=lambda row: (-row.count, row.origin, row.pattern))
 
