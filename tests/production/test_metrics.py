@@ -39,8 +39,8 @@ class Metrics:
         self.decisions.labels(*outcome.labels()).inc()
 
     def count(self, allowed: str, preflight: str, step: str, pattern: str) -> float:
-        value = self.registry.get_sample_value("cors_decisions_total", dict(zip(
-            LABELS, (allowed, preflight, step, pattern))))
+        labels = dict(zip(LABELS, (allowed, preflight, step, pattern), strict=True))
+        value = self.registry.get_sample_value("cors_decisions_total", labels)
         return value or 0.0
 
     def total(self) -> float:
