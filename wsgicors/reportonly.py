@@ -163,7 +163,7 @@ class ReportOnly:
         self._record(record)
 
     def _record(self, record: dict[str, Any]) -> None:
-        key = json.dumps(record, sort_keys=True)
+        key = "\x1f".join(map(str, record.values()))  # the same fields in the same order
         window = int(self._clock() // self.interval)
         with self._lock:
             counted = (record["change"], record["step"])
