@@ -17,6 +17,7 @@ from flask import Flask
 from webtest import TestApp
 
 from tests.production.support import APP, CUSTOMER1
+from tests.sources.support import Clock
 from wsgicors import ConfigError, CORSMiddleware, CORSPolicy
 from wsgicors.asgi import CORSMiddleware as ASGICORSMiddleware
 from wsgicors.cli import main
@@ -26,14 +27,6 @@ from wsgicors_flask import CORS
 
 LEGACY = "https://legacy.example.com"
 NEW = "https://new.example.com"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def hello(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
