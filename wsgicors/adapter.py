@@ -24,9 +24,17 @@ An adapter does three things, and never decides anything about CORS itself:
    (a WSGI ``start_response``), :func:`add_to_header_list`,
    :func:`add_to_raw_header_list` (ASGI) or :func:`response_updates` (a framework's
    response object). :meth:`CORSPolicy.needs_func` says when deciding an origin
-   calls ``allow_origin_func``, which may block: an async adapter then decides in a
-   worker thread.
-3. **Explain**: :func:`explain` accepts anything with ``match(path)`` returning a
+   calls ``allow_origin_func``: an async adapter then decides with :func:`apreflight`
+   and :func:`aactual`, which await an async function and run any other in a worker
+   thread. Pass the request's environ to :func:`actual` (``apreflight`` and
+   ``preflight`` have it): a request-aware function gets a :class:`Request` made of
+   it (:attr:`CORSPolicy.needs_request` says when an environ must be completed).
+   A synchronous adapter reports an ``async def`` function with
+   :func:`sync_only_problems`.
+3. **Observe**, when given ``on_decision`` or ``report_only``: :func:`observer_for`
+   builds an :class:`Observer` (None without them: no extra work) that the adapter
+   tells each decision, with the path pattern that chose the policy.
+4. **Explain**: :func:`explain` accepts anything with ``match(path)`` returning a
    :data:`Match`, so an adapter whose policy depends on more than the path (a
    view's own policy) exports such a :class:`RouteMatcher`; and it exports its
    option names (``OPTION_SPELLING``: wsgicors option -> the name its users write)
@@ -50,7 +58,17 @@ from .config import (
     capped_max_age,
     unknown_option,
 )
-from .engine import OPTION_FOR, Decision, actual, explain, is_preflight, preflight, refusal
+from .engine import (
+    OPTION_FOR,
+    Decision,
+    aactual,
+    actual,
+    apreflight,
+    explain,
+    is_preflight,
+    preflight,
+    refusal,
+)
 from .errors import ConfigError, ConfigWarning, Problem, log_warnings
 from .headers import (
     NOTHING,
@@ -66,9 +84,14 @@ from .headers import (
     response_updates,
 )
 from .logsafe import logsafe
+from .metrics import DecisionHook, Outcome
 from .middleware import CORSMiddleware, answer_preflight, build_routes, with_cors_headers
+from .observe import Observer, ReportOnlyOption, observer_for
+from .originfunc import RunSync, sync_only_problems
 from .paths import FailedClosed, Match, PathKey, PathMap, RouteMatcher, Routes
 from .policy import CORSPolicy
+from .reportonly import ReportOnly
+from .request import Request
 from .vocabulary import DecisionCode, DecisionKind, ProblemCode, RefusalCode, Step, WarningCode
 
 __all__ = [
@@ -86,12 +109,15 @@ __all__ = [
     "ConfigWarning",
     "Decision",
     "DecisionCode",
+    "DecisionHook",
     "DecisionKind",
     "FailedClosed",
     "Header",
     "Match",
     "NamesOption",
+    "Observer",
     "OriginsOption",
+    "Outcome",
     "PathKey",
     "PathMap",
     "Preflight",
@@ -100,14 +126,20 @@ __all__ = [
     "RawHeader",
     "RefusalCode",
     "RegexOption",
+    "ReportOnly",
+    "ReportOnlyOption",
+    "Request",
     "RouteMatcher",
     "Routes",
+    "RunSync",
     "Step",
     "WarningCode",
+    "aactual",
     "actual",
     "add_to_header_list",
     "add_to_raw_header_list",
     "answer_preflight",
+    "apreflight",
     "build_routes",
     "capped_max_age",
     "encode_raw",
@@ -116,9 +148,11 @@ __all__ = [
     "log_warnings",
     "logsafe",
     "merge_vary",
+    "observer_for",
     "preflight",
     "refusal",
     "response_updates",
+    "sync_only_problems",
     "unknown_option",
     "with_cors_headers",
 ]

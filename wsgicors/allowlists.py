@@ -17,8 +17,8 @@ instances; nothing else here changes after construction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple
 
 from .cache import MISSING, BoundedCache
 from .headers import CORSHeaders, Template
@@ -31,6 +31,7 @@ from .http import (
 )
 from .linear import LinearPattern
 from .logsafe import logsafe
+from .originfunc import OriginFunction, RunSync
 from .origins import MAX_ORIGIN_LENGTH, OriginRule, compile_rules, is_serialized_origin
 from .vocabulary import RefusalCode
 
@@ -58,8 +59,8 @@ class OriginAllowlist:
     :param cache_size: how many other origins' decisions are remembered.
     """
 
-    __slots__ = ("_func", "_matchers", "_pattern", "_regexes", "_star", "_template",
-                 "any_origin", "cache", "credentials")
+    __slots__ = ("_matchers", "_pattern", "_regexes", "_star", "_template",
+                 "any_origin", "cache", "credentials", "func")
 
     def __init__(
         self,
@@ -68,7 +69,7 @@ class OriginAllowlist:
         any_origin: bool,
         rules: Iterable[OriginRule],
         regexes: Iterable[LinearPattern],
-        func: Callable[[str], bool] | None,
+        func: OriginFunction | None,
         credentials: bool,
         star: CORSHeaders,
         cache_size: int,
@@ -80,7 +81,8 @@ class OriginAllowlist:
         self._star = star
         self._pattern = compile_rules(list(rules))
         self._regexes = tuple(regexes)
-        self._func = func
+        #: ``allow_origin_func`` and how to call it (None without one).
+        self.func = func
         #: True if anything but the exact origins can match.
         self._matchers = bool(self._pattern is not None or self._regexes or any_origin)
         # Exact origins are pinned: a flood of other origins cannot make a listed
@@ -90,13 +92,35 @@ class OriginAllowlist:
             cache_size, MAX_ORIGIN_LENGTH, pinned=exact
         )
 
-    def lookup(self, origin: str) -> CORSHeaders | None:
-        """The ready-made headers for *origin*, or None if it is not allowed."""
+    def lookup(self, origin: str, environ: Mapping[str, Any] | None = None) -> CORSHeaders | None:
+        """The ready-made headers for *origin*, or None if it is not allowed.
+
+        *environ* is the request's (WSGI keys): a request-aware ``allow_origin_func``
+        gets a :class:`~wsgicors.request.Request` made of it.
+        """
         found = self.cache.entries.get(origin, MISSING)  # every request: no cache.get() call
         if found is MISSING:
             found = self._remember(origin)
-        if found is None and self._func is not None:
-            return self._ask_func(origin)
+        if found is None and self.func is not None and self._may_ask(origin):
+            try:
+                verdict = self.func.call(origin, environ)
+            except Exception:
+                return self._func_raised(origin)
+            return self._template.for_origin(origin) if verdict is True else None
+        return found
+
+    async def alookup(
+        self, origin: str, environ: Mapping[str, Any] | None, run_sync: RunSync
+    ) -> CORSHeaders | None:
+        """:meth:`lookup` in an event loop: an async ``allow_origin_func`` is awaited
+        here, any other runs through *run_sync* (a worker thread)."""
+        found = self.static_lookup(origin)
+        if found is None and self.func is not None and self._may_ask(origin):
+            try:
+                verdict = await self.func.acall(origin, environ, run_sync)
+            except Exception:
+                return self._func_raised(origin)
+            return self._template.for_origin(origin) if verdict is True else None
         return found
 
     def static_lookup(self, origin: str) -> CORSHeaders | None:
@@ -106,7 +130,8 @@ class OriginAllowlist:
 
     def needs_func(self, origin: str) -> bool:
         """True if deciding *origin* calls ``allow_origin_func`` (it may do I/O)."""
-        return self._func is not None and self.static_lookup(origin) is None
+        return (self.func is not None and self.static_lookup(origin) is None
+                and self._may_ask(origin))
 
     def _remember(self, origin: str) -> CORSHeaders | None:
         found = self._match(origin)
@@ -128,24 +153,20 @@ class OriginAllowlist:
                 return self._template.for_origin(origin)
         return None
 
-    def _ask_func(self, origin: str) -> CORSHeaders | None:
+    def _may_ask(self, origin: str) -> bool:
         if origin == "null":
-            if self.credentials:
-                return None  # any site can send 'null': never with credentials
-        elif not is_serialized_origin(origin):
-            return None
-        try:
-            verdict = self._func(origin)  # type: ignore[misc]
-        except Exception:
-            _log.exception("allow_origin_func raised for origin %s; origin refused",
-                           logsafe(origin))
-            return None
-        return self._template.for_origin(origin) if verdict is True else None
+            return not self.credentials  # any site can send 'null': never with credentials
+        return is_serialized_origin(origin)
+
+    @staticmethod
+    def _func_raised(origin: str) -> None:
+        _log.exception("allow_origin_func raised for origin %s; origin refused",
+                       logsafe(origin))
 
     def refusal(self, origin: str) -> Refusal:
         """Why *origin* is refused."""
         if origin == "null":
-            if self._func is not None and not self.credentials:
+            if self.func is not None and not self.credentials:
                 tail = "; allow_origin_func said no"
             elif self.credentials:
                 tail = ", so it is never allowed with credentials"
@@ -161,7 +182,7 @@ class OriginAllowlist:
                 "lower case, no path, no default port); browsers never send that"
             ))
         where = "allow_origins, allow_origin_regex"
-        if self._func is not None:
+        if self.func is not None:
             where += " or allow_origin_func"
         return Refusal("origin-not-allowed", f"Origin {logsafe(origin)} is not allowed by {where}")
 

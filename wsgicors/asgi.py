@@ -36,23 +36,29 @@ from .adapter import (
     ConfigWarning,
     CORSHeaders,
     CORSPolicy,
+    DecisionHook,
     NamesOption,
+    Observer,
     OriginsOption,
     PathMap,
     Preflight,
     Problem,
     RegexOption,
+    ReportOnlyOption,
     Routes,
+    aactual,
     actual,
     add_to_raw_header_list,
+    apreflight,
     build_routes,
     encode_raw,
     is_preflight,
     log_warnings,
+    observer_for,
     preflight,
 )
 
-__all__ = ["CORSMiddleware", "request_environ", "route_path"]
+__all__ = ["CORSMiddleware", "complete_environ", "request_environ", "route_path"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -91,8 +97,15 @@ class CORSMiddleware:
     keyword too. Instead of options, pass ``policy=CORSPolicy(...)``, and/or
     ``paths={...}`` for per-path policies as in :class:`wsgicors.CORSMiddleware`.
 
-    ``allow_origin_func`` may block (a database query): it is called in a worker
-    thread, only for origins the static lists do not decide.
+    ``allow_origin_func`` is only asked about origins the static lists do not decide.
+    An ``async def`` function, or an :class:`~wsgicors.sources.OriginSource` whose
+    lookup is one, is awaited in the event loop; any other may block (a database
+    query), so it runs in a worker thread. A function taking a second argument gets
+    the :class:`~wsgicors.request.Request` (host, path, method, scheme, headers).
+
+    ``on_decision=`` (a metrics callback) and ``report_only=`` (a candidate policy:
+    a :class:`~wsgicors.CORSPolicy`, or a dict of the keywords that change) are
+    described in docs/production.rst.
 
     :raises ConfigError: for every insecure or ineffective configuration (``"*"`` with
         credentials, unprovable regexes...), at construction. Starlette and FastAPI
@@ -116,6 +129,8 @@ class CORSMiddleware:
         *,
         policy: CORSPolicy | None = None,
         paths: PathMap | None = None,
+        on_decision: DecisionHook | None = None,
+        report_only: ReportOnlyOption = None,
         **options: Any,
     ) -> None:
         if isinstance(allow_origins, CORSPolicy) and policy is None:
@@ -130,8 +145,12 @@ class CORSMiddleware:
             "expose_headers": expose_headers, "max_age": max_age,
         }
         self.app = app
+        self.observer: Observer | None = None
         try:
             self.routes = configure(policy, paths, starlette, options)
+            #: The metrics callback and report-only candidate, None without them.
+            self.observer = observer_for(
+                on_decision, *_report_only(report_only, starlette, options, self.routes))
         except ConfigError as error:
             if not _built_by_starlette():
                 raise
@@ -171,15 +190,38 @@ class CORSMiddleware:
             # handling for a request no browser sent; never an exception from here.
             await self.app(scope, receive, send)
             return
+        if self.observer is not None:
+            await self._observed(scope, receive, send, policy, environ)
+            return
         if is_preflight(environ):
-            await _send_preflight(send, await _preflight(policy, environ))
+            await _send_preflight(send, await _preflight(policy, environ, scope))
             return
         origin = environ.get("HTTP_ORIGIN")
         if origin is not None and policy.needs_func(origin):
-            # allow_origin_func may do blocking I/O: keep it off the event loop.
-            cors = await asyncio.to_thread(actual, policy, origin)
+            # allow_origin_func: awaited if async, else in a worker thread (it may block).
+            cors = await aactual(policy, origin, _for_func(policy, environ, scope))
         else:
             cors = actual(policy, origin)
+        await self.app(scope, receive, _cors_send(send, cors))
+
+    async def _observed(self, scope: Scope, receive: Receive, send: Send,
+                        policy: CORSPolicy, environ: dict[str, str]) -> None:
+        # The request path above, with the observer told each decision.
+        observer: Any = self.observer
+        origin = environ.get("HTTP_ORIGIN")
+        if origin is None:
+            await self.app(scope, receive, _cors_send(send, policy.refused))
+            return
+        routes = self.routes
+        pattern = routes.match(route_path(scope))[1] if routes.routed else None
+        environ = complete_environ(scope, environ)  # either policy's function may read it
+        if is_preflight(environ):
+            answer = await apreflight(policy, environ)
+            await observer.apreflight(policy, answer, environ, pattern, asyncio.to_thread)
+            await _send_preflight(send, answer)
+            return
+        cors = await aactual(policy, origin, environ)
+        await observer.aactual(policy, cors, origin, environ, pattern, asyncio.to_thread)
         await self.app(scope, receive, _cors_send(send, cors))
 
 
@@ -249,6 +291,22 @@ def policy_options(starlette: dict[str, Any], options: dict[str, Any]) -> dict[s
     if "*" not in [name.strip() for name in names if isinstance(name, str)]:
         translated["allow_headers"] = [*names, *STARLETTE_ALWAYS_ALLOWED_HEADERS]
     return {**translated, **options}
+
+
+def _report_only(
+    value: ReportOnlyOption, starlette: dict[str, Any], options: dict[str, Any],
+    routes: Routes,
+) -> tuple[ReportOnlyOption, Mapping[str, Any] | None]:
+    """``report_only`` and the options a dict of changes applies to: Starlette's
+    keywords are translated as the enforced ones are (its always-allowed headers)."""
+    if not isinstance(value, Mapping):
+        return value, None
+    enforced = policy_options(starlette, options)
+    if not enforced:
+        return value, None if routes.default is None else routes.default.options
+    changed = {**starlette, **options, **value}
+    keywords = {name: changed.pop(name) for name in STARLETTE_DEFAULTS}
+    return policy_options(keywords, changed), {}
 
 
 def _is_default(name: str, value: Any) -> bool:
@@ -336,9 +394,32 @@ def _read_headers(environ: dict[str, str], headers: Any) -> None:
             environ[key] = f"{environ[key]},{text}" if key in environ else text
 
 
-async def _preflight(policy: CORSPolicy, environ: dict[str, str]) -> Preflight:
+def complete_environ(scope: Scope, environ: Mapping[str, str]) -> dict[str, str]:
+    """*environ* (from :func:`request_environ`) with every request header, the
+    scheme and the server: what :class:`~wsgicors.request.Request` reads, for a
+    request-aware ``allow_origin_func``. Built only when one is asked."""
+    complete = {"wsgi.url_scheme": scope.get("scheme", "http"),
+                "QUERY_STRING": scope.get("query_string", b"").decode("latin-1")}
+    server = scope.get("server")
+    if server:
+        complete["SERVER_NAME"], complete["SERVER_PORT"] = server[0], str(server[1] or "")
+    for name, value in scope["headers"]:
+        key = name.decode("latin-1").upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        text = value.decode("latin-1")
+        complete[key] = f"{complete[key]},{text}" if key in complete else text
+    complete.update(environ)
+    return complete
+
+
+def _for_func(policy: CORSPolicy, environ: dict[str, str], scope: Scope) -> Mapping[str, str]:
+    return complete_environ(scope, environ) if policy.needs_request else environ
+
+
+async def _preflight(policy: CORSPolicy, environ: dict[str, str], scope: Scope) -> Preflight:
     if policy.needs_func(environ["HTTP_ORIGIN"]):
-        return await asyncio.to_thread(preflight, policy, environ)
+        return await apreflight(policy, _for_func(policy, environ, scope))
     return preflight(policy, environ)
 
 

@@ -17,6 +17,14 @@ must have a fixed bound whatever arrives:
 generation is complete before it replaces the old one in a single assignment, so a
 concurrent reader never misses a pinned key, not even for a moment, and a flood of
 other keys cannot make a listed origin wait.
+
+This is the core's one memo type: the allowlists and the report-only de-duplication
+(:mod:`wsgicors.reportonly`) use it. Its answers never go stale (a policy is
+immutable), so forgetting a whole generation at once is always correct, and reads
+take no lock and no bookkeeping. :class:`wsgicors.ttlcache.VerdictCache` is the one
+other cache, on purpose: an origin source's answers expire, are counted in bytes per
+entry, and must survive a flood of refusals, which a generation drop would not allow
+(see its docstring).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The ``wsgicors`` command: ``check``, ``explain``, ``audit`` and ``proxy``.
+"""The ``wsgicors`` command: ``check``, ``explain``, ``audit``, ``proxy``, ``report-summary``.
 
 ::
 
@@ -6,6 +6,7 @@
     wsgicors explain --config myproject.cors:policy --origin https://app.example.com
     wsgicors audit https://api.example.com/me --origin https://app.example.com
     wsgicors proxy https://api.example.com --allow-origin http://localhost:5173
+    wsgicors report-summary /var/log/app/app.log
 
 Each tool contributes its subcommands (a :class:`~wsgicors.toolbase.command.Command`
 from its own ``cli`` module); this module only assembles them, runs the one asked
@@ -24,19 +25,21 @@ from . import ConfigError, __version__
 from .audit.cli import AUDIT
 from .doctor.cli import CHECK, EXPLAIN
 from .proxy.cli import PROXY
+from .rollout.cli import REPORT_SUMMARY
 from .toolbase.command import Command
 from .toolbase.errors import Exit, ToolError
 from .toolbase.terminal import escape
 
 #: The subcommands, in the order ``wsgicors --help`` lists them.
-COMMANDS: tuple[Command, ...] = (CHECK, EXPLAIN, AUDIT, PROXY)
+COMMANDS: tuple[Command, ...] = (CHECK, EXPLAIN, AUDIT, PROXY, REPORT_SUMMARY)
 
 DESCRIPTION = """\
 See your CORS configuration the way browsers do, and fix it. "check" sends a
 cross-origin request the way Chromium and Firefox do and prints what each browser
 decides, the console message it shows, and the fix; "explain" prints a wsgicors
 policy as browsers see it; "audit" looks for misconfigurations another site could
-exploit; "proxy" adds CORS to a server you cannot change, for development.
+exploit; "proxy" adds CORS to a server you cannot change, for development;
+"report-summary" says what a report-only policy would break if enforced.
 """
 EPILOG = """\
 Every command exits with 0 when all is well, 1 when the check failed (a browser

@@ -11,7 +11,6 @@ request: :class:`wsgicors.CORSPolicy` compiles the result into what requests rea
 from __future__ import annotations
 
 import difflib
-import inspect
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -76,7 +75,7 @@ class Options:
     origin_regexes: tuple[re.Pattern[str], ...]
     #: The same regexes as matched per request: in time linear in the origin.
     origin_matchers: tuple[LinearPattern, ...]
-    origin_func: Callable[[str], bool] | None
+    origin_func: Callable[..., Any] | None
     any_method: bool
     methods: tuple[str, ...]
     any_header: bool
@@ -353,16 +352,8 @@ def _func_problems(func: object) -> list[Problem]:
             "type", "allow_origin_func", f"expected a callable, got {func!r}.",
             "pass a function that takes the origin string and returns True or False.",
         )]
-    if inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-        getattr(func, "__call__", None)  # noqa: B004 - an object with async __call__
-    ):
-        return [Problem(
-            "func-async", "allow_origin_func",
-            f"{func!r} is an async function: it would return a coroutine, never True, "
-            "so no origin would ever be allowed.",
-            "make it a plain def (run database queries synchronously; the ASGI and async "
-            "Django adapters call it in a worker thread).",
-        )]
+    # An async function is fine here: only an adapter knows whether an event loop will
+    # await it (the WSGI ones refuse it, see wsgicors.originfunc.sync_only_problems).
     return []
 
 

@@ -16,10 +16,15 @@ server's side in the order a browser makes them (https://fetch.spec.whatwg.org/)
   :func:`wsgicors.headers.response_updates` (framework response objects).
 * :func:`refusal`: why a request got no CORS headers, in words (logs, explain()).
 * :func:`explain`: the decision for a described request, as data.
+
+:func:`apreflight` and :func:`aactual` are the same steps for an event loop (the ASGI
+middleware, Django in async mode): an async ``allow_origin_func`` is awaited there and
+any other runs in a worker thread, so nothing blocks the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,13 +33,14 @@ from typing import Any
 from .allowlists import Refusal
 from .headers import REFUSED_PREFLIGHT, CORSHeaders, Header, Preflight, preflight_answer
 from .logsafe import logsafe
+from .originfunc import RunSync
 from .paths import route_matcher_of
 from .policy import CORSPolicy
 from .vocabulary import DecisionCode, DecisionKind, RefusalCode, Step
 
 __all__ = [
-    "OPTION_FOR", "Decision", "Refusal", "actual", "explain", "is_preflight", "preflight",
-    "refusal",
+    "OPTION_FOR", "Decision", "Refusal", "aactual", "actual", "apreflight", "explain",
+    "is_preflight", "preflight", "refusal",
 ]
 
 _log = logging.getLogger("wsgicors")
@@ -72,9 +78,26 @@ def preflight(policy: CORSPolicy, environ: Mapping[str, Any]) -> Preflight:
     ``answer.status_line`` and ``list(answer.headers)`` to a WSGI ``start_response``.
     """
     # 1. CORS check (§4.10): the answer carries this origin (and credentials) or fails.
-    allowed = policy.origins.lookup(environ.get("HTTP_ORIGIN", ""))
+    allowed = policy.origins.lookup(environ.get("HTTP_ORIGIN", ""), environ)
     if allowed is None:
         return _refused(policy, environ, "origin")
+    return _after_origin(policy, environ, allowed)
+
+
+async def apreflight(
+    policy: CORSPolicy, environ: Mapping[str, Any], run_sync: RunSync = asyncio.to_thread
+) -> Preflight:
+    """:func:`preflight` in an event loop: ``allow_origin_func`` is awaited when it is
+    async, else run with *run_sync* (a worker thread); nothing else differs."""
+    allowed = await policy.origins.alookup(environ.get("HTTP_ORIGIN", ""), environ, run_sync)
+    if allowed is None:
+        return _refused(policy, environ, "origin")
+    return _after_origin(policy, environ, allowed)
+
+
+def _after_origin(
+    policy: CORSPolicy, environ: Mapping[str, Any], allowed: CORSHeaders
+) -> Preflight:
     # 2. The requested method must be listed, compared case-sensitively (§4.8 step 7.5);
     #    the set test spares listed methods a call.
     method = environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")
@@ -100,22 +123,39 @@ def preflight(policy: CORSPolicy, environ: Mapping[str, Any]) -> Preflight:
     return preflight_answer(allowed, echo, allow_headers, private_network)
 
 
-def actual(policy: CORSPolicy, origin: str | None) -> CORSHeaders:
+def actual(
+    policy: CORSPolicy, origin: str | None, environ: Mapping[str, Any] | None = None
+) -> CORSHeaders:
     """The CORS headers for an actual (non-preflight) response to *origin*.
 
     The answer to the browser's CORS check (Fetch §4.10). Refused and Origin-less
     requests get :attr:`CORSPolicy.refused`: no CORS headers, but ``varies`` so that
     the response carries ``Vary: Origin`` (Fetch, "CORS protocol and HTTP caches").
+    *environ* (WSGI keys) is what a request-aware ``allow_origin_func`` is told about
+    the request; without it, such a function gets ``None``.
     """
     if origin is None or policy.any_origin:
         return policy.refused
-    found = policy.origins.lookup(origin)
-    if found is None:
-        if _log.isEnabledFor(logging.DEBUG):
-            why = policy.origins.refusal(origin)
-            _log.debug("no CORS headers (%s): %s", why.code, why.reason)
+    found = policy.origins.lookup(origin, environ)
+    return _refused_actual(policy, origin) if found is None else found
+
+
+async def aactual(
+    policy: CORSPolicy, origin: str | None, environ: Mapping[str, Any] | None = None,
+    run_sync: RunSync = asyncio.to_thread,
+) -> CORSHeaders:
+    """:func:`actual` in an event loop, as :func:`apreflight` is :func:`preflight`."""
+    if origin is None or policy.any_origin:
         return policy.refused
-    return found
+    found = await policy.origins.alookup(origin, environ, run_sync)
+    return _refused_actual(policy, origin) if found is None else found
+
+
+def _refused_actual(policy: CORSPolicy, origin: str) -> CORSHeaders:
+    if _log.isEnabledFor(logging.DEBUG):
+        why = policy.origins.refusal(origin)
+        _log.debug("no CORS headers (%s): %s", why.code, why.reason)
+    return policy.refused
 
 
 def refusal(policy: CORSPolicy, environ: Mapping[str, Any], step: Step = "origin") -> Refusal:
@@ -201,7 +241,7 @@ def explain(
         return Decision("not-covered", False, "path-not-covered", reason, option="paths")
     if is_preflight(env):
         return _explain_preflight(policy, env)
-    return _explain_actual(policy, env.get("HTTP_ORIGIN"))
+    return _explain_actual(policy, env)
 
 
 def _explain_preflight(policy: CORSPolicy, env: Mapping[str, Any]) -> Decision:
@@ -215,8 +255,9 @@ def _explain_preflight(policy: CORSPolicy, env: Mapping[str, Any]) -> Decision:
                     status=answer.status)
 
 
-def _explain_actual(policy: CORSPolicy, origin: str | None) -> Decision:
-    cors = actual(policy, origin).actual
+def _explain_actual(policy: CORSPolicy, env: Mapping[str, Any]) -> Decision:
+    origin = env.get("HTTP_ORIGIN")
+    cors = actual(policy, origin, env).actual
     if cors:
         return Decision("actual", True, "allowed", "CORS headers added", headers=cors)
     if origin is None:

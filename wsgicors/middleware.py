@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any
 from .engine import actual, is_preflight, preflight
 from .errors import ConfigError, ConfigWarning, Problem, log_warnings
 from .headers import CORSHeaders, add_to_header_list
+from .metrics import DecisionHook
+from .observe import Observer, ReportOnlyOption, observer_for
+from .originfunc import sync_only_problems
 from .paths import PathMap, Routes, wsgi_path_texts
 from .policy import CORSPolicy
 
@@ -40,6 +43,13 @@ class CORSMiddleware:
     :param app: the WSGI application to wrap.
     :param policy: the default :class:`CORSPolicy` (or give its options as keywords).
     :param paths: per-path policies, see :mod:`wsgicors.paths`.
+    :param on_decision: a metrics callback, called with a
+        :class:`~wsgicors.metrics.Outcome` for each request with an ``Origin``.
+    :param report_only: a candidate policy to compare with the enforced one without
+        enforcing it (:mod:`wsgicors.reportonly`): a :class:`CORSPolicy`, a
+        :class:`~wsgicors.reportonly.ReportOnly`, or a dict of the options that change.
+    :raises ConfigError: listing every problem; also for an ``async def``
+        ``allow_origin_func``, which a WSGI server can only call synchronously.
     """
 
     def __init__(
@@ -48,11 +58,17 @@ class CORSMiddleware:
         policy: CORSPolicy | None = None,
         *,
         paths: PathMap | None = None,
+        on_decision: DecisionHook | None = None,
+        report_only: ReportOnlyOption = None,
         **options: Any,
     ) -> None:
         self.app = app
         #: The paths and policies in force (what :func:`wsgicors.explain` reads).
         self.routes = build_routes(policy, paths, options)
+        #: The metrics callback and report-only candidate, None without them.
+        self.observer: Observer | None = observer_for(
+            on_decision, report_only, _enforced_options(self.routes, options))
+        _refuse_async(self.routes, paths, self.observer)
 
     def reconfigure(
         self, policy: CORSPolicy | None = None, *, paths: PathMap | None = None, **options: Any
@@ -60,9 +76,12 @@ class CORSMiddleware:
         """Swap the whole configuration; requests in flight keep the old one.
 
         The new configuration is validated first (a ConfigError leaves the running
-        one in place) and then installed with one atomic assignment.
+        one in place) and then installed with one atomic assignment. The metrics
+        callback and the report-only candidate stay as they are.
         """
-        self.routes = build_routes(policy, paths, options)
+        routes = build_routes(policy, paths, options)
+        _refuse_async(routes, paths, None)
+        self.routes = routes
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -89,9 +108,28 @@ class CORSMiddleware:
         origin = environ.get("HTTP_ORIGIN")
         if origin is None:
             return self.app(environ, with_cors_headers(start_response, policy.refused))
+        if self.observer is not None:
+            return self._observed(environ, start_response, policy, origin)
         if "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ and is_preflight(environ):
             return answer_preflight(policy, environ, start_response)
-        return self.app(environ, with_cors_headers(start_response, actual(policy, origin)))
+        return self.app(environ, with_cors_headers(start_response,
+                                                   actual(policy, origin, environ)))
+
+    def _observed(self, environ: WSGIEnvironment, start_response: StartResponse,
+                  policy: CORSPolicy, origin: str) -> Iterable[bytes]:
+        # The request path above, with the observer told each decision.
+        observer: Any = self.observer
+        routes = self.routes
+        pattern = (routes.match(*wsgi_path_texts(environ.get("PATH_INFO", "")))[1]
+                   if routes.routed else None)
+        if is_preflight(environ):
+            answer = preflight(policy, environ)
+            observer.preflight(policy, answer, environ, pattern)
+            start_response(answer.status_line, list(answer.headers))
+            return [answer.body] if answer.body else []
+        cors = actual(policy, origin, environ)
+        observer.actual(policy, cors, origin, environ, pattern)
+        return self.app(environ, with_cors_headers(start_response, cors))
 
 
 def _resolve_text(routes: Routes, path_info: str) -> CORSPolicy | None:
@@ -126,6 +164,22 @@ def with_cors_headers(start_response: StartResponse, cors: CORSHeaders) -> Start
         return start_response(status, add_to_header_list(headers, cors), exc_info)
 
     return cors_start_response
+
+
+def _enforced_options(routes: Routes, options: dict[str, Any]) -> dict[str, Any] | None:
+    # What a report_only dict changes: the options given, else the default policy's.
+    if options:
+        return options
+    return None if routes.default is None else routes.default.options
+
+
+def _refuse_async(routes: Routes, paths: PathMap | None, observer: Observer | None) -> None:
+    policies: list[CORSPolicy | None] = [routes.default, *(paths or {}).values()]
+    if observer is not None and observer.report_only is not None:
+        policies.append(observer.report_only.candidate)
+    problems = sync_only_problems(policies, "a WSGI application", "allow_origin_func")
+    if problems:
+        raise ConfigError(problems)
 
 
 def build_routes(

@@ -28,6 +28,7 @@ from .config import (
 )
 from .errors import ConfigWarning
 from .headers import REFUSED, CORSHeaders, Template
+from .originfunc import OriginFunction
 
 __all__ = [
     "CACHE_SIZE", "DEFAULT_HEADERS", "DEFAULT_METHODS", "MAX_AGE_LIMIT", "OPTION_NAMES",
@@ -52,9 +53,14 @@ class CORSPolicy:
         scheme and a fixed domain (see :mod:`wsgicors.regexes`), and it obeys the
         same rules as the patterns of *allow_origins*.
     :param allow_origin_func: ``callable(origin) -> bool`` consulted for origins the
-        static lists do not allow, e.g. origins stored in a database. It only ever
+        static lists do not allow, e.g. origins stored in a database (see
+        :class:`wsgicors.sources.OriginSource` for a cached one). It only ever
         receives a well-formed serialized origin, or ``"null"`` when credentials are
-        off; results are not cached. It must be a plain (not ``async``) function.
+        off; results are not cached; only ``True`` allows. A function that takes a
+        second argument is called as ``func(origin, request)`` with a
+        :class:`wsgicors.request.Request` (host, path, method, scheme, headers), for
+        decisions per tenant. It may be ``async def`` where an event loop runs it
+        (the ASGI middleware, Django under ASGI); the WSGI adapters refuse one.
     :param allow_methods: methods a preflight may ask for, or ``"*"`` to allow any
         requested method (answered by echoing it, so it works with credentials).
     :param allow_headers: request headers a preflight may ask for (any case), or
@@ -92,7 +98,7 @@ class CORSPolicy:
         *,
         allow_origins: OriginsOption = (),
         allow_origin_regex: RegexOption = None,
-        allow_origin_func: Callable[[str], bool] | None = None,
+        allow_origin_func: Callable[..., Any] | None = None,
         allow_methods: NamesOption = DEFAULT_METHODS,
         allow_headers: NamesOption | Iterable[str | re.Pattern[str]] = DEFAULT_HEADERS,
         expose_headers: NamesOption = (),
@@ -146,7 +152,8 @@ class CORSPolicy:
         #: The allowed origins and their ready-made headers.
         self.origins = OriginAllowlist(
             template, any_origin=options.any_origin, rules=options.origin_rules,
-            regexes=options.origin_matchers, func=options.origin_func,
+            regexes=options.origin_matchers,
+            func=None if options.origin_func is None else OriginFunction(options.origin_func),
             credentials=options.credentials, star=star, cache_size=CACHE_SIZE,
         )
         #: True if a successful preflight's answer is ready-made (nothing echoed, no
@@ -205,6 +212,13 @@ class CORSPolicy:
     def needs_func(self, origin: str) -> bool:
         """True if deciding *origin* calls ``allow_origin_func`` (it may do I/O)."""
         return self.origins.needs_func(origin)
+
+    @property
+    def needs_request(self) -> bool:
+        """True if ``allow_origin_func`` takes the request: an adapter whose environ
+        lacks what :class:`~wsgicors.request.Request` reads completes it then."""
+        func = self.origins.func
+        return func is not None and func.takes_request
 
     def method_allowed(self, method: str) -> bool:
         """True if a preflight may ask for *method* (compared case-sensitively)."""

@@ -4,6 +4,15 @@ The answers of :class:`wsgicors.sources.OriginSource`'s lookup live here. Keys a
 chosen by the request (any client can send any ``Origin``), so the cache must stay
 small whatever arrives: it holds at most ``max_entries`` answers and at most
 ``max_bytes`` bytes as counted by :func:`entry_size`.
+
+Why not :class:`wsgicors.cache.BoundedCache`, the core's memo: its answers never
+expire, and when full it forgets a whole generation at once, allowed and refused
+alike. Here each answer has its own expiry (the revocation bound), entries are
+counted in bytes (keys may be tuples of several strings), and refusals go first: a
+flood of made-up origins, each refused, must not push out the allowed answers and
+send every real request back to the database. Those three needs are the whole of
+this class; building it on BoundedCache would mean replacing both of its policies
+(eviction and immutability), so the two stay separate and no third cache exists.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from wsgicors import ConfigError, ConfigWarning, CORSPolicy, Problem, Routes
-from wsgicors.adapter import capped_max_age
+from wsgicors.adapter import Observer, ReportOnly, capped_max_age, observer_for
 
 from .defaults import default_headers, default_max_age, default_methods
 from .routing import VIEW_EXEMPT, VIEW_POLICY, ViewRoutes
@@ -42,6 +42,10 @@ SETTINGS: dict[str, tuple[str, str | None, Any]] = {
 ALLOW_ALL = ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL")
 URLS_REGEX = "CORS_URLS_REGEX"
 PATHS = "CORS_PATHS"
+#: wsgicors's own: a metrics callback (or its dotted path), and a report-only
+#: candidate (a dict of options changed as in a CORS_PATHS entry, or a CORSPolicy).
+ON_DECISION = "CORS_ON_DECISION"
+REPORT_ONLY = "CORS_REPORT_ONLY"
 #: wsgicors option -> the Django setting a user writes for it: what problems are
 #: reported under, and what the tools (``wsgicors check``) name in their advice.
 OPTION_SPELLING: Mapping[str, str] = {
@@ -88,6 +92,10 @@ class Compiled:
     final: frozenset[str | None]
     signal_policy: CORSPolicy
     warnings: tuple[ConfigWarning, ...] = ()
+    #: CORS_ON_DECISION and CORS_REPORT_ONLY, None without them.
+    observer: Observer | None = None
+    #: Every policy of the settings (the base one first, then CORS_PATHS').
+    policies: tuple[CORSPolicy, ...] = ()
 
 
 def collect() -> tuple[Compiled | None, list[Problem]]:
@@ -103,6 +111,7 @@ def collect() -> tuple[Compiled | None, list[Problem]]:
     warnings = [warning.renamed(names) for warning in policy.warnings]
     paths, explicit_off = _paths(base, names, problems, warnings)
     urls_regex = _urls_regex(problems)
+    observer = _observer(base, names, problems)
     if problems:
         return None, problems
     if urls_regex is not None:
@@ -116,8 +125,9 @@ def collect() -> tuple[Compiled | None, list[Problem]]:
     except ConfigError as error:
         return None, [p._replace(option=PATHS) for p in error.problems]
     final = frozenset({*explicit_off, VIEW_POLICY, VIEW_EXEMPT})
+    policies = (policy, *(p for p in paths.values() if p is not None))
     return Compiled(routes, ViewRoutes(routes), final, _signal_policy(policy),
-                    tuple(warnings)), []
+                    tuple(warnings), observer, policies), []
 
 
 def _allow_all_words(problem: Problem, names: Mapping[str, str]) -> Problem:
@@ -185,13 +195,17 @@ def clamp_max_age(value: Any) -> Any:
 def _function(value: Any, problems: list[Problem]) -> Any:
     if not isinstance(value, str):
         return value
+    return _imported(value, SETTINGS["allow_origin_func"][0], "'myapp.cors.is_allowed'",
+                     problems)
+
+
+def _imported(path: str, name: str, example: str, problems: list[Problem]) -> Any:
     try:
-        return import_string(value)
+        return import_string(path)
     except ImportError as error:
         problems.append(Problem(
-            "func-import", SETTINGS["allow_origin_func"][0],
-            f"cannot import {value!r}: {error}.",
-            "name a function by its dotted path, e.g. 'myapp.cors.is_allowed'.",
+            "func-import", name, f"cannot import {path!r}: {error}.",
+            f"name a function by its dotted path, e.g. {example}.",
         ))
         return None
 
@@ -228,6 +242,7 @@ def _paths(
             entry_names = names | {k: k for k in entry}
             try:
                 policy = _build(options, entry_names, where)
+                paths[key] = _entry_policy(base, names, entry, where)
             except ConfigError as error:
                 problems += error.problems
                 continue
@@ -242,6 +257,42 @@ def _paths(
     off = frozenset(key if isinstance(key, str) else key.pattern
                     for key, value in paths.items() if value is None)
     return paths, off
+
+
+def _entry_policy(
+    base: Mapping[str, Any], names: dict[str, str], entry: Mapping[str, Any], where: str
+) -> CORSPolicy:
+    """The policy of a CORS_PATHS (or CORS_REPORT_ONLY) entry: the settings' options
+    with the entry's; an entry that names origins replaces all of the settings' origins."""
+    options = dict(base)
+    if any(name in entry for name in ORIGIN_OPTIONS):
+        options.update(allow_origins=(), allow_origin_regex=(), allow_origin_func=None)
+    options.update(entry)
+    if "max_age" in entry:
+        options["max_age"] = clamp_max_age(entry["max_age"])
+    return _build(options, names | {k: k for k in entry}, where)
+
+
+def _observer(
+    base: Mapping[str, Any], names: dict[str, str], problems: list[Problem]
+) -> Observer | None:
+    """CORS_ON_DECISION and CORS_REPORT_ONLY, as the middleware's observer."""
+    hook = getattr(settings, ON_DECISION, None)
+    if isinstance(hook, str):
+        hook = _imported(hook, ON_DECISION, "'myproject.metrics.count_cors'", problems)
+    report = getattr(settings, REPORT_ONLY, None)
+    if isinstance(report, Mapping):
+        try:
+            report = ReportOnly(_entry_policy(base, names, report, f"{REPORT_ONLY}."))
+        except ConfigError as error:
+            problems += error.problems
+            return None
+    try:
+        return observer_for(hook, report, None,
+                            {"on_decision": ON_DECISION, "report_only": REPORT_ONLY})
+    except ConfigError as error:
+        problems += error.problems
+        return None
 
 
 def _urls_regex(problems: list[Problem]) -> re.Pattern[str] | None:

@@ -5,23 +5,26 @@ picks the policy compiled from the settings (or the view's own, from ``@cors``,
 through :class:`~wsgicors_django.routing.ViewRoutes`), and lets the engine decide.
 No setting is looked up per request.
 
-Sync and async requests run the same two decisions, :func:`_preflight_answer` and
-:func:`_response_headers`; under ASGI they run in a worker thread when they may call
-user code that may block (``allow_origin_func``, a ``check_request_enabled``
-receiver), and right in the event loop otherwise.
+Sync and async requests make the same two decisions, :func:`_preflight_answer` and
+:func:`_response_headers`, and their async twins. Under ASGI the engine's async steps
+run in the event loop: an async ``allow_origin_func`` (or an ``OriginSource`` with an
+async lookup) is awaited there, and user code that may block (any other origin
+function, a ``check_request_enabled`` receiver) runs through ``sync_to_async``, so the
+ORM works as usual.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 
-from wsgicors import Decision, explain
+from wsgicors import ConfigError, CORSPolicy, Decision, explain
 from wsgicors.adapter import (
     NOTHING,
     REFUSED,
@@ -29,13 +32,16 @@ from wsgicors.adapter import (
     FailedClosed,
     Match,
     Preflight,
+    aactual,
     actual,
+    apreflight,
     is_preflight,
     preflight,
     response_updates,
+    sync_only_problems,
 )
 
-from .conf import STATE, Compiled, current, route_matcher
+from .conf import REPORT_ONLY, SETTINGS, STATE, Compiled, current, route_matcher
 from .decorators import REGISTRY
 from .routing import view_at
 from .signals import check_request_enabled
@@ -67,7 +73,9 @@ class CorsMiddleware:
         if self.async_mode:
             # Django then awaits __call__, which hands over to __acall__.
             markcoroutinefunction(self)
-        current()  # invalid settings stop the server at start-up, not on a request
+        compiled = current()  # invalid settings stop the server at start-up
+        if not self.async_mode:
+            _refuse_async(compiled)
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.async_mode:
@@ -85,13 +93,25 @@ class CorsMiddleware:
         compiled = STATE.compiled or current()
         if is_preflight(request.META):
             choice = _preflight_choice(compiled, request)
-            answer = await _off_the_loop(_preflight_answer, compiled, request, choice)
+            answer = await _apreflight_answer(compiled, request, choice)
             if answer is not None:
                 return _preflight_response(answer)
         response: HttpResponseBase = await self.get_response(request)
         choice = _response_choice(compiled, request)
-        _apply(response, await _off_the_loop(_response_headers, compiled, request, choice))
+        _apply(response, await _aresponse_headers(compiled, request, choice))
         return response
+
+
+def _refuse_async(compiled: Compiled) -> None:
+    # In sync mode an async origin function could only get an event loop per request.
+    policies: list[CORSPolicy | None] = list(compiled.policies)
+    problems = sync_only_problems(policies, "Django in sync mode (WSGI, or a sync-only "
+                                  "middleware below this one)", SETTINGS["allow_origin_func"][0])
+    report = compiled.observer.report_only if compiled.observer is not None else None
+    if report is not None:
+        problems += sync_only_problems([report.candidate], "Django in sync mode", REPORT_ONLY)
+    if problems:
+        raise ConfigError(problems)
 
 
 def _preflight_choice(compiled: Compiled, request: HttpRequest) -> Match:
@@ -113,10 +133,27 @@ def _response_choice(compiled: Compiled, request: HttpRequest) -> Match:
 def _preflight_answer(compiled: Compiled, request: HttpRequest, choice: Match) -> Preflight | None:
     """The answer to a preflight, or None to let it through (CORS is off for it)."""
     policy, pattern = choice
-    answer = None if policy is None else preflight(policy, request.META)
-    refused_origin = answer is None or answer.failed == "origin"
-    if refused_origin and _signal_may_widen(compiled, pattern) and _signal_says_yes(request):
-        answer = preflight(compiled.signal_policy, request.META)
+    environ = _environ(compiled, request, policy)
+    answer = None if policy is None else preflight(policy, environ)
+    if _may_widen_preflight(compiled, answer, pattern) and _signal_says_yes(request):
+        policy, answer = compiled.signal_policy, preflight(compiled.signal_policy, request.META)
+    if compiled.observer is not None and policy is not None and answer is not None:
+        compiled.observer.preflight(policy, answer, environ, pattern)
+    return answer
+
+
+async def _apreflight_answer(
+    compiled: Compiled, request: HttpRequest, choice: Match
+) -> Preflight | None:
+    """:func:`_preflight_answer` in the event loop."""
+    policy, pattern = choice
+    environ = _environ(compiled, request, policy)
+    answer = None if policy is None else await apreflight(policy, environ, _in_thread)
+    if (_may_widen_preflight(compiled, answer, pattern)
+            and await _in_thread(_signal_says_yes, request)):
+        policy, answer = compiled.signal_policy, preflight(compiled.signal_policy, request.META)
+    if compiled.observer is not None and policy is not None and answer is not None:
+        await compiled.observer.apreflight(policy, answer, environ, pattern, _in_thread)
     return answer
 
 
@@ -124,12 +161,60 @@ def _response_headers(compiled: Compiled, request: HttpRequest, choice: Match) -
     """The CORS headers for the response to *request*."""
     policy, pattern = choice
     origin = request.META.get("HTTP_ORIGIN")
-    cors = NOTHING if policy is None else actual(policy, origin)
-    if cors.actual or not _signal_may_widen(compiled, pattern):
-        return cors
-    if origin is None or not _signal_says_yes(request):
-        return REFUSED  # even a "no" varies by origin: a receiver may allow the next one
-    return actual(compiled.signal_policy, origin)
+    environ = _environ(compiled, request, policy)
+    cors = NOTHING if policy is None else actual(policy, origin, environ)
+    if not cors.actual and _signal_may_widen(compiled, pattern):
+        # Even a "no" varies by origin: a receiver may allow the next one.
+        cors = REFUSED
+        if origin is not None and _signal_says_yes(request):
+            policy, cors = compiled.signal_policy, actual(compiled.signal_policy, origin)
+    if compiled.observer is not None and policy is not None and origin is not None:
+        compiled.observer.actual(policy, cors, origin, environ, pattern)
+    return cors
+
+
+async def _aresponse_headers(
+    compiled: Compiled, request: HttpRequest, choice: Match
+) -> CORSHeaders:
+    """:func:`_response_headers` in the event loop."""
+    policy, pattern = choice
+    origin = request.META.get("HTTP_ORIGIN")
+    environ = _environ(compiled, request, policy)
+    cors = NOTHING if policy is None else await aactual(policy, origin, environ, _in_thread)
+    if not cors.actual and _signal_may_widen(compiled, pattern):
+        cors = REFUSED
+        if origin is not None and await _in_thread(_signal_says_yes, request):
+            policy, cors = compiled.signal_policy, actual(compiled.signal_policy, origin)
+    if compiled.observer is not None and policy is not None and origin is not None:
+        await compiled.observer.aactual(policy, cors, origin, environ, pattern, _in_thread)
+    return cors
+
+
+def _may_widen_preflight(compiled: Compiled, answer: Preflight | None, pattern: str | None
+                         ) -> bool:
+    refused_origin = answer is None or answer.failed == "origin"
+    return refused_origin and _signal_may_widen(compiled, pattern)
+
+
+def _environ(compiled: Compiled, request: HttpRequest, policy: CORSPolicy | None
+             ) -> Mapping[str, Any]:
+    """``request.META``, with Django's host and scheme when an origin function reads the
+    request (``get_host()`` honours USE_X_FORWARDED_HOST, ``scheme`` the secure proxy
+    header; under ASGI, META has no scheme at all)."""
+    reads = compiled.observer is not None or (policy is not None and policy.needs_request)
+    if not reads:
+        return request.META
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        host = ""  # a host Django refuses is no tenant's: fail closed
+    return {**request.META, "HTTP_HOST": host, "wsgi.url_scheme": request.scheme}
+
+
+async def _in_thread(func: Callable[..., T], *args: Any) -> T:
+    # Blocking user code (origin functions, receivers) may use the ORM, which refuses
+    # the event loop.
+    return await sync_to_async(func)(*args)
 
 
 def _signal_may_widen(compiled: Compiled, pattern: str | None) -> bool:
@@ -141,7 +226,7 @@ def _signal_may_widen(compiled: Compiled, pattern: str | None) -> bool:
 
 def _signal_says_yes(request: HttpRequest) -> bool:
     # send_robust awaits async receivers through async_to_sync: under ASGI this runs
-    # in a worker thread (see _off_the_loop), where sync receivers may use the ORM.
+    # in a worker thread (see _in_thread), where sync receivers may use the ORM.
     verdict = False
     for receiver, result in check_request_enabled.send_robust(sender=None, request=request):
         if isinstance(result, Exception):
@@ -150,28 +235,6 @@ def _signal_says_yes(request: HttpRequest) -> bool:
         elif result:
             verdict = True
     return verdict
-
-
-async def _off_the_loop(
-    decide: Callable[[Compiled, HttpRequest, Match], T],
-    compiled: Compiled, request: HttpRequest, choice: Match,
-) -> T:
-    """*decide* in a worker thread if it may run user code that blocks, else here."""
-    if _may_block(compiled, request, choice):
-        # allow_origin_func and receivers may use the ORM, which refuses the event loop.
-        return await sync_to_async(decide)(compiled, request, choice)
-    return decide(compiled, request, choice)
-
-
-def _may_block(compiled: Compiled, request: HttpRequest, choice: Match) -> bool:
-    origin = request.META.get("HTTP_ORIGIN")
-    if origin is None:
-        return False
-    policy, pattern = choice
-    if policy is not None and policy.needs_func(origin):
-        return True
-    refused = policy is None or policy.static_lookup(origin) is None
-    return refused and _signal_may_widen(compiled, pattern)
 
 
 def _preflight_response(answer: Preflight) -> HttpResponse:

@@ -11,11 +11,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flask import Blueprint, Flask, current_app, request
 from flask.sansio.blueprints import BlueprintSetupState
 
-from wsgicors import CORSPolicy
+from wsgicors import ConfigError, CORSPolicy
 from wsgicors.adapter import actual, is_preflight, log_warnings, preflight, response_updates
 
 from .layer import VIEW_ATTR, install
-from .options import build_policy, build_routes, config_options, warnings_of
+from .options import (
+    app_wide_problems,
+    build_observer,
+    build_policy,
+    build_routes,
+    config_options,
+    warnings_of,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -63,10 +70,14 @@ class CORS:
         """
         layers = (self._options, options)
         if isinstance(app, Blueprint):
+            problems = [p for layer in layers for p in app_wide_problems(layer, "blueprint: ")]
+            if problems:
+                raise ConfigError(problems)
             app.record(functools.partial(_configure_blueprint, layers=layers))
             return
-        routes = build_routes([config_options(app.config), *layers], "")
-        install(app).configure_app(routes)
+        everything = [config_options(app.config), *layers]
+        routes = build_routes(everything, "")
+        install(app).configure_app(routes, build_observer(everything, ""))
 
 
 def _configure_blueprint(
@@ -88,6 +99,9 @@ class _ViewCORS:
         # not wait for the first request to answer every one with a 500. app.config is
         # not known yet, so the decorator must be valid on its own: one that would lean
         # on CORS_ORIGINS for the origins of its credentials names them itself.
+        problems = app_wide_problems(options, self.where)
+        if problems:
+            raise ConfigError(problems)
         log_warnings(warnings_of(build_policy([options], self.where), self.where, [options]))
         self.options = dict(options)
         self.automatic_options = bool(options.get("automatic_options", True))
@@ -125,7 +139,7 @@ class _ViewCORS:
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         response = app.make_response(rv)
         headers = response.headers
-        cors = actual(self.policy_for(app), environ.get("HTTP_ORIGIN"))
+        cors = actual(self.policy_for(app), environ.get("HTTP_ORIGIN"), environ)
         # A header may be repeated (two Vary lines): the engine reads all of its values.
         for name, value in response_updates(
             headers.keys(), lambda name: ", ".join(headers.getlist(name)) or None, cors

@@ -32,12 +32,15 @@ from werkzeug.routing import RoutingException, Rule
 
 from wsgicors import CORSPolicy, Routes
 from wsgicors.adapter import (
+    CORSHeaders,
     Match,
+    Observer,
     actual,
     add_to_header_list,
     answer_preflight,
     build_routes,
     is_preflight,
+    preflight,
     with_cors_headers,
 )
 
@@ -96,6 +99,9 @@ class CORSLayer:
         self._config = _Config(self._app_routes, None)
         self._stale = True
         self._lock = threading.Lock()
+        #: The metrics callback and report-only candidate (``CORS(app, on_decision=...,
+        #: report_only=...)``), None without them.
+        self.observer: Observer | None = None
 
     @property
     def routes(self) -> Routes:
@@ -111,12 +117,13 @@ class CORSLayer:
     def wsgi_app(self, app: WSGIApplication) -> None:
         self.app = app
 
-    def configure_app(self, routes: Routes) -> None:
+    def configure_app(self, routes: Routes, observer: Observer | None = None) -> None:
         """Replace the app-level configuration (``CORS(app)`` twice replaces)."""
         # Under the lock: a first request compiling at this moment must not install
         # the old configuration after this one (it would stay for good).
         with self._lock:
             self._app_routes = routes
+            self.observer = observer
             self._stale = True
 
     def configure_blueprint(self, prefix: str, routes: Routes) -> None:
@@ -127,7 +134,8 @@ class CORSLayer:
 
     def reconfigure(self, policy: CORSPolicy | None = None, **options: Any) -> None:
         """Replace the app-level configuration, like :meth:`configure_app`."""
-        self.configure_app(build_routes(policy, options.pop("paths", None), options))
+        self.configure_app(build_routes(policy, options.pop("paths", None), options),
+                           self.observer)
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse
@@ -143,14 +151,18 @@ class CORSLayer:
                 policy = endpoints.preflight_policy(environ, policy)
             if policy is None:
                 return self.app(environ, start_response)
+            if self.observer is not None:
+                return self._observed_preflight(policy, environ, start_response)
             return answer_preflight(policy, environ, start_response)
         origin = environ.get("HTTP_ORIGIN")
         if endpoints is not None:
             return self.app(environ, endpoints.start_response(
-                environ, start_response, policy, origin))
+                environ, start_response, policy, origin, self.observe))
         if policy is None:
             return self.app(environ, start_response)
-        cors = policy.refused if origin is None else actual(policy, origin)
+        cors = policy.refused if origin is None else actual(policy, origin, environ)
+        if self.observer is not None and origin is not None:
+            self.observe(policy, cors, origin, environ)
         return self.app(environ, with_cors_headers(start_response, cors))
 
     def match(self, path: str) -> Match:
@@ -173,6 +185,25 @@ class CORSLayer:
 
     def _matched_rule(self, environ: WSGIEnvironment) -> Rule | None:
         return matched_rule(self.flask, environ)
+
+    def observe(self, policy: CORSPolicy, cors: CORSHeaders, origin: str,
+                environ: WSGIEnvironment) -> None:
+        """Tell the observer (if any) the headers *policy* gave an actual request."""
+        if self.observer is not None:
+            self.observer.actual(policy, cors, origin, environ, self._pattern(environ))
+
+    def _observed_preflight(self, policy: CORSPolicy, environ: WSGIEnvironment,
+                            start_response: StartResponse) -> list[bytes]:
+        answer = preflight(policy, environ)
+        if self.observer is not None:
+            self.observer.preflight(policy, answer, environ, self._pattern(environ))
+        start_response(answer.status_line, list(answer.headers))
+        return [answer.body] if answer.body else []
+
+    def _pattern(self, environ: WSGIEnvironment) -> str | None:
+        # The resources pattern of the path (a view's or blueprint's policy included).
+        routes = self._app_routes
+        return self.match(environ.get("PATH_INFO", ""))[1] if routes.routed else None
 
     def _compile(self) -> None:
         # Done at the first request: by then every view and blueprint is
@@ -245,16 +276,21 @@ class _EndpointPolicies:
     def start_response(
         self, environ: WSGIEnvironment, start_response: StartResponse,
         default: CORSPolicy | None, origin: str | None,
+        observe: Callable[[CORSPolicy, CORSHeaders, str, WSGIEnvironment], None],
     ) -> StartResponse:
         """*start_response* adding the headers of the endpoint's policy, once Flask
-        has matched it (the path's policy for 404/405/redirects)."""
+        has matched it (the path's policy for 404/405/redirects); *observe* is told
+        each decision."""
 
         def cors_start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Callable[[bytes], object]:
             policy = self._response_policy(environ, default)
             if policy is not None:
-                headers = add_to_header_list(headers, actual(policy, origin))
+                cors = actual(policy, origin, environ)
+                if origin is not None:
+                    observe(policy, cors, origin, environ)
+                headers = add_to_header_list(headers, cors)
             return start_response(status, headers, exc_info)
 
         return cors_start_response

@@ -15,7 +15,14 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from wsgicors import ConfigError, ConfigWarning, CORSPolicy, Problem, Routes
-from wsgicors.adapter import PathKey, capped_max_age, log_warnings
+from wsgicors.adapter import (
+    Observer,
+    PathKey,
+    capped_max_age,
+    log_warnings,
+    observer_for,
+    sync_only_problems,
+)
 
 _log = logging.getLogger("wsgicors")
 
@@ -47,7 +54,10 @@ POLICY_OPTIONS = (
 FLAG_OPTIONS = (
     "send_wildcard", "automatic_options", "vary_header", "intercept_exceptions", "always_send",
 )
-OPTION_NAMES = (*DEFAULT_OPTIONS, "policy")
+#: wsgicors's own, app-wide only (``CORS(app)``, ``app.config``): a metrics callback and
+#: a report-only candidate (see docs/production.rst).
+APP_OPTIONS = ("on_decision", "report_only")
+OPTION_NAMES = (*DEFAULT_OPTIONS, "policy", *APP_OPTIONS)
 #: ``app.config`` key -> option name (``CORS_ORIGINS`` -> ``origins``...).
 CONFIG_KEYS = {"CORS_" + name.upper(): name for name in OPTION_NAMES}
 
@@ -155,7 +165,7 @@ def build_policy(layers: Sequence[Mapping[str, Any]], where: str) -> CORSPolicy:
     overrides = {name: value for above in layers[base + 1:] for name, value in above.items()
                  if name in POLICY_OPTIONS}
     if not overrides:
-        return policy
+        return _refuse_async(policy, _at(where, "policy"))
     core = translate(overrides, where, problems)
     if "allow_origins" in core:  # new origins replace every origin rule of the policy
         core = {"allow_origin_regex": (), "allow_origin_func": None, **core}
@@ -173,7 +183,7 @@ def _policy(
         star = _star_spelling(given.get("origins"))
         problems = [*problems, *(_renamed(problem, where, star) for problem in exc.problems)]
     _raise(problems)
-    return policy
+    return _refuse_async(policy, _at(where, "policy"))
 
 
 def warnings_of(
@@ -191,6 +201,37 @@ def _star_spelling(origins: Any) -> str:
     if isinstance(items, (list, tuple)):
         return next((item for item in items if item in _STAR_SPELLINGS), "*")
     return "*"
+
+
+def _refuse_async(policy: CORSPolicy, option: str) -> CORSPolicy:
+    # Flask runs the layer synchronously: an async origin function has no event loop.
+    _raise(sync_only_problems([policy], "Flask (a WSGI application)", option))
+    return policy
+
+
+def build_observer(layers: Sequence[Mapping[str, Any]], where: str) -> Observer | None:
+    """The observer for ``on_decision`` and ``report_only`` in the app-wide option
+    *layers*; a ``report_only`` dict holds flask-cors options that change the app's."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update({name: layer[name] for name in APP_OPTIONS if name in layer})
+    report = merged.get("report_only")
+    if isinstance(report, Mapping):
+        outer = [{k: v for k, v in layer.items() if k not in ("resources", *APP_OPTIONS)}
+                 for layer in layers]
+        report = build_policy([*outer, report], _at(where, "report_only."))
+    elif isinstance(report, CORSPolicy):
+        _refuse_async(report, _at(where, "report_only"))
+    return observer_for(merged.get("on_decision"), report, None,
+                        {name: _at(where, name) for name in APP_OPTIONS})
+
+
+def app_wide_problems(options: Mapping[str, Any], where: str) -> list[Problem]:
+    """A problem for each app-wide option given to a blueprint, a view or a resource."""
+    return [Problem("unknown-option", _at(where, name),
+                    f"{name!r} applies to the whole app.",
+                    f"give it to CORS(app, {name}=...) or app.config['CORS_{name.upper()}'].")
+            for name in APP_OPTIONS if name in options]
 
 
 def translate(options: Mapping[str, Any], where: str, problems: list[Problem]) -> dict[str, Any]:

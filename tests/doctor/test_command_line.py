@@ -37,7 +37,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_top_level_help_describes_every_command(capsys: pytest.CaptureFixture[str]
                                                     ) -> None:
     text = " ".join(_help([], capsys).split())
-    assert NAMES == ["check", "explain", "audit", "proxy"]
+    assert NAMES == ["check", "explain", "audit", "proxy", "report-summary"]
     for command in COMMANDS:
         assert f'"{command.name}"' in text  # in the description paragraph
         assert f"{command.name} {' '.join(command.summary.split())}" in text  # the list

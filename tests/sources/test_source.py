@@ -161,8 +161,8 @@ def test_key_function_sees_the_request_and_keys_the_cache(clock: Clock) -> None:
 
 
 def test_key_function_that_fails_refuses(caplog: pytest.LogCaptureFixture) -> None:
-    # Today's engine passes no request: a key that needs one refuses (and says so).
-    source = OriginSource(Table(ALLOWED), key=lambda origin, request: (request.host, origin))
+    # A key reading what the request does not have refuses (and says so, once).
+    source = OriginSource(Table(ALLOWED), key=lambda origin, request: (request.tenant, origin))
     caplog.set_level(logging.WARNING, LOGGER)
     app = cors_app(source)
     for _ in range(3):

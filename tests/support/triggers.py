@@ -56,14 +56,14 @@ PROBLEMS: dict[str, list[Options]] = {
                                  "allow_credentials": True}],
     "expose-forbidden": [{"expose_headers": ["Set-Cookie"]}],
     "max-age-range": [{"max_age": -1}],
-    "func-async": [{"allow_origin_func": "async"}],
 }
 
 #: Codes no policy option can raise any more, or that only the middlewares' own
-#: arguments raise (paths=, policy=): nothing for an adapter's options to translate.
+#: arguments raise (paths=, policy=): nothing for an adapter's options to translate;
+#: func-async is the synchronous adapters' refusal, tested with each of them.
 NOT_FROM_OPTIONS = frozenset({
     "origin-star-mixed", "star-redundant", "header-forbidden", "regex-matches-anything",
-    "path-pattern", "path-policy", "policy-and-options", "no-policy",
+    "path-pattern", "path-policy", "policy-and-options", "no-policy", "func-async",
 })
 
 #: Policy warning codes, each with configurations that start with it.

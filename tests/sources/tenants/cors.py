@@ -27,6 +27,6 @@ versions = SharedVersion(DjangoCacheStore("default"), poll=1.0)
 source = OriginSource(registered, ttl=300, negative_ttl=30, shared=versions)
 
 # Per tenant: the answer depends on the host the request was sent to, so the cache key
-# holds it too (once the engine passes the request to allow_origin_func).
+# holds it too: the engine passes the request (wsgicors.request.Request) to the key.
 tenant_source = OriginSource(registered_for_host, ttl=300, negative_ttl=30, shared=versions,
                              key=lambda origin, request: (request.host, origin))
