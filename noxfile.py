@@ -1,7 +1,10 @@
 """Version matrix and packaging check (``make matrix`` runs both).
 
-- ``tests``: the suite without browsers, on every supported Python x Flask x Django
-  (Django 6.0 needs Python 3.12 or later, so those cells do not exist).
+- ``tests``: the suite without browsers, on supported Python x Flask x Django cells:
+  by default a covering set (every Python, Flask and Django line at least once, the
+  oldest of each together and the newest of each together), which keeps CI within
+  its budget; ``WSGICORS_FULL_MATRIX=1`` runs every cell (Django 6.0 needs Python
+  3.12 or later, so those cells do not exist).
 - ``package``: build the sdist and the wheel, ``twine check --strict`` them, install the
   wheel into this session's fresh venv and run the fast suite from a copy of tests/
   outside the source tree, after proving that ``wsgicors`` is imported from site-packages.
@@ -25,6 +28,10 @@ PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 FLASKS = ["3.0", "3.1"]
 DJANGOS = ["5.2", "6.0"]
 DJANGO_MIN_PYTHON = {"6.0": (3, 12)}
+#: The cells CI runs: each line of each dependency at least once, extremes together.
+COVERING = {("3.10", "3.0", "5.2"), ("3.11", "3.1", "5.2"), ("3.12", "3.0", "6.0"),
+            ("3.13", "3.1", "6.0")}
+FULL_MATRIX = os.environ.get("WSGICORS_FULL_MATRIX") == "1"
 PACKAGE_PYTHON = "3.13"
 # The browser suite needs Chromium, Firefox and WebKit and runs once, in `make test`.
 MATRIX_MARKERS = "not browser and not slow"
@@ -98,7 +105,8 @@ def _cells() -> list[nox.param]:
     """Every (python, flask, django) that the supported versions allow."""
     return [nox.param(python, flask, django, id=f"{python}-flask{flask}-django{django}")
             for python in PYTHONS for flask in FLASKS for django in DJANGOS
-            if tuple(map(int, python.split("."))) >= DJANGO_MIN_PYTHON.get(django, (0, 0))]
+            if tuple(map(int, python.split("."))) >= DJANGO_MIN_PYTHON.get(django, (0, 0))
+            and (FULL_MATRIX or (python, flask, django) in COVERING)]
 
 
 _expose_pyenv_interpreters()
