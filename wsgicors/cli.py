@@ -35,7 +35,7 @@ COMMANDS: tuple[Command, ...] = (CHECK, EXPLAIN, AUDIT, PROXY, REPORT_SUMMARY)
 
 DESCRIPTION = """\
 See your CORS configuration the way browsers do, and fix it. "check" sends a
-cross-origin request the way Chromium and Firefox do and prints what each browser
+cross-origin request the way Chromium, Firefox and WebKit do and prints what each browser
 decides, the console message it shows, and the fix; "explain" prints a wsgicors
 policy as browsers see it; "audit" looks for misconfigurations another site could
 exploit; "proxy" adds CORS to a server you cannot change, for development;
