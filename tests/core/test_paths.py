@@ -104,3 +104,21 @@ def test_preflight_uses_the_path_policy() -> None:
     headers = {"Origin": ALLOWED, "Access-Control-Request-Method": "PUT"}
     app.options("/partner/x", headers=headers, status=403)
     assert app.options("/mine", headers=headers).status_int == 204
+
+
+def test_a_scope_gates_every_pattern_and_the_default() -> None:
+    """Routes(scope=...) (Django's CORS_URLS_REGEX): outside the scope nothing applies,
+    not even a pattern that matches there; inside it, patterns and the default do."""
+    from wsgicors import Routes
+
+    routes = Routes(DEFAULT, {"/api/public/*": PUBLIC, "/v2/*": PARTNER, "/health": PUBLIC},
+                    scope=re.compile(r"/api/.*"))
+    assert routes.resolve("/api/items") is DEFAULT
+    assert routes.resolve("/api/public/x") is PUBLIC
+    assert routes.resolve("/api/me\n") is DEFAULT  # '.' matches a newline, as routers read it
+    assert routes.resolve("/v2/items") is None
+    assert routes.resolve("/health") is None
+    assert routes.resolve("/api") is None
+    with pytest.raises(ConfigError) as error:
+        Routes(None, scope=re.compile(r"/api/(a+)\1"))
+    assert [problem.code for problem in error.value.problems] == ["regex-not-linear"]
