@@ -232,21 +232,13 @@ def _paths(
         if entry is None or isinstance(entry, CORSPolicy):
             paths[key] = entry
         elif isinstance(entry, Mapping):
-            options = dict(base)
-            if any(name in entry for name in ORIGIN_OPTIONS):
-                # An entry that names origins replaces all of the settings' origins.
-                options.update(allow_origins=(), allow_origin_regex=(), allow_origin_func=None)
-            options.update(entry)
-            if "max_age" in entry:
-                options["max_age"] = clamp_max_age(entry["max_age"])
-            entry_names = names | {k: k for k in entry}
             try:
-                policy = _build(options, entry_names, where)
-                paths[key] = _entry_policy(base, names, entry, where)
+                policy = _entry_policy(base, names, entry, where)
             except ConfigError as error:
                 problems += error.problems
                 continue
             paths[key] = policy
+            entry_names = names | {k: k for k in entry}
             warnings += [w.renamed(entry_names, where) for w in policy.warnings
                          if w.option in entry]  # the settings' own are reported once
         else:
